@@ -1,0 +1,24 @@
+package io.supportpilot;
+
+import io.supportpilot.admin.AdminCapability;
+import io.supportpilot.config.Config;
+import io.supportpilot.web.Capability;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The engine's capabilities, in start order. Each reads and validates its own config section here. */
+final class Capabilities {
+
+  private Capabilities() {
+  }
+
+  static List<Capability> create(Config config) {
+    List<Capability> list = new ArrayList<>();
+    list.add(new AdminCapability());
+    // ingestion
+    // spikes
+    // knowledge and triage
+    // support agent
+    return list;
+  }
+}

@@ -1,0 +1,249 @@
+package io.supportpilot;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.supportpilot.admin.AdminTokens;
+import io.supportpilot.config.Config;
+import io.supportpilot.config.ConfigLoader;
+import io.supportpilot.config.EngineConfig;
+import io.supportpilot.config.Secrets;
+import io.supportpilot.store.Database;
+import io.supportpilot.store.EmbeddedDatabase;
+import io.supportpilot.store.Migrations;
+import io.supportpilot.web.BearerAuth;
+import io.supportpilot.web.Capability;
+import io.supportpilot.web.EngineContext;
+import io.supportpilot.web.HealthChecks;
+import io.supportpilot.web.HttpServerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole engine: configuration, (embedded) Postgres, migrations, Vert.x with Prometheus metrics, the
+ * capabilities and the HTTP servers. {@link #start} and {@link #stop} block the calling thread, which must
+ * not be an event loop (they run in {@code main}, in a shutdown hook, or in a test thread).
+ */
+public final class Engine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+  private final EngineContext ctx;
+  private final EmbeddedDatabase embedded;
+  private final List<Capability> capabilities;
+  private final String httpDeployment;
+  private final int port;
+  private final AtomicReference<Future<Void>> stopping = new AtomicReference<>();
+
+  private Engine(EngineContext ctx, EmbeddedDatabase embedded, List<Capability> capabilities, String httpDeployment,
+      int port) {
+    this.ctx = ctx;
+    this.embedded = embedded;
+    this.capabilities = capabilities;
+    this.httpDeployment = httpDeployment;
+    this.port = port;
+  }
+
+  /** Starts with the process environment. */
+  public static Engine start() {
+    return start(System.getenv());
+  }
+
+  /** Starts with the given environment (config overlay and secrets). Blocks until listening. */
+  public static Engine start(Map<String, String> env) {
+    return start(ConfigLoader.load(env), Secrets.from(env), Clock.systemUTC());
+  }
+
+  /** Starts with an explicit config, secrets and clock. Blocks until listening. */
+  public static Engine start(Config config, Secrets secrets, Clock clock) {
+    EngineConfig engineConfig = EngineConfig.from(config);
+    List<Capability> capabilities = Capabilities.create(config);
+    Duration maxLoop = config.duration("vertx.max-event-loop-execute-time", Duration.ofMillis(1));
+    int loops = config.intIn("vertx.event-loops", 0, 256);
+
+    EmbeddedDatabase embedded = null;
+    String pgUrl;
+    if (engineConfig.pg().embedded()) {
+      embedded = EmbeddedDatabase.start(engineConfig.pg().dataDir(), engineConfig.pg().embeddedPort());
+      pgUrl = embedded.url();
+    } else {
+      pgUrl = engineConfig.pg().url().get();
+      LOG.info("using external Postgres {}", Migrations.PgUrl.parse(pgUrl));
+    }
+    Vertx vertx = null;
+    try {
+      Migrations.migrate(pgUrl);
+
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmGcMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ClassLoaderMetrics().bindTo(registry);
+      // promtool lints two of Micrometer's processor meter names; the rest of the binder is kept.
+      registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(id ->
+          id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
+      new ProcessorMetrics().bindTo(registry);
+      new UptimeMetrics().bindTo(registry);
+
+      VertxOptions options = new VertxOptions()
+          .setMaxEventLoopExecuteTime(maxLoop.toNanos())
+          .setMaxEventLoopExecuteTimeUnit(TimeUnit.NANOSECONDS)
+          .setMetricsOptions(new MicrometerMetricsOptions()
+              .setEnabled(true)
+              .setJvmMetricsEnabled(false)
+              .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+      if (loops > 0) {
+        options.setEventLoopPoolSize(loops);
+      }
+      vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+      Pool pool = Database.pool(vertx, pgUrl, engineConfig.pg());
+      HealthChecks health = new HealthChecks();
+      health.register("database", () -> pool.query("SELECT 1").execute());
+
+      byte[] adminHash = await(AdminTokens.resolve(pool, secrets), "admin token");
+      BearerAuth admin = BearerAuth.forHash("the admin API", adminHash);
+      BearerAuth portal = secrets.get("PORTAL_SERVICE_TOKEN")
+          .map(t -> BearerAuth.forHash("the customer API", BearerAuth.sha256(t)))
+          .orElseGet(() -> {
+            LOG.warn("PORTAL_SERVICE_TOKEN is not set: the customer API refuses every request");
+            return BearerAuth.refuseAll("the customer API (PORTAL_SERVICE_TOKEN is not configured)");
+          });
+      EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, registry, clock, admin, portal,
+          health);
+
+      List<Capability> started = new ArrayList<>();
+      for (Capability c : capabilities) {
+        await(c.start(ctx), "capability " + c.name());
+        started.add(c);
+      }
+      List<HttpServerVerticle> servers = Collections.synchronizedList(new ArrayList<>());
+      String deployment = await(vertx.deployVerticle(() -> {
+        HttpServerVerticle v = new HttpServerVerticle(ctx, capabilities);
+        servers.add(v);
+        return v;
+      }, new DeploymentOptions().setInstances(engineConfig.http().instances())), "HTTP server");
+      int port = servers.get(0).actualPort();
+      LOG.info("supportpilot listening on http://{}:{} ({} HTTP instances, {} Postgres, {} mode)",
+          engineConfig.http().host(), port, engineConfig.http().instances(),
+          engineConfig.pg().embedded() ? "embedded" : "external", engineConfig.kafka().enabled() ? "scaled" : "embedded");
+      return new Engine(ctx, embedded, started, deployment, port);
+    } catch (RuntimeException e) {
+      if (vertx != null) {
+        try {
+          vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // best effort on a failed start
+        }
+      }
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The HTTP port. */
+  public int port() {
+    return port;
+  }
+
+  /** What capabilities see: Vert.x, pool, registry, config. */
+  public EngineContext context() {
+    return ctx;
+  }
+
+  /** Vert.x. */
+  public Vertx vertx() {
+    return ctx.vertx();
+  }
+
+  /** The Postgres pool. */
+  public Pool pool() {
+    return ctx.pool();
+  }
+
+  /**
+   * Stops in order: HTTP servers stop accepting and finish in-flight requests, capabilities flush and stop in
+   * reverse order, then the pool, Vert.x and the embedded database. Blocks; safe to call twice.
+   */
+  public void stop() {
+    Future<Void> f = stopping.get();
+    if (f == null) {
+      LOG.info("stopping: HTTP servers stop accepting");
+      Future<Void> chain = ctx.vertx().undeploy(httpDeployment)
+          .onComplete(ar -> LOG.info("stopping: HTTP servers stopped, flushing capabilities"))
+          .recover(e -> {
+            LOG.warn("HTTP servers did not stop cleanly: {}", e.getMessage());
+            return Future.succeededFuture();
+          })
+          .compose(v -> stopCapabilities(capabilities.size() - 1))
+          .compose(v -> ctx.pool().close())
+          .recover(e -> Future.succeededFuture())
+          .onComplete(ar -> LOG.info("stopping: pool closed, closing Vert.x"));
+      if (!stopping.compareAndSet(null, chain)) {
+        chain = stopping.get();
+      }
+      f = chain;
+    }
+    try {
+      f.await(ctx.engine().shutdownGrace().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.warn("engine did not stop within the grace period: {}", String.valueOf(e));
+    }
+    try {
+      // Closed from this (non-Vert.x) thread: a close chained on an event loop would never see its own completion.
+      ctx.vertx().close().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("Vert.x did not close cleanly: {}", String.valueOf(e));
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+    LOG.info("supportpilot stopped");
+  }
+
+  private Future<Void> stopCapabilities(int i) {
+    if (i < 0) {
+      return Future.succeededFuture();
+    }
+    Capability c = capabilities.get(i);
+    return c.stop()
+        .recover(e -> {
+          LOG.warn("capability {} did not stop cleanly: {}", c.name(), e.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(v -> stopCapabilities(i - 1));
+  }
+
+  private static <T> T await(Future<T> f, String what) {
+    try {
+      return f.await(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException(what + " did not start within 60 s");
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " failed to start: " + e.getMessage(), e);
+    }
+  }
+}

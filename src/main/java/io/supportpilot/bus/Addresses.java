@@ -1,0 +1,21 @@
+package io.supportpilot.bus;
+
+/** Every event-bus address in one place. Local bus only; messages are immutable records. */
+public final class Addresses {
+
+  /** Published after each committed batch of new errors: {@link StoredErrors}. Spike counters listen. */
+  public static final String ERRORS_STORED = "supportpilot.errors.stored";
+  /** Published when an auto-ticket is created or updated: {@link TicketEvent}. The support agent listens. */
+  public static final String TICKETS_CHANGED = "supportpilot.tickets.changed";
+  /** Published when a customer opens a conversation or adds a message (conversation id as String). */
+  public static final String CONVERSATION_ACTIVITY = "supportpilot.conversations.activity";
+  /** Published for the DevOps agent: a task (type, details) as a JsonObject. */
+  public static final String DEVOPS_TASKS = "supportpilot.devops.tasks";
+  /** Published for admins: a notification as a JsonObject (kind, title, details). */
+  public static final String ADMIN_NOTIFICATIONS = "supportpilot.admin.notifications";
+  /** Published on spike lifecycle changes (started, updated, ended). */
+  public static final String SPIKES = "supportpilot.spikes";
+
+  private Addresses() {
+  }
+}

@@ -1,0 +1,26 @@
+package io.supportpilot.web;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.supportpilot.config.Config;
+import io.supportpilot.config.EngineConfig;
+import io.supportpilot.config.Secrets;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+
+/**
+ * What capabilities get from the engine: Vert.x, configuration, secrets, the Postgres pool, the metrics
+ * registry, the clock, the auth handlers and the readiness checks.
+ */
+public record EngineContext(
+    Vertx vertx,
+    Config config,
+    EngineConfig engine,
+    Secrets secrets,
+    Pool pool,
+    PrometheusMeterRegistry registry,
+    Clock clock,
+    BearerAuth adminAuth,
+    BearerAuth portalAuth,
+    HealthChecks health) {
+}

@@ -1,0 +1,91 @@
+package io.supportpilot.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP server instance (the engine deploys one per event loop). Route order: capabilities' pre-auth
+ * routes, bearer auth on the admin and customer paths with a body limit, capabilities' routes, operations
+ * routes, then a JSON 404 and the one failure handler.
+ */
+public final class HttpServerVerticle extends VerticleBase {
+
+  /** Routing-context key a pre-auth route sets when it has authenticated the request another way. */
+  public static final String AUTHENTICATED = "supportpilot.authenticated";
+
+  private final EngineContext ctx;
+  private final List<Capability> capabilities;
+  private HttpServer server;
+
+  public HttpServerVerticle(EngineContext ctx, List<Capability> capabilities) {
+    this.ctx = ctx;
+    this.capabilities = capabilities;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    for (Capability c : capabilities) {
+      if (c instanceof PreAuthRoutes) {
+        ((PreAuthRoutes) c).preAuthRoutes(router, ctx);
+      }
+    }
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(ctx.engine().http().bodyLimitBytes());
+    router.route("/api/admin/*").handler(rc -> authenticate(rc, ctx.adminAuth()));
+    router.route("/api/triage").handler(rc -> authenticate(rc, ctx.adminAuth()));
+    router.route("/api/triage/*").handler(rc -> authenticate(rc, ctx.adminAuth()));
+    router.route("/api/support/*").handler(rc -> authenticate(rc, ctx.portalAuth()));
+    router.route("/api/admin/*").handler(body);
+    router.route("/api/triage").handler(body);
+    router.route("/api/support/*").handler(body);
+    for (Capability c : capabilities) {
+      c.routes(router, ctx);
+    }
+    OpsRoutes.mount(router, ctx);
+    router.route().last().handler(rc -> rc.fail(HttpFailure.notFound("no route for " + rc.request().method()
+        + " " + rc.request().path())));
+    router.route().failureHandler(new FailureHandler());
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(ctx.engine().http().host())
+        .setPort(ctx.engine().http().port())
+        .setTcpNoDelay(true)
+        .setTcpFastOpen(true)
+        .setReusePort(true)
+        .setCompressionSupported(false)
+        .setIdleTimeout(120);
+    server = vertx.createHttpServer(options).requestHandler(router);
+    return server.listen();
+  }
+
+  /** The port this instance listens on. */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    long graceMs = Math.max(0, ctx.engine().shutdownGrace().toMillis());
+    return server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+  }
+
+  private static void authenticate(io.vertx.ext.web.RoutingContext rc, BearerAuth auth) {
+    if (Boolean.TRUE.equals(rc.get(AUTHENTICATED))) {
+      rc.next();
+    } else {
+      auth.handle(rc);
+    }
+  }
+
+  /** A capability with routes that must run before bearer auth (e.g. a stream authenticated by a signed token). */
+  public interface PreAuthRoutes {
+
+    /** Mounts routes before auth; a route that authenticates sets {@link #AUTHENTICATED} and calls next(). */
+    void preAuthRoutes(Router router, EngineContext ctx);
+  }
+}

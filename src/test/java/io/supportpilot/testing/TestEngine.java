@@ -1,0 +1,43 @@
+package io.supportpilot.testing;
+
+import io.supportpilot.Engine;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts a whole engine for a test on a fresh database, on a free port, with test secrets. */
+public final class TestEngine {
+
+  public static final String ADMIN_TOKEN = "test-admin-token";
+  public static final String PORTAL_TOKEN = "test-portal-token";
+  public static final String MCP_SECRET = "test-mcp-secret";
+  public static final String SENTRY_SECRET = "test-sentry-secret";
+
+  private TestEngine() {
+  }
+
+  /** The environment a test engine starts with; add or replace entries before {@link #start(Map)}. */
+  public static Map<String, String> env(String pgUrl) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PG_URL", pgUrl);
+    env.put("HTTP_PORT", "0");
+    env.put("HTTP_INSTANCES", "2");
+    env.put("ADMIN_TOKEN", ADMIN_TOKEN);
+    env.put("PORTAL_SERVICE_TOKEN", PORTAL_TOKEN);
+    env.put("MCP_WEBHOOK_SECRET", MCP_SECRET);
+    env.put("SENTRY_CLIENT_SECRET", SENTRY_SECRET);
+    env.put("VERTX_MAX_EVENT_LOOP_EXECUTE_TIME", "200ms");
+    env.put("SHUTDOWN_GRACE", "5s");
+    env.put("KNOWLEDGE_SEED_ENABLED", "false");
+    return env;
+  }
+
+  /** Starts an engine on a fresh database named after the test class. */
+  public static Engine start(Class<?> testClass) {
+    return Engine.start(env(TestDatabase.freshDatabase(testClass.getSimpleName())));
+  }
+
+  /** Starts an engine with the given environment. */
+  public static Engine start(Map<String, String> env) {
+    return Engine.start(new HashMap<>(env));
+  }
+}
