@@ -130,7 +130,7 @@ public final class Engine {
             return BearerAuth.refuseAll("the customer API (PORTAL_SERVICE_TOKEN is not configured)");
           });
       EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, registry, clock, admin, portal,
-          health);
+          health, new Services());
 
       List<Capability> started = new ArrayList<>();
       for (Capability c : capabilities) {

@@ -16,6 +16,11 @@ public final class Addresses {
   /** Published on spike lifecycle changes (started, updated, ended). */
   public static final String SPIKES = "supportpilot.spikes";
 
+  /** Scaled mode: partitions of the error topic assigned to this instance: {@link PartitionsAssigned}. */
+  public static final String PARTITIONS_ASSIGNED = "supportpilot.partitions.assigned";
+  /** Scaled mode: partitions revoked from this instance: {@link PartitionsAssigned}. */
+  public static final String PARTITIONS_REVOKED = "supportpilot.partitions.revoked";
+
   private Addresses() {
   }
 }

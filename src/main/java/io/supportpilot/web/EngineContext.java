@@ -10,7 +10,7 @@ import java.time.Clock;
 
 /**
  * What capabilities get from the engine: Vert.x, configuration, secrets, the Postgres pool, the metrics
- * registry, the clock, the auth handlers and the readiness checks.
+ * registry, the clock, the auth handlers, the readiness checks and the services capabilities offer each other.
  */
 public record EngineContext(
     Vertx vertx,
@@ -22,5 +22,6 @@ public record EngineContext(
     Clock clock,
     BearerAuth adminAuth,
     BearerAuth portalAuth,
-    HealthChecks health) {
+    HealthChecks health,
+    Services services) {
 }

@@ -1,0 +1,13 @@
+package io.supportpilot.triage;
+
+import io.vertx.core.Future;
+
+/**
+ * Confidence 2.0 triage of a customer question: offered by the knowledge capability through
+ * {@code Services}, used by {@code POST /api/triage} and by the support agent. Never blocks the caller.
+ */
+public interface Triage {
+
+  /** Scores a question and decides the route. */
+  Future<TriageDecision> triage(TriageQuery query);
+}
