@@ -21,6 +21,7 @@ import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.supportpilot.web.HealthChecks;
 import io.supportpilot.web.HttpServerVerticle;
+import io.supportpilot.web.Services;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
