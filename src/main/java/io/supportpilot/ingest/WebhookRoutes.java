@@ -61,11 +61,13 @@ final class WebhookRoutes {
   void mount(Router router) {
     BodyHandler single = BodyHandler.create(false).setBodyLimit(config.bodyLimitBytes());
     BodyHandler batch = BodyHandler.create(false).setBodyLimit(config.batchBodyLimitBytes());
-    router.post(MCP_BATCH_PATH).handler(rc -> mediaType(rc, Source.MCP, true)).handler(batch)
-        .handler(this::mcpBatch);
-    router.post(MCP_PATH).handler(rc -> mediaType(rc, Source.MCP, false)).handler(single).handler(this::mcpSingle);
-    router.post(SENTRY_PATH).handler(rc -> mediaType(rc, Source.SENTRY, false)).handler(single)
-        .handler(this::sentry);
+    // Vert.x Web wants the body handler first on its route: the media-type check is a route of its own.
+    router.post(MCP_BATCH_PATH).handler(rc -> mediaType(rc, Source.MCP, true));
+    router.post(MCP_BATCH_PATH).handler(batch).handler(this::mcpBatch);
+    router.post(MCP_PATH).handler(rc -> mediaType(rc, Source.MCP, false));
+    router.post(MCP_PATH).handler(single).handler(this::mcpSingle);
+    router.post(SENTRY_PATH).handler(rc -> mediaType(rc, Source.SENTRY, false));
+    router.post(SENTRY_PATH).handler(single).handler(this::sentry);
     router.route("/api/webhooks/*").failureHandler(this::countRejection);
   }
 

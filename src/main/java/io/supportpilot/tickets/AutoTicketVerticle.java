@@ -309,7 +309,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       fps[i] = misses.get(i).key.fingerprint();
       byKey.put(misses.get(i).key, misses.get(i));
     }
-    return pool.preparedQuery(LOOKUP).execute(Tuple.of(users, fps)).map(rows -> {
+    return pool.preparedQuery(LOOKUP).execute(Tuple.of(users, (Object) fps)).map(rows -> {
       for (Row r : rows) {
         Key k = new Key(r.getString(1), r.getString(2));
         Group g = byKey.get(k);
