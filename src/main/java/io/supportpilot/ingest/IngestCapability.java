@@ -72,6 +72,7 @@ public final class IngestCapability implements Capability {
     if (sentry == null) {
       LOG.warn("SENTRY_CLIENT_SECRET is not set: {} refuses every request", WebhookRoutes.SENTRY_PATH);
     }
+    warmUp(payloads, mcp, sentry);
     Future<Void> chain = Future.succeededFuture();
     if (processes) {
       int perWriter = Math.max(1, config.maxInFlight() / config.writerInstances());
@@ -98,6 +99,15 @@ public final class IngestCapability implements Capability {
     }
     routes = new WebhookRoutes(config, payloads, mcp, sentry, sink, metrics, ctx.clock());
     return chain;
+  }
+
+  /** Loads the JCE provider, Jackson and the digests off the event loops, so the first request is not slow. */
+  private static void warmUp(ErrorPayloads payloads, Signatures mcp, Signatures sentry) {
+    byte[] b = ("{\"error_type\":\"Warm\",\"message\":\"up 1\",\"stack\":\"at x (a.js:1:2)\","
+        + "\"context\":{\"k\":1}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    payloads.mcp(payloads.parse(b, 0, b.length), b, 0, b.length, java.time.Instant.now(), "");
+    payloads.sentry("issue", payloads.parse(new byte[] {'{', '}'}, 0, 2), java.time.Instant.now());
+    Signatures.withSecret("warm-up", "warm-up").hmac(null, b, 0, b.length);
   }
 
   private static ErrorSink refusing(int retryAfter) {
