@@ -79,6 +79,7 @@ public final class IngestCapability implements Capability {
       ErrorEventWriter.Settings settings = new ErrorEventWriter.Settings(config.writeBatchSize(),
           config.writeBatchDelay(), config.writerConcurrency(), perWriter, config.storeProbeInterval(),
           new AtomicInteger(), new AtomicInteger());
+      ErrorEventWriter.registerGauges(ctx.registry(), settings);
       chain = chain.compose(v -> deploy(() -> new ErrorEventWriter(ctx.pool(), settings, ctx.registry()),
           config.writerInstances()));
       if (config.ticketsEnabled()) {

@@ -97,9 +97,13 @@ public final class ErrorEventWriter extends VerticleBase {
     this.downWriters = settings.downWriters();
     this.batchSizes = DistributionSummary.builder(METER_BATCH_SIZE)
         .description("events per group-commit batch").publishPercentiles(0.5, 0.99).register(registry);
-    Gauge.builder(METER_IN_FLIGHT, inFlight, AtomicInteger::get)
+  }
+
+  /** Registers the gauges shared by the writer instances of one engine (call once per settings). */
+  public static void registerGauges(MeterRegistry registry, Settings settings) {
+    Gauge.builder(METER_IN_FLIGHT, settings.inFlight(), AtomicInteger::get)
         .description("error events queued or being written").register(registry);
-    Gauge.builder(METER_STORE_UP, downWriters, d -> d.get() > 0 ? 0 : 1)
+    Gauge.builder(METER_STORE_UP, settings.downWriters(), d -> d.get() > 0 ? 0 : 1)
         .description("1 while the error writers can reach Postgres").register(registry);
   }
 
