@@ -2,6 +2,8 @@ package io.supportpilot.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -40,6 +42,7 @@ public final class ErrorPayloads {
   private static final int MAX_STACK_FRAMES = 100;
 
   private final ObjectMapper mapper;
+  private final JsonFactory factory;
 
   /** A parser with the given nesting depth and string length limits. */
   public ErrorPayloads(int maxDepth, int maxStringChars) {
@@ -50,6 +53,7 @@ public final class ErrorPayloads {
             .maxNumberLength(100)
             .build())
         .build();
+    this.factory = f;
     this.mapper = new ObjectMapper(f).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   }
@@ -135,6 +139,143 @@ public final class ErrorPayloads {
     String fp = Fingerprints.of(errorType, errorCode, message, Fingerprints.framesOfText(stack));
     return new ErrorEvent(MCP, eventId, userId, connectionId, tool, errorType, errorCode, status, level,
         clean(message), clean(stack), contextJson, fp, occurred, receivedAt);
+  }
+
+  /**
+   * Parses and normalises one MCP error straight from its raw bytes with a streaming parser (the hot path of
+   * the single endpoint and NDJSON lines): no tree is built, and the context object is kept as the exact bytes
+   * the sender sent (already validated by the parser) instead of being re-serialised.
+   */
+  public ErrorEvent mcpFromBytes(byte[] raw, int offset, int length, Instant receivedAt, String field) {
+    if (length == 0) {
+      throw HttpFailure.badRequest("the body is empty");
+    }
+    String eventId = null;
+    String userId = null;
+    String connectionId = null;
+    String tool = null;
+    String errorType = null;
+    String errorCode = null;
+    Integer status = null;
+    String level = null;
+    String message = null;
+    String stack = null;
+    String contextJson = null;
+    Instant occurred = null;
+    try (JsonParser p = factory.createParser(raw, offset, length)) {
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_OBJECT) {
+        throw HttpFailure.badRequest(where(field, "") + "the error must be a JSON object");
+      }
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        t = p.nextToken();
+        switch (name) {
+          case "event_id": eventId = streamText(p, t, name, field, MAX_ID_CHARS); break;
+          case "user_id": userId = streamText(p, t, name, field, MAX_ID_CHARS); break;
+          case "connection_id": connectionId = streamText(p, t, name, field, MAX_ID_CHARS); break;
+          case "tool": tool = streamText(p, t, name, field, MAX_ID_CHARS); break;
+          case "error_type": errorType = streamText(p, t, name, field, MAX_ID_CHARS); break;
+          case "level": level = streamText(p, t, name, field, MAX_ID_CHARS); break;
+          case "message": message = streamText(p, t, name, field, Integer.MAX_VALUE); break;
+          case "stack": stack = streamText(p, t, name, field, Integer.MAX_VALUE); break;
+          case "error_code":
+            errorCode = t == JsonToken.VALUE_NUMBER_INT ? p.getText() : streamText(p, t, name, field, MAX_ID_CHARS);
+            break;
+          case "status_code":
+            if (t == JsonToken.VALUE_NULL) {
+              status = null;
+            } else if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT
+                || p.getIntValue() < 100 || p.getIntValue() > 599) {
+              throw HttpFailure.badRequest("the field '" + field + name
+                  + "' must be an HTTP status (an integer 100-599)");
+            } else {
+              status = p.getIntValue();
+            }
+            break;
+          case "occurred_at": {
+            String v = streamText(p, t, name, field, MAX_ID_CHARS);
+            if (v == null && t != JsonToken.VALUE_NULL) {
+              throw HttpFailure.badRequest("the field '" + field + name + "' must be an ISO-8601 timestamp string");
+            }
+            occurred = v == null ? null : parseInstant(v, field + name);
+            break;
+          }
+          case "context":
+            if (t == JsonToken.VALUE_NULL) {
+              contextJson = null;
+            } else if (t != JsonToken.START_OBJECT) {
+              throw HttpFailure.badRequest("the field '" + field + "context' must be an object");
+            } else {
+              long start = p.currentTokenLocation().getByteOffset();
+              p.skipChildren();
+              long end = p.currentLocation().getByteOffset();
+              contextJson = contextSlice(raw, offset, (int) start, (int) end);
+            }
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        throw HttpFailure.badRequest("the body is not valid JSON: unexpected content after the object");
+      }
+    } catch (StreamConstraintsException e) {
+      throw HttpFailure.badRequest("the JSON exceeds a limit: " + firstSentence(e.getOriginalMessage()));
+    } catch (JsonParseException e) {
+      String m = String.valueOf(e.getOriginalMessage());
+      if (m.contains("UTF-8") || m.contains("UTF8") || m.contains("byte")) {
+        throw HttpFailure.badRequest("the body is not valid UTF-8");
+      }
+      throw HttpFailure.badRequest("the body is not valid JSON: " + firstSentence(m));
+    } catch (IOException e) {
+      throw HttpFailure.badRequest("the body is not valid JSON");
+    }
+    if (errorType == null || errorType.isBlank()) {
+      throw HttpFailure.badRequest("the field '" + field + "error_type' is required (a non-empty string)");
+    }
+    if (message == null) {
+      throw HttpFailure.badRequest("the field '" + field + "message' is required (a string)");
+    }
+    if (level == null) {
+      level = status != null && status < 500 ? "warning" : "error";
+    }
+    if (eventId == null) {
+      eventId = "gen-" + sha256Hex(raw, offset, length, occurred == null ? receivedAt.toEpochMilli() : 0)
+          .substring(0, 32);
+    }
+    if (occurred == null) {
+      occurred = receivedAt;
+    }
+    String fp = Fingerprints.of(errorType, errorCode, message, Fingerprints.framesOfText(stack));
+    return new ErrorEvent(MCP, clean(eventId), clean(userId), clean(connectionId), clean(tool), clean(errorType),
+        clean(errorCode), status, clean(level), clean(message), clean(stack), contextJson, fp, occurred, receivedAt);
+  }
+
+  private static String streamText(JsonParser p, JsonToken t, String name, String field, int max) throws IOException {
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (t != JsonToken.VALUE_STRING) {
+      throw HttpFailure.badRequest("the field '" + field + name + "' must be a string");
+    }
+    if (p.getTextLength() > max) {
+      throw HttpFailure.badRequest("the field '" + field + name + "' is longer than " + max + " characters");
+    }
+    return p.getText();
+  }
+
+  /** The context object's exact bytes; re-serialised without NULs only when it holds a \\u0000 escape. */
+  private String contextSlice(byte[] raw, int offset, int start, int end) throws IOException {
+    int from = offset + start;
+    int to = offset + end;
+    for (int i = from; i + 5 < to; i++) {
+      if (raw[i] == '\\' && raw[i + 1] == 'u' && raw[i + 2] == '0' && raw[i + 3] == '0' && raw[i + 4] == '0'
+          && raw[i + 5] == '0') {
+        return json(mapper.readTree(raw, from, to - from));
+      }
+    }
+    return new String(raw, from, to - from, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** The items of a batch body: a JSON array, or NDJSON (one object per line). Each entry is (offset, length). */

@@ -129,7 +129,7 @@ final class WebhookRoutes {
     Instant now = clock.instant();
     mcp.verifyMcp(rc.request().getHeader("X-Timestamp"), rc.request().getHeader("X-Signature"), body,
         now.getEpochSecond(), config.maxSkew());
-    ErrorEvent event = payloads.mcp(payloads.parse(body, 0, body.length), body, 0, body.length, now, "");
+    ErrorEvent event = payloads.mcpFromBytes(body, 0, body.length, now, "");
     submitOne(rc, Source.MCP, event, t0);
   }
 
@@ -203,8 +203,7 @@ final class WebhookRoutes {
         int[] l = lines.get(i);
         String at = "[" + i + "].";
         try {
-          JsonNode node = payloads.parse(body, l[0], l[1]);
-          items.add(new Item(i, payloads.mcp(node, body, l[0], l[1], now, at), null));
+          items.add(new Item(i, payloads.mcpFromBytes(body, l[0], l[1], now, at), null));
         } catch (HttpFailure f) {
           items.add(new Item(i, null, new HttpFailure(f.status(), f.code(), "line " + (i + 1) + ": "
               + f.getMessage())));

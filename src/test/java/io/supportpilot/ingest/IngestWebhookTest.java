@@ -354,7 +354,9 @@ class IngestWebhookTest {
     assertTrue(results.getJsonObject(1).getString("detail").contains("error_type"));
     assertEquals(202, results.getJsonObject(2).getInteger("status"));
     assertEquals(200, results.getJsonObject(3).getInteger("status"));
-    assertEquals(2, count("SELECT count(*) FROM support_error_log WHERE event_id IN (" + q(a) + "," + q(b) + ")"));
+    assertEquals(2, count("SELECT count(*) FROM support_error_log WHERE event_id IN (" + q(a) + "," + q(b) + ")"
+        + " AND context->>'division' = '12345' AND context->>'endpoint' = '/api/v1/12345/salesinvoice'"),
+        "the context object of each line is stored as sent");
   }
 
   @Test
