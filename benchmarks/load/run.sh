@@ -48,11 +48,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 if [ "${SKIP_BUILD:-0}" != "1" ]; then
   echo "== building engine and benchmarks"
-  (cd "$ROOT" && mvn -B -q -DskipTests install)
-  (cd "$ROOT/benchmarks" && mvn -B -q package)
+  # One reactor (engine + benchmarks): never compiles against a snapshot another build put in ~/.m2.
+  (cd "$ROOT" && mvn -B -q -f benchmarks/load/reactor.xml -DskipTests package)
 fi
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 ENGINE_JAR="$ROOT/target/supportpilot.jar"
+unzip -l "$BENCH_JAR" | grep -q 'io/supportpilot/bench/load/SignedPool.class' || { echo "benchmarks jar is missing the load tools"; exit 1; }
 
 pool() { # kind count per-batch out prefix
   java -cp "$BENCH_JAR" io.supportpilot.bench.load.SignedPool "$1" "$2" "$3" "$SECRET" "$4" "$5" | sed 's/^/   /'

@@ -136,9 +136,8 @@ public final class Fingerprints {
       return List.of();
     }
     java.util.ArrayList<String> frames = new java.util.ArrayList<>(FRAMES);
-    boolean python = stack.contains("Traceback (most recent call last)");
-    String[] lines = stack.split("\n", 200);
-    if (python) {
+    if (stack.contains("Traceback (most recent call last)")) {
+      String[] lines = stack.split("\n", 200);
       // Python prints the most recent call last.
       for (int k = lines.length - 1; k >= 0 && frames.size() < FRAMES; k--) {
         String l = lines[k].trim();
@@ -148,14 +147,22 @@ public final class Fingerprints {
       }
       return frames;
     }
-    for (String raw : lines) {
-      if (frames.size() >= FRAMES) {
-        break;
+    int pos = 0;
+    int n = stack.length();
+    while (pos < n && frames.size() < FRAMES) {
+      int end = stack.indexOf('\n', pos);
+      if (end < 0) {
+        end = n;
       }
-      String l = raw.trim();
-      if (!l.startsWith("at ")) {
+      int s = pos;
+      while (s < end && Character.isWhitespace(stack.charAt(s))) {
+        s++;
+      }
+      pos = end + 1;
+      if (!stack.startsWith("at ", s)) {
         continue;
       }
+      String l = stack.substring(s, end).trim();
       if (l.contains("node_modules") || l.contains("node:internal") || l.startsWith("at java.")
           || l.startsWith("at jdk.") || l.startsWith("at sun.") || l.startsWith("at io.netty.")
           || l.startsWith("at io.vertx.") || l.contains("(native)") || l.contains("<anonymous>")) {
