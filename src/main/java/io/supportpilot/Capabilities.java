@@ -16,6 +16,7 @@ final class Capabilities {
     List<Capability> list = new ArrayList<>();
     list.add(new AdminCapability());
     // ingestion
+    list.add(new io.supportpilot.ingest.IngestCapability(config));
     // spikes
     // knowledge and triage
     // support agent

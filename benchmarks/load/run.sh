@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Load benchmark of error ingestion (issue 3), self-contained and bounded in time:
+#  1. builds the engine and the benchmarks jar (SKIP_BUILD=1 skips this),
+#  2. starts the engine on a fresh embedded Postgres in a temp folder (Kafka off, default config otherwise),
+#  3. drives pre-signed, realistic MCP errors with wrk (2,000 users, ~300 fingerprints, 500-1500 byte bodies):
+#     single endpoint at full speed, single endpoint paced near LATENCY_RATE/s, batch endpoint (NDJSON),
+#     then an overload phase (both endpoints, far more concurrency than the engine can serve) while sampling
+#     the engine's memory,
+#  4. checks that rows in Postgres == events answered 202 (and that every 200 was a duplicate),
+#  5. measures a bare Vert.x server answering 202 with no work under the same wrk run and prints the ratio,
+#  6. stops everything and deletes the temp folder (also on Ctrl-C or failure).
+# Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
+# Knobs (env): DURATION (s per phase, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
+#   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (4000),
+#   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+DURATION=${DURATION:-20}
+OVERLOAD_DURATION=${OVERLOAD_DURATION:-60}
+LATENCY_RATE=${LATENCY_RATE:-10000}
+CONNECTIONS=${CONNECTIONS:-64}
+WRK_THREADS=${WRK_THREADS:-1}
+POOL_SIZE=${POOL_SIZE:-400000}
+BATCH_EVENTS=${BATCH_EVENTS:-100}
+BATCH_POOL_SIZE=${BATCH_POOL_SIZE:-4000}
+ENGINE_HEAP=${ENGINE_HEAP:-1g}
+SECRET="load-test-secret-$RANDOM$RANDOM"
+WORK=$(mktemp -d /tmp/supportpilot-load.XXXXXX)
+ENGINE_PID=""
+BARE_PID=""
+
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
+
+cleanup() {
+  set +e
+  if [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
+    kill -TERM "$ENGINE_PID"; for _ in $(seq 1 60); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$ENGINE_PID" 2>/dev/null
+  fi
+  if [ -n "$BARE_PID" ] && kill -0 "$BARE_PID" 2>/dev/null; then kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null; fi
+  if [ "${KEEP_WORK:-0}" = "1" ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+if [ "${SKIP_BUILD:-0}" != "1" ]; then
+  echo "== building engine and benchmarks"
+  # One reactor (engine + benchmarks): never compiles against a snapshot another build put in ~/.m2.
+  (cd "$ROOT" && mvn -B -q -f benchmarks/load/reactor.xml -DskipTests package)
+fi
+BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
+ENGINE_JAR="$ROOT/target/supportpilot.jar"
+unzip -l "$BENCH_JAR" | grep -q 'io/supportpilot/bench/load/SignedPool.class' || { echo "benchmarks jar is missing the load tools"; exit 1; }
+
+pool() { # kind count per-batch out prefix
+  java -cp "$BENCH_JAR" io.supportpilot.bench.load.SignedPool "$1" "$2" "$3" "$SECRET" "$4" "$5" | sed 's/^/   /'
+}
+
+result() { # file key
+  grep '^RESULT' "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2
+}
+
+run_wrk() { # name script url pool ctype conns duration delay
+  local name=$1 script=$2 url=$3 poolf=$4 ctype=$5 conns=$6 dur=$7 delay=$8
+  (cd "$HERE" && wrk -t"$WRK_THREADS" -c"$conns" -d"${dur}s" --timeout 30s -s "$script" "$url" \
+    -- "$poolf" "$ctype" "$delay" "$name" "$WRK_THREADS") > "$WORK/$name.txt" 2>&1 || true
+  if ! grep -q '^RESULT' "$WORK/$name.txt"; then echo "wrk failed for $name:"; cat "$WORK/$name.txt"; exit 1; fi
+}
+
+summary() { # name events-key
+  local f="$WORK/$1.txt"
+  local secs ev
+  secs=$(awk -v d="$(result "$f" duration_us)" 'BEGIN{printf "%.2f", d/1e6}')
+  ev=$(result "$f" accepted)
+  printf "   requests %s in %ss (%s req/s); accepted (202) events %s = %s durable events/s; duplicates %s\n" \
+    "$(result "$f" requests)" "$secs" "$(awk -v r="$(result "$f" requests)" -v s="$secs" 'BEGIN{printf "%.0f", r/s}')" \
+    "$ev" "$(awk -v e="$ev" -v s="$secs" 'BEGIN{printf "%.0f", e/s}')" "$(result "$f" duplicates)"
+  printf "   ack latency p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms (wrk, closed loop)\n" \
+    "$(awk -v v="$(result "$f" p50_us)" 'BEGIN{printf "%.2f", v/1000}')" \
+    "$(awk -v v="$(result "$f" p99_us)" 'BEGIN{printf "%.2f", v/1000}')" \
+    "$(awk -v v="$(result "$f" p999_us)" 'BEGIN{printf "%.2f", v/1000}')" \
+    "$(awk -v v="$(result "$f" max_us)" 'BEGIN{printf "%.2f", v/1000}')"
+  printf "   rejected: 429 %s, 503 %s, other 4xx %s, other %s; socket errors connect %s read %s write %s timeout %s\n" \
+    "$(result "$f" s429)" "$(result "$f" s503)" "$(result "$f" s4xx)" "$(result "$f" sother)" \
+    "$(result "$f" err_connect)" "$(result "$f" err_read)" "$(result "$f" err_write)" "$(result "$f" err_timeout)"
+}
+
+# ------------------------------------------------------------------ engine
+PORT=$(free_port); PGPORT=$(free_port)
+echo "== starting the engine on :$PORT (embedded Postgres on :$PGPORT, data in $WORK/pgdata, heap $ENGINE_HEAP)"
+( cd "$WORK" && env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" \
+    MCP_WEBHOOK_SECRET="$SECRET" ADMIN_TOKEN="load-admin-token" PORTAL_SERVICE_TOKEN="load-portal-token" \
+    INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false \
+    java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
+ENGINE_PID=$!
+for _ in $(seq 1 240); do
+  if curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then break; fi
+  kill -0 "$ENGINE_PID" 2>/dev/null || { echo "engine died:"; tail -50 "$WORK/engine.log"; exit 1; }
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$PORT/health" >/dev/null || { echo "engine not ready"; tail -50 "$WORK/engine.log"; exit 1; }
+JPID=$(pgrep -P "$ENGINE_PID" java || echo "$ENGINE_PID")
+
+echo "== generating pre-signed pools"
+pool single "$POOL_SIZE" 1 "$WORK/single.pool" "s$RANDOM"
+pool batch "$BATCH_POOL_SIZE" "$BATCH_EVENTS" "$WORK/batch.pool" "b$RANDOM"
+pool single "$POOL_SIZE" 1 "$WORK/over.pool" "o$RANDOM"
+
+URL="http://127.0.0.1:$PORT/api/webhooks/mcp-error"
+echo "== warm-up (5 s)"
+run_wrk warmup pool.lua "$URL" "$WORK/over.pool" application/json "$CONNECTIONS" 5 0
+
+echo "== phase 1: single endpoint, full speed, $CONNECTIONS connections, ${DURATION}s"
+run_wrk single pool.lua "$URL" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
+summary single
+
+CONNS_LAT=100
+DELAY=$(awk -v c=$CONNS_LAT -v r="$LATENCY_RATE" 'BEGIN{d=c*1000/r - 1; if (d<1) d=1; printf "%d", d}')
+echo "== phase 2: single endpoint paced near $LATENCY_RATE/s ($CONNS_LAT connections, ${DELAY} ms pause each), ${DURATION}s"
+run_wrk paced paced.lua "$URL" "$WORK/over.pool" application/json "$CONNS_LAT" "$DURATION" "$DELAY"
+summary paced
+
+echo "== phase 3: batch endpoint (NDJSON, $BATCH_EVENTS events per request), 16 connections, ${DURATION}s"
+run_wrk batch pool.lua "$URL/batch" "$WORK/batch.pool" application/x-ndjson 16 "$DURATION" 0
+summary batch
+
+echo "== phase 4: overload for ${OVERLOAD_DURATION}s: 512 single + 160 batch connections at once (up to 16,512 events"
+echo "   in flight, over the engine's bound of 10,000: the excess must get 429); engine RSS sampled"
+( while kill -0 "$ENGINE_PID" 2>/dev/null; do ps -o rss= -p "$JPID" 2>/dev/null; sleep 1; done ) > "$WORK/rss.txt" &
+RSS_PID=$!
+run_wrk over_batch pool.lua "$URL/batch" "$WORK/batch.pool" application/x-ndjson 160 "$OVERLOAD_DURATION" 0 &
+OB=$!
+run_wrk over_single pool.lua "$URL" "$WORK/over.pool" application/json 512 "$OVERLOAD_DURATION" 0
+wait $OB
+kill $RSS_PID 2>/dev/null || true
+echo "   single:"; summary over_single
+echo "   batch:"; summary over_batch
+RSS_FIRST=$(head -3 "$WORK/rss.txt" | sort -n | tail -1)
+RSS_MAX=$(sort -n "$WORK/rss.txt" | tail -1)
+RSS_LAST=$(tail -1 "$WORK/rss.txt")
+echo "   engine RSS: at start ${RSS_FIRST} kB, max ${RSS_MAX} kB, at end ${RSS_LAST} kB (heap capped at $ENGINE_HEAP)"
+
+echo "== durability check"
+sleep 2
+CLIENT_202=0
+for n in warmup single paced batch over_single over_batch; do
+  CLIENT_202=$((CLIENT_202 + $(result "$WORK/$n.txt" accepted)))
+done
+read -r ROWS DISTINCT < <(java -cp "$BENCH_JAR" io.supportpilot.bench.load.CountRows \
+  "jdbc:postgresql://127.0.0.1:$PGPORT/postgres")
+curl -fs "http://127.0.0.1:$PORT/metrics" > "$WORK/metrics.txt"
+SERVER_202=$(grep '^supportpilot_ingest_events_total{outcome="accepted",reason="none",source="mcp"}' "$WORK/metrics.txt" \
+  | awk '{printf "%d", $2}')
+echo "   events the engine answered 202: $SERVER_202; seen by wrk: $CLIENT_202 (wrk drops replies still in flight"
+echo "   when a phase ends); rows in support_error_log: $ROWS (distinct ids $DISTINCT)"
+if [ "$SERVER_202" = "$ROWS" ] && [ "$ROWS" = "$DISTINCT" ] && [ "$CLIENT_202" -le "$ROWS" ]; then CHECK=PASS; else CHECK=FAIL; fi
+echo "   check rows in Postgres == 2xx (202) replies, nothing stored twice: $CHECK"
+grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp)' \
+  "$WORK/metrics.txt" | grep -v ' 0.0$' | sed 's/^/   /' || true
+
+echo "== stopping the engine"
+kill -TERM "$ENGINE_PID"; for _ in $(seq 1 60); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
+ENGINE_PID=""
+
+# ------------------------------------------------------------------ bare server
+BPORT=$(free_port)
+echo "== bare Vert.x server (202, no work) on :$BPORT, same wrk run as phase 1"
+java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -cp "$BENCH_JAR" io.supportpilot.bench.load.BareServer "$BPORT" > "$WORK/bare.log" 2>&1 &
+BARE_PID=$!
+for _ in $(seq 1 60); do grep -q listening "$WORK/bare.log" 2>/dev/null && break; sleep 0.5; done
+run_wrk bare_warmup pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" 5 0
+run_wrk bare pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
+summary bare
+kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=""
+
+SINGLE_RATE=$(awk -v e="$(result "$WORK/single.txt" accepted)" -v d="$(result "$WORK/single.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
+BARE_RATE=$(awk -v e="$(result "$WORK/bare.txt" requests)" -v d="$(result "$WORK/bare.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
+BATCH_RATE=$(awk -v e="$(result "$WORK/batch.txt" accepted)" -v d="$(result "$WORK/batch.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
+PACED_RATE=$(awk -v e="$(result "$WORK/paced.txt" requests)" -v d="$(result "$WORK/paced.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
+echo
+echo "================ summary ($(nproc) cores; load generator on the same machine)"
+echo "single endpoint: $SINGLE_RATE durable events/s (target >= 20000); bare server $BARE_RATE req/s; ratio $(awk -v a="$SINGLE_RATE" -v b="$BARE_RATE" 'BEGIN{printf "%.2f", a/b}') (target >= 0.4)"
+echo "batch endpoint:  $BATCH_RATE durable events/s (target >= 60000)"
+echo "paced at ~$PACED_RATE req/s: p50 $(awk -v v="$(result "$WORK/paced.txt" p50_us)" 'BEGIN{printf "%.2f", v/1000}') ms, p99 $(awk -v v="$(result "$WORK/paced.txt" p99_us)" 'BEGIN{printf "%.2f", v/1000}') ms (target p99 <= 25 ms at 10000/s)"
+echo "overload ${OVERLOAD_DURATION}s: 429s $(( $(result "$WORK/over_single.txt" s429) + $(result "$WORK/over_batch.txt" s429) )), engine RSS max ${RSS_MAX} kB; rows == 202 replies: $CHECK"
+[ "$CHECK" = PASS ]

@@ -1,0 +1,92 @@
+package io.supportpilot.bench;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.supportpilot.bench.load.SignedPool;
+import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.ingest.ErrorPayloads;
+import io.supportpilot.ingest.Fingerprints;
+import io.supportpilot.ingest.Signatures;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The ingestion hot path for one MCP error, as the webhook route runs it: HMAC check over the raw bytes,
+ * strict parse and validation, normalisation with fingerprint, and the recent-event-id dedupe lookup
+ * (Caffeine, 200k entries). Bodies are realistic (stack, context; 500-1500 bytes), 1024 of them in rotation.
+ */
+@State(Scope.Thread)
+public class IngestHotPathBenchmark extends BenchmarkBase {
+
+  private static final int N = 1024;
+  private final ErrorPayloads payloads = new ErrorPayloads(32, 262_144);
+  private final Signatures signatures = Signatures.withSecret("bench-secret", "MCP");
+  private final Cache<String, Boolean> recent = Caffeine.newBuilder().maximumSize(200_000).build();
+  private byte[][] bodies;
+  private String[] sigs;
+  private String[] messages;
+  private String ts;
+  private long now;
+  private int i;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    now = System.currentTimeMillis() / 1000;
+    ts = String.valueOf(now);
+    SignedPool gen = new SignedPool(42, 2000, 300);
+    bodies = new byte[N][];
+    sigs = new String[N];
+    messages = new String[N];
+    for (int k = 0; k < N; k++) {
+      String body = gen.mcpBody("bench-" + k);
+      bodies[k] = body.getBytes(StandardCharsets.UTF_8);
+      sigs[k] = SignedPool.sign("bench-secret", now, bodies[k]);
+      messages[k] = payloads.parse(bodies[k], 0, bodies[k].length).get("message").asText();
+    }
+    for (int k = 0; k < 200_000; k++) {
+      recent.put("mcp:warm-" + k, Boolean.TRUE);
+    }
+  }
+
+  @Benchmark
+  public Object fullHotPath() {
+    int k = i++ & (N - 1);
+    byte[] b = bodies[k];
+    signatures.verifyMcp(ts, sigs[k], b, now, Duration.ofMinutes(5));
+    ErrorEvent e = payloads.mcpFromBytes(b, 0, b.length, Instant.ofEpochSecond(now), "");
+    Boolean seen = recent.getIfPresent(e.source() + ':' + e.eventId());
+    return seen == null ? e : seen;
+  }
+
+  @Benchmark
+  public Object signatureOnly() {
+    int k = i++ & (N - 1);
+    signatures.verifyMcp(ts, sigs[k], bodies[k], now, Duration.ofMinutes(5));
+    return sigs[k];
+  }
+
+  @Benchmark
+  public Object parseAndNormaliseOnly() {
+    int k = i++ & (N - 1);
+    return payloads.mcpFromBytes(bodies[k], 0, bodies[k].length, Instant.ofEpochSecond(now), "");
+  }
+
+  @Benchmark
+  public Object treeParseOnly() {
+    int k = i++ & (N - 1);
+    return payloads.parse(bodies[k], 0, bodies[k].length);
+  }
+
+  @Benchmark
+  public Object fingerprintOnly() {
+    int k = i++ & (N - 1);
+    return Fingerprints.of("ExactApiError", "EXACT_500", messages[k], List.of("at fetch (/app/src/a.ts:1:2)"));
+  }
+}

@@ -1,0 +1,173 @@
+package io.supportpilot.ingest;
+
+import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.LocalCodec;
+import io.supportpilot.bus.PartitionsAssigned;
+import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.bus.TicketEvent;
+import io.supportpilot.config.Config;
+import io.supportpilot.config.EngineConfig;
+import io.supportpilot.store.ErrorEventWriter;
+import io.supportpilot.store.ErrorLogRetention;
+import io.supportpilot.store.WriteRequest;
+import io.supportpilot.store.WriteResult;
+import io.supportpilot.tickets.AutoTicketVerticle;
+import io.supportpilot.web.Capability;
+import io.supportpilot.web.EngineContext;
+import io.supportpilot.web.HttpFailure;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Error ingestion: the MCP and Sentry webhooks, the group-commit writer, auto-tickets, retention, and in
+ * scaled mode the Kafka producer (ingest role) and processing consumer (process role).
+ */
+public final class IngestCapability implements Capability {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngestCapability.class);
+
+  private final IngestConfig config;
+  private final List<String> deployments = new ArrayList<>();
+  private WebhookRoutes routes;
+  private KafkaIngest kafka;
+  private Vertx vertx;
+
+  /** Reads and validates the ingestion config; a bad value stops start-up here. */
+  public IngestCapability(Config config) {
+    this.config = IngestConfig.from(config);
+  }
+
+  @Override
+  public String name() {
+    return "ingest";
+  }
+
+  /** The ingestion config in effect. */
+  public IngestConfig config() {
+    return config;
+  }
+
+  @Override
+  public Future<Void> start(EngineContext ctx) {
+    vertx = ctx.vertx();
+    registerCodecs(vertx);
+    EngineConfig.Kafka k = ctx.engine().kafka();
+    boolean processes = !k.enabled() || !k.role().equals("ingest");
+    boolean ingests = !k.enabled() || !k.role().equals("process");
+    IngestMetrics metrics = new IngestMetrics(ctx.registry());
+    ErrorPayloads payloads = new ErrorPayloads(config.maxJsonDepth(), config.maxStringChars());
+    Signatures mcp = IngestConfig.mcpSecret(ctx.secrets()).map(s -> Signatures.withSecret(s, "MCP")).orElse(null);
+    Signatures sentry = IngestConfig.sentrySecret(ctx.secrets()).map(s -> Signatures.withSecret(s, "Sentry"))
+        .orElse(null);
+    if (mcp == null) {
+      LOG.warn("MCP_WEBHOOK_SECRET is not set: {} refuses every request", WebhookRoutes.MCP_PATH);
+    }
+    if (sentry == null) {
+      LOG.warn("SENTRY_CLIENT_SECRET is not set: {} refuses every request", WebhookRoutes.SENTRY_PATH);
+    }
+    warmUp(payloads, mcp, sentry);
+    Future<Void> chain = Future.succeededFuture();
+    if (processes) {
+      int perWriter = Math.max(1, config.maxInFlight() / config.writerInstances());
+      ErrorEventWriter.Settings settings = new ErrorEventWriter.Settings(config.writeBatchSize(),
+          config.writeBatchDelay(), config.writerConcurrency(), perWriter, config.storeProbeInterval(),
+          new AtomicInteger(), new AtomicInteger());
+      ErrorEventWriter.registerGauges(ctx.registry(), settings);
+      chain = chain.compose(v -> deploy(() -> new ErrorEventWriter(ctx.pool(), settings, ctx.registry()),
+          config.writerInstances()));
+      if (config.ticketsEnabled()) {
+        chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(ctx.pool(), ctx.clock(),
+            config.ticketCacheSize(), config.contextMessageInterval(), config.ticketMaxQueuedEvents(),
+            ctx.registry()), 1));
+      }
+      chain = chain.compose(v -> deploy(() -> new ErrorLogRetention(ctx.pool(), config.retentionDays(),
+          config.retentionBatchSize(), config.retentionInterval(), ctx.registry()), 1));
+    }
+    ErrorSink sink;
+    if (k.enabled()) {
+      kafka = new KafkaIngest(ctx, config, k, ingests, processes);
+      chain = chain.compose(v -> kafka.start());
+      sink = ingests ? kafka : refusing(config.retryAfterSeconds());
+    } else {
+      sink = new WriterSink(vertx, config.retryAfterSeconds());
+    }
+    routes = new WebhookRoutes(config, payloads, mcp, sentry, sink, metrics, ctx.clock());
+    return chain;
+  }
+
+  /** Loads the JCE provider, Jackson and the digests off the event loops, so the first request is not slow. */
+  private static void warmUp(ErrorPayloads payloads, Signatures mcp, Signatures sentry) {
+    byte[] b = ("{\"error_type\":\"Warm\",\"message\":\"up 1\",\"stack\":\"at x (a.js:1:2)\","
+        + "\"context\":{\"k\":1}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    payloads.mcp(payloads.parse(b, 0, b.length), b, 0, b.length, java.time.Instant.now(), "");
+    payloads.sentry("issue", payloads.parse(new byte[] {'{', '}'}, 0, 2), java.time.Instant.now());
+    Signatures.withSecret("warm-up", "warm-up").hmac(null, b, 0, b.length);
+  }
+
+  private static ErrorSink refusing(int retryAfter) {
+    return new ErrorSink() {
+      @Override
+      public Future<boolean[]> submit(List<ErrorEvent> events) {
+        return Future.failedFuture(HttpFailure.unavailable("this instance only processes errors (kafka.role "
+            + "= process); send webhooks to an ingest instance", retryAfter));
+      }
+
+      @Override
+      public boolean detectsDuplicates() {
+        return false;
+      }
+    };
+  }
+
+  private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> factory, int instances) {
+    return vertx.deployVerticle(factory, new DeploymentOptions().setInstances(instances))
+        .map(id -> {
+          deployments.add(id);
+          return null;
+        });
+  }
+
+  @Override
+  public void routes(Router router, EngineContext ctx) {
+    routes.mount(router);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    // The HTTP servers have stopped: flush the producer, stop consuming, then drain the writers and the rest.
+    Future<Void> chain = kafka == null ? Future.succeededFuture() : kafka.stopIngest();
+    chain = chain.compose(v -> kafka == null ? Future.succeededFuture() : kafka.stopProcessing());
+    for (String id : deployments) {
+      chain = chain.compose(v -> vertx.undeploy(id).recover(e -> {
+        LOG.warn("ingestion verticle {} did not stop cleanly: {}", id, e.getMessage());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain;
+  }
+
+  /** Registers local codecs for the records this capability sends (once per Vert.x). */
+  static void registerCodecs(Vertx vertx) {
+    register(vertx, WriteRequest.class);
+    register(vertx, WriteResult.class);
+    register(vertx, StoredErrors.class);
+    register(vertx, TicketEvent.class);
+    register(vertx, ErrorEvent.class);
+    register(vertx, PartitionsAssigned.class);
+  }
+
+  private static <T> void register(Vertx vertx, Class<T> type) {
+    try {
+      vertx.eventBus().registerDefaultCodec(type, new LocalCodec<>(type));
+    } catch (IllegalStateException alreadyRegistered) {
+      // another capability registered it first
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.supportpilot.ingest;
+
+import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.store.ErrorEventWriter;
+import io.supportpilot.store.WriteRequest;
+import io.supportpilot.store.WriteResult;
+import io.supportpilot.web.HttpFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.List;
+
+/** Embedded mode: hands events to the group-commit {@link ErrorEventWriter} and waits for the commit. */
+final class WriterSink implements ErrorSink {
+
+  private final Vertx vertx;
+  private final DeliveryOptions options;
+  private final int retryAfter;
+
+  WriterSink(Vertx vertx, int retryAfterSeconds) {
+    this.vertx = vertx;
+    this.retryAfter = retryAfterSeconds;
+    this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+  }
+
+  @Override
+  public Future<boolean[]> submit(List<ErrorEvent> events) {
+    return vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS, new WriteRequest(events), options)
+        .map(m -> m.body().inserted())
+        .recover(e -> Future.failedFuture(toHttp(e, retryAfter)));
+  }
+
+  @Override
+  public boolean detectsDuplicates() {
+    return true;
+  }
+
+  static HttpFailure toHttp(Throwable e, int retryAfter) {
+    if (e instanceof ReplyException) {
+      ReplyException r = (ReplyException) e;
+      if (r.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        switch (r.failureCode()) {
+          case ErrorEventWriter.FULL:
+            return HttpFailure.overloaded(r.getMessage(), retryAfter);
+          case ErrorEventWriter.STORE_DOWN:
+            return HttpFailure.unavailable(r.getMessage(), retryAfter);
+          default:
+            return new HttpFailure(500, "internal_error", "the error could not be stored; retry later", retryAfter);
+        }
+      }
+      return HttpFailure.unavailable("the error store did not answer in time; retry later", retryAfter);
+    }
+    if (e instanceof HttpFailure) {
+      return (HttpFailure) e;
+    }
+    return HttpFailure.unavailable("the error store is unavailable; retry later", retryAfter);
+  }
+}

@@ -1,0 +1,348 @@
+package io.supportpilot.store;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.StoredErrors;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group-commit batch writer of {@code support_error_log}. Requests ({@link WriteRequest}) queue up and are
+ * flushed together when the batch is full or the oldest waited {@code batchDelay}: one multi-row
+ * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT (source, event_id) DO NOTHING RETURNING} statement per
+ * batch. Each request is answered only after its batch commits, with which events were new. New rows are then
+ * published on {@link Addresses#ERRORS_STORED}. Bounded: beyond {@code maxInFlight} queued or writing events a
+ * request fails with 429; while Postgres is unreachable with 503, and a probe brings the writer back.
+ */
+public final class ErrorEventWriter extends VerticleBase {
+
+  /** Event-bus address of the writers (local, round-robin over the instances). */
+  public static final String ADDRESS = "supportpilot.errors.write";
+  /** Reply failure code: the writer is full. */
+  public static final int FULL = 429;
+  /** Reply failure code: Postgres is unreachable. */
+  public static final int STORE_DOWN = 503;
+  /** Reply failure code: the batch could not be stored for another reason. */
+  public static final int FAILED = 500;
+
+  /** Batch size per flush (a DistributionSummary). */
+  public static final String METER_BATCH_SIZE = "supportpilot.ingest.batch.size";
+  /** Events queued or being written, all writer instances together (a Gauge). */
+  public static final String METER_IN_FLIGHT = "supportpilot.ingest.in.flight";
+  /** 1 while the writers can reach Postgres, 0 while they probe it (a Gauge). */
+  public static final String METER_STORE_UP = "supportpilot.ingest.store.up";
+
+  static final String INSERT = "INSERT INTO support_error_log (source, event_id, user_id, connection_id, tool,"
+      + " error_type, error_code, status_code, level, message, stack, context, fingerprint, occurred_at)"
+      + " SELECT s, e, u, c, t, et, ec, sc, l, m, st, ctx::jsonb, fp, o FROM unnest($1::text[], $2::text[],"
+      + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::text[], $10::text[],"
+      + " $11::text[], $12::text[], $13::text[], $14::timestamptz[])"
+      + " AS x(s, e, u, c, t, et, ec, sc, l, m, st, ctx, fp, o)"
+      + " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorEventWriter.class);
+
+  /**
+   * Settings of one writer instance; {@code inFlight} and {@code downWriters} are shared by the instances of
+   * one engine (gauges only, never used for decisions).
+   */
+  public record Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight,
+      Duration probeInterval, AtomicInteger inFlight, AtomicInteger downWriters) {
+  }
+
+  private final Pool pool;
+  private final Settings settings;
+  private final AtomicInteger inFlight;
+  private final AtomicInteger downWriters;
+  private final DistributionSummary batchSizes;
+  private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+  private int queuedEvents;
+  private int writingEvents;
+  private int flushing;
+  private long timer = -1;
+  private boolean storeDown;
+  private long probeTimer = -1;
+  private MessageConsumer<WriteRequest> consumer;
+  private Promise<Void> drained;
+
+  private record Pending(Message<WriteRequest> message, List<ErrorEvent> events) {
+  }
+
+  /** A writer on the shared pool; meters are registered once per registry. */
+  public ErrorEventWriter(Pool pool, Settings settings, MeterRegistry registry) {
+    this.pool = pool;
+    this.settings = settings;
+    this.inFlight = settings.inFlight();
+    this.downWriters = settings.downWriters();
+    this.batchSizes = DistributionSummary.builder(METER_BATCH_SIZE)
+        .description("events per group-commit batch").publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  /** Registers the gauges shared by the writer instances of one engine (call once per settings). */
+  public static void registerGauges(MeterRegistry registry, Settings settings) {
+    Gauge.builder(METER_IN_FLIGHT, settings.inFlight(), AtomicInteger::get)
+        .description("error events queued or being written").register(registry);
+    Gauge.builder(METER_STORE_UP, settings.downWriters(), d -> d.get() > 0 ? 0 : 1)
+        .description("1 while the error writers can reach Postgres").register(registry);
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().<WriteRequest>localConsumer(ADDRESS).handler(this::onRequest);
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Stop taking requests, write what is queued, and wait for the statements in flight.
+    Future<Void> unregistered = consumer.unregister();
+    drained = Promise.promise();
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+    if (probeTimer >= 0) {
+      vertx.cancelTimer(probeTimer);
+      probeTimer = -1;
+    }
+    if (storeDown) {
+      failAll(STORE_DOWN, "the error store is unavailable");
+    }
+    flush();
+    checkDrained();
+    return unregistered.compose(v -> drained.future());
+  }
+
+  private void onRequest(Message<WriteRequest> msg) {
+    List<ErrorEvent> events = msg.body().events();
+    if (storeDown) {
+      msg.fail(STORE_DOWN, "the error store is unavailable; retry later");
+      return;
+    }
+    int n = events.size();
+    if (queuedEvents + writingEvents + n > settings.maxInFlight() && queuedEvents + writingEvents > 0) {
+      msg.fail(FULL, "too many errors are waiting to be written; retry later");
+      return;
+    }
+    queue.addLast(new Pending(msg, events));
+    queuedEvents += n;
+    inFlight.addAndGet(n);
+    if (queuedEvents >= settings.batchSize()) {
+      flush();
+    } else if (timer < 0) {
+      timer = vertx.setTimer(Math.max(1, settings.batchDelay().toMillis()), t -> {
+        timer = -1;
+        flush();
+      });
+    }
+  }
+
+  private void flush() {
+    while (!queue.isEmpty() && flushing < settings.concurrency() && !storeDown) {
+      List<Pending> batch = new ArrayList<>();
+      int n = 0;
+      // Take whole requests up to the batch size (at least one request, however large).
+      while (!queue.isEmpty() && (n == 0 || n + queue.peekFirst().events().size() <= settings.batchSize() * 4)) {
+        Pending p = queue.pollFirst();
+        batch.add(p);
+        n += p.events().size();
+        if (n >= settings.batchSize()) {
+          break;
+        }
+      }
+      queuedEvents -= n;
+      writingEvents += n;
+      flushing++;
+      write(batch, n);
+    }
+    if (timer >= 0 && queue.isEmpty()) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private void write(List<Pending> batch, int n) {
+    batchSizes.record(n);
+    String[] source = new String[n];
+    String[] eventId = new String[n];
+    String[] user = new String[n];
+    String[] connection = new String[n];
+    String[] tool = new String[n];
+    String[] type = new String[n];
+    String[] code = new String[n];
+    Integer[] status = new Integer[n];
+    String[] level = new String[n];
+    String[] message = new String[n];
+    String[] stack = new String[n];
+    String[] context = new String[n];
+    String[] fingerprint = new String[n];
+    OffsetDateTime[] occurred = new OffsetDateTime[n];
+    int i = 0;
+    for (Pending p : batch) {
+      for (ErrorEvent e : p.events()) {
+        source[i] = e.source();
+        eventId[i] = e.eventId();
+        user[i] = e.userId();
+        connection[i] = e.connectionId();
+        tool[i] = e.tool();
+        type[i] = e.errorType();
+        code[i] = e.errorCode();
+        status[i] = e.statusCode();
+        level[i] = e.level();
+        message[i] = e.message();
+        stack[i] = e.stack();
+        context[i] = e.contextJson();
+        fingerprint[i] = e.fingerprint();
+        occurred[i] = OffsetDateTime.ofInstant(e.occurredAt(), ZoneOffset.UTC);
+        i++;
+      }
+    }
+    Tuple params = Tuple.of(source, eventId, user, connection, tool, type, code, status, level, message, stack,
+        context, fingerprint, occurred);
+    pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
+      flushing--;
+      writingEvents -= n;
+      inFlight.addAndGet(-n);
+      if (ar.succeeded()) {
+        committed(batch, ar.result());
+      } else {
+        failed(batch, ar.cause());
+      }
+      flush();
+      checkDrained();
+    });
+  }
+
+  private void committed(List<Pending> batch, RowSet<Row> rows) {
+    Set<String> inserted = new HashSet<>(rows.rowCount() * 2);
+    for (Row r : rows) {
+      inserted.add(r.getString(0) + '\u0000' + r.getString(1));
+    }
+    List<ErrorEvent> stored = new ArrayList<>(inserted.size());
+    for (Pending p : batch) {
+      boolean[] flags = new boolean[p.events().size()];
+      for (int k = 0; k < flags.length; k++) {
+        ErrorEvent e = p.events().get(k);
+        // remove(): the first request of a batch that carries an id gets it; a same-batch repeat is a duplicate.
+        if (inserted.remove(e.source() + '\u0000' + e.eventId())) {
+          flags[k] = true;
+          stored.add(e);
+        }
+      }
+      p.message().reply(new WriteResult(flags));
+    }
+    if (!stored.isEmpty()) {
+      vertx.eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(stored));
+    }
+  }
+
+  private void failed(List<Pending> batch, Throwable cause) {
+    if (isStoreDown(cause)) {
+      LOG.warn("error store unreachable ({}); answering 503 until it is back", cause.toString());
+      for (Pending p : batch) {
+        p.message().fail(STORE_DOWN, "the error store is unavailable; retry later");
+      }
+      markDown();
+      return;
+    }
+    if (batch.size() > 1) {
+      // One bad request must not fail its neighbours: write each request of the batch on its own.
+      LOG.warn("batch of {} requests failed ({}); retrying them one by one", batch.size(), cause.getMessage());
+      for (Pending p : batch) {
+        queuedEvents += p.events().size();
+        inFlight.addAndGet(p.events().size());
+        queue.addLast(p);
+      }
+      flushSingles();
+      return;
+    }
+    LOG.error("could not store {} error events", batch.get(0).events().size(), cause);
+    batch.get(0).message().fail(FAILED, "the error could not be stored");
+  }
+
+  private void flushSingles() {
+    while (!queue.isEmpty() && !storeDown) {
+      Pending p = queue.pollFirst();
+      int n = p.events().size();
+      queuedEvents -= n;
+      writingEvents += n;
+      flushing++;
+      write(List.of(p), n);
+    }
+  }
+
+  private void markDown() {
+    if (!storeDown) {
+      storeDown = true;
+      downWriters.incrementAndGet();
+    }
+    failAll(STORE_DOWN, "the error store is unavailable; retry later");
+    scheduleProbe();
+  }
+
+  private void scheduleProbe() {
+    if (probeTimer >= 0 || drained != null) {
+      return;
+    }
+    probeTimer = vertx.setTimer(settings.probeInterval().toMillis(), t -> {
+      probeTimer = -1;
+      pool.query("SELECT 1").execute().onComplete(ar -> {
+        if (ar.succeeded()) {
+          LOG.info("error store reachable again; accepting errors");
+          if (storeDown) {
+            storeDown = false;
+            downWriters.decrementAndGet();
+          }
+        } else {
+          scheduleProbe();
+        }
+      });
+    });
+  }
+
+  private void failAll(int code, String detail) {
+    for (Pending p : queue) {
+      p.message().fail(code, detail);
+      inFlight.addAndGet(-p.events().size());
+    }
+    queue.clear();
+    queuedEvents = 0;
+  }
+
+  private void checkDrained() {
+    if (drained != null && queue.isEmpty() && flushing == 0) {
+      drained.tryComplete();
+    }
+  }
+
+  /** True when the failure means Postgres cannot be reached (connection, shutdown, resources). */
+  static boolean isStoreDown(Throwable t) {
+    if (t instanceof PgException) {
+      String state = ((PgException) t).getSqlState();
+      return state == null || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
+          || state.startsWith("58");
+    }
+    return true;
+  }
+}
