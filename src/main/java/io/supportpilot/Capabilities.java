@@ -17,6 +17,7 @@ final class Capabilities {
     list.add(new AdminCapability());
     // ingestion
     // spikes
+    list.add(new io.supportpilot.spike.SpikesCapability(config));
     // knowledge and triage
     // support agent
     return list;
