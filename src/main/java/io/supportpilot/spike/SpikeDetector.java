@@ -139,7 +139,7 @@ final class SpikeDetector extends VerticleBase {
 
   private void onStored(StoredErrors batch) {
     long now = clock.millis();
-    long minute = now / 60_000;
+    long nowMinute = now / 60_000;
     for (ErrorEvent e : batch.events()) {
       String type = e.errorType();
       if (type == null || !owns(type)) {
@@ -149,7 +149,9 @@ final class SpikeDetector extends VerticleBase {
         pending.add(e);
         continue;
       }
-      SpikeWindow w = counters.add(type, e.fingerprint(), minute, 1);
+      // Counted in the minute it was received (as created_at, which a rebuild reads), never in the future.
+      long minute = e.receivedAt() == null ? nowMinute : Math.min(nowMinute, e.receivedAt().toEpochMilli() / 60_000);
+      SpikeWindow w = counters.add(type, e.fingerprint(), minute, 1, nowMinute);
       if (w != null) {
         evaluate(type, w, now);
       }
