@@ -140,6 +140,7 @@ final class SpikeDetector extends VerticleBase {
   private void onStored(StoredErrors batch) {
     long now = clock.millis();
     long nowMinute = now / 60_000;
+    List<Spike> held = null;
     for (ErrorEvent e : batch.events()) {
       String type = e.errorType();
       if (type == null || !owns(type)) {
@@ -153,12 +154,29 @@ final class SpikeDetector extends VerticleBase {
       long minute = e.receivedAt() == null ? nowMinute : Math.min(nowMinute, e.receivedAt().toEpochMilli() / 60_000);
       SpikeWindow w = counters.add(type, e.fingerprint(), minute, 1, nowMinute);
       if (w != null) {
-        evaluate(type, w, now);
+        Spike s = evaluate(type, w, now);
+        if (s != null) {
+          if (held == null) {
+            held = new ArrayList<>(2);
+          }
+          if (!held.contains(s)) {
+            held.add(s);
+          }
+        }
+      }
+    }
+    if (held != null) {
+      // Throttled updates go out once per batch, with the counts after the whole batch.
+      for (Spike s : held) {
+        if (spikes.get(s.errorType) == s) {
+          maybeUpdate(s, counters.type(s.errorType), now);
+        }
       }
     }
   }
 
-  private void evaluate(String type, SpikeWindow w, long now) {
+  /** Applies the rule after an event; returns the open spike of the type when the rule still holds for it. */
+  private Spike evaluate(String type, SpikeWindow w, long now) {
     Spike s = spikes.get(type);
     if (s != null && s.state == State.FAILED && now - s.failedAt >= RETRY_OPEN_MS) {
       spikes.remove(type);
@@ -169,9 +187,10 @@ final class SpikeDetector extends VerticleBase {
         open(type, w, now);
       } else if (s.state == State.OPEN) {
         s.lastHeldAt = now;
-        maybeUpdate(s, w, now);
+        return s;
       }
     }
+    return null;
   }
 
   private boolean owns(String type) {
