@@ -1,13 +1,14 @@
 package io.supportpilot.spike;
 
 import io.supportpilot.bus.SpikeSummary;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * A spike lifecycle change, published on {@code Addresses.SPIKES}: the SSE event id, the event name
  * ({@code spike.started}, {@code spike.updated}, {@code spike.ended}), the summary, the JSON payload and the
- * ready-made SSE frame.
+ * ready-made SSE frame (UTF-8 bytes; never modify them).
  */
-public record SpikeChange(long id, String event, SpikeSummary summary, String json, String frame) {
+public record SpikeChange(long id, String event, SpikeSummary summary, String json, Buffer frame) {
 
   public static final String STARTED = "spike.started";
   public static final String UPDATED = "spike.updated";
@@ -17,6 +18,8 @@ public record SpikeChange(long id, String event, SpikeSummary summary, String js
 
   /** A change with its SSE frame: {@code id}, {@code event} and one {@code data} line (the JSON has no newlines). */
   static SpikeChange of(long id, String event, SpikeSummary summary, String json) {
-    return new SpikeChange(id, event, summary, json, "id: " + id + "\nevent: " + event + "\ndata: " + json + "\n\n");
+    // Encoded once: every subscriber is sent the same bytes.
+    return new SpikeChange(id, event, summary, json,
+        Buffer.buffer("id: " + id + "\nevent: " + event + "\ndata: " + json + "\n\n"));
   }
 }

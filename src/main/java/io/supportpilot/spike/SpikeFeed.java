@@ -2,8 +2,10 @@ package io.supportpilot.spike;
 
 import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.SpikeSummary;
+import io.vertx.core.Context;
 import java.util.List;
 import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +24,8 @@ final class SpikeFeed implements ActiveSpikes {
   private final ConcurrentSkipListMap<Long, SpikeChange> recent = new ConcurrentSkipListMap<>();
   private final int bufferSize;
   private final AtomicInteger subscribers = new AtomicInteger();
+  private final ConcurrentHashMap<Context, SpikeStream.LoopHub> hubs =
+      new ConcurrentHashMap<>();
   private long nextId;
   private int buffered;
   private volatile List<Open> open = List.of();
@@ -72,6 +76,11 @@ final class SpikeFeed implements ActiveSpikes {
   long newestId() {
     var e = recent.lastEntry();
     return e == null ? -1 : e.getKey();
+  }
+
+  /** The per-event-loop fan-out hubs of the SSE streams. */
+  ConcurrentHashMap<Context, SpikeStream.LoopHub> hubs() {
+    return hubs;
   }
 
   /** The live subscriber count (gauge). */

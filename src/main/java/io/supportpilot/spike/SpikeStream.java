@@ -3,11 +3,14 @@ package io.supportpilot.spike;
 import io.micrometer.core.instrument.Counter;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.web.HttpFailure;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +24,14 @@ import org.slf4j.LoggerFactory;
 final class SpikeStream {
 
   private static final Logger LOG = LoggerFactory.getLogger(SpikeStream.class);
+  private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
 
   private final Vertx vertx;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final SpikeFeed feed;
   private final Counter dropped;
-  private MessageConsumer<SpikeChange> consumer;
+  private LoopHub hub;
   private long heartbeat = -1;
   private long lastSent = Long.MIN_VALUE;
   private boolean closed;
@@ -80,39 +84,40 @@ final class SpikeStream {
       }
     });
     // Subscribe first, then read the buffer: a change published in between arrives twice and is skipped by id.
-    consumer = vertx.eventBus().localConsumer(Addresses.SPIKES, m -> deliver(m.body()));
-    StringBuilder first = new StringBuilder()
-        .append("retry: ").append(config.streamRetry().toMillis()).append("\n: supportpilot spike stream\n\n");
+    hub = LoopHub.of(vertx, feed);
+    hub.streams.add(this);
+    Buffer first = Buffer.buffer()
+        .appendString("retry: " + config.streamRetry().toMillis() + "\n: supportpilot spike stream\n\n");
     long newest = feed.newestId();
     long oldest = feed.oldestId();
     if (lastId == null) {
       snapshot(first, newest);
     } else if (oldest < 0 || lastId < oldest - 1 || lastId > newest) {
-      first.append(": event ").append(lastId).append(" is no longer buffered; here are the open spikes\n\n");
+      first.appendString(": event " + lastId + " is no longer buffered; here are the open spikes\n\n");
       snapshot(first, newest);
     } else {
       lastSent = lastId;
       for (SpikeChange c : feed.after(lastId).values()) {
-        first.append(c.frame());
+        first.appendBuffer(c.frame());
         lastSent = c.id();
       }
     }
     response.writeHead();
-    write(first.toString());
+    write(first);
     long every = config.streamHeartbeat().toMillis();
-    heartbeat = vertx.setPeriodic(every, every, id -> write(": heartbeat\n\n"));
+    heartbeat = vertx.setPeriodic(every, every, id -> write(HEARTBEAT));
   }
 
-  private void snapshot(StringBuilder out, long newest) {
+  private void snapshot(Buffer out, long newest) {
     // Read after the newest id: the detector updates the snapshot before it numbers a change, so the snapshot
     // includes every change up to 'newest'; later ones arrive live.
     for (SpikeFeed.Open o : feed.openSpikes()) {
-      out.append("event: ").append(SpikeChange.ACTIVE).append("\ndata: ").append(o.json()).append("\n\n");
+      out.appendString("event: " + SpikeChange.ACTIVE + "\ndata: " + o.json() + "\n\n");
     }
     lastSent = newest;
   }
 
-  private void deliver(SpikeChange c) {
+  void deliver(SpikeChange c) {
     if (closed || c.id() <= lastSent) {
       return;
     }
@@ -120,7 +125,7 @@ final class SpikeStream {
     write(c.frame());
   }
 
-  private void write(String s) {
+  private void write(Buffer s) {
     if (closed) {
       return;
     }
@@ -143,8 +148,35 @@ final class SpikeStream {
     if (heartbeat >= 0) {
       vertx.cancelTimer(heartbeat);
     }
-    if (consumer != null) {
-      consumer.unregister();
+    if (hub != null) {
+      hub.streams.remove(this);
+    }
+  }
+
+  /**
+   * The subscribers of one HTTP event loop behind one event-bus consumer: the detector publishes each change once
+   * per event loop, not once per subscriber, and the fan-out runs on the subscribers' own event loop.
+   */
+  static final class LoopHub {
+
+    final List<SpikeStream> streams = new ArrayList<>();
+
+    private LoopHub() {
+    }
+
+    /** The hub of the calling event loop, created (and subscribed) on first use. */
+    static LoopHub of(Vertx vertx, SpikeFeed feed) {
+      Context ctx = vertx.getOrCreateContext();
+      return feed.hubs().computeIfAbsent(ctx, c -> {
+        LoopHub hub = new LoopHub();
+        vertx.eventBus().<SpikeChange>localConsumer(Addresses.SPIKES, m -> {
+          // copy: a slow subscriber may be dropped (and removed) during the loop
+          for (SpikeStream s : hub.streams.toArray(new SpikeStream[0])) {
+            s.deliver(m.body());
+          }
+        });
+        return hub;
+      });
     }
   }
 }
