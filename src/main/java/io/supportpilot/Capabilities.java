@@ -18,6 +18,7 @@ final class Capabilities {
     // ingestion
     list.add(new io.supportpilot.ingest.IngestCapability(config));
     // spikes
+    list.add(new io.supportpilot.spike.SpikesCapability(config));
     // knowledge and triage
     // support agent
     return list;

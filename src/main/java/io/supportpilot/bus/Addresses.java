@@ -13,8 +13,12 @@ public final class Addresses {
   public static final String DEVOPS_TASKS = "supportpilot.devops.tasks";
   /** Published for admins: a notification as a JsonObject (kind, title, details). */
   public static final String ADMIN_NOTIFICATIONS = "supportpilot.admin.notifications";
-  /** Published on spike lifecycle changes (started, updated, ended). */
+  /** Published on spike lifecycle changes (started, updated, ended): {@code spike.SpikeChange}. */
   public static final String SPIKES = "supportpilot.spikes";
+  /** Request: rotate the spike windows to the clock now and re-evaluate open spikes; replies a JsonObject. */
+  public static final String SPIKES_TICK = "supportpilot.spikes.tick";
+  /** Request (an error type, or "" for the overview): the live spike counters as a JsonObject. */
+  public static final String SPIKES_COUNTERS = "supportpilot.spikes.counters";
 
   /** Scaled mode: partitions of the error topic assigned to this instance: {@link PartitionsAssigned}. */
   public static final String PARTITIONS_ASSIGNED = "supportpilot.partitions.assigned";
