@@ -18,6 +18,7 @@ final class Capabilities {
     // ingestion
     // spikes
     // knowledge and triage
+    list.add(new io.supportpilot.knowledge.KnowledgeCapability(config));
     // support agent
     return list;
   }
