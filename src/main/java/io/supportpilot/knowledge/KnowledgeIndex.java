@@ -66,7 +66,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   // Stems of the keywords of the active patterns that point to an article: they describe it too.
   private volatile Map<String, Set<String>> patternTermsNl = Map.of();
   private volatile Map<String, Set<String>> patternTermsEn = Map.of();
-  private volatile Vocabulary vocabulary = Vocabulary.build(List.of());
+  private volatile Vocabulary vocabulary;
 
   /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
   private record Entry(String id, Article article, IndexedConversation conversation, Set<String> nl, Set<String> en,
@@ -100,6 +100,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   public KnowledgeIndex(SearchTuning tuning, Synonyms synonyms) {
     this.tuning = tuning;
     this.synonyms = synonyms;
+    this.vocabulary = Vocabulary.build(List.of(), synonyms);
     Analyzer analyzer = new PerFieldAnalyzerWrapper(TextAnalysis.ENGLISH,
         Map.of(F_NL, TextAnalysis.DUTCH, F_EN, TextAnalysis.ENGLISH));
     try {
@@ -585,7 +586,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   private void commit() throws IOException {
     searchers.maybeRefreshBlocking();
     vocabulary = Vocabulary.build(articles.values().stream().map(e -> new String[][] {
-        e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList());
+        e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList(), synonyms);
   }
 
   /** Document frequencies of article terms, IDF, and typo correction against the article vocabulary. */
@@ -593,16 +594,23 @@ public final class KnowledgeIndex implements AutoCloseable {
     private final int n;
     private final Map<String, Integer> nlDf;
     private final Map<String, Integer> enDf;
+    // Typo targets: article terms (with their document frequency) and thesaurus terms (frequency 0).
+    private final Map<String, Integer> nlTargets;
+    private final Map<String, Integer> enTargets;
     private final Map<String, String[]> corrections = new ConcurrentHashMap<>();
     private static final String[] NONE = new String[0];
 
-    private Vocabulary(int n, Map<String, Integer> nlDf, Map<String, Integer> enDf) {
+    private Vocabulary(int n, Map<String, Integer> nlDf, Map<String, Integer> enDf, Synonyms synonyms) {
       this.n = n;
       this.nlDf = nlDf;
       this.enDf = enDf;
+      this.nlTargets = new HashMap<>(nlDf);
+      this.enTargets = new HashMap<>(enDf);
+      synonyms.nlStems().forEach(t -> nlTargets.putIfAbsent(t, 0));
+      synonyms.enStems().forEach(t -> enTargets.putIfAbsent(t, 0));
     }
 
-    static Vocabulary build(List<String[][]> docs) {
+    static Vocabulary build(List<String[][]> docs, Synonyms synonyms) {
       Map<String, Integer> nl = new HashMap<>();
       Map<String, Integer> en = new HashMap<>();
       for (String[][] d : docs) {
@@ -613,7 +621,7 @@ public final class KnowledgeIndex implements AutoCloseable {
           en.merge(t, 1, Integer::sum);
         }
       }
-      return new Vocabulary(docs.size(), nl, en);
+      return new Vocabulary(docs.size(), nl, en, synonyms);
     }
 
     /** An approximation of the number of articles containing the term in either language. */
@@ -633,8 +641,8 @@ public final class KnowledgeIndex implements AutoCloseable {
       String[] cached = corrections.get(key);
       if (cached == null) {
         cached = NONE;
-        String[] a = nl == null ? null : nearest(nl, nlDf);
-        String[] b = en == null ? null : nearest(en, enDf);
+        String[] a = nl == null ? null : nearest(nl, nlTargets);
+        String[] b = en == null ? null : nearest(en, enTargets);
         String[] pick = preferNl ? (a != null ? a : b) : (b != null ? b : a);
         if (pick != null) {
           cached = pick == a ? new String[] {a[0], null} : new String[] {null, b[0]};
@@ -689,7 +697,8 @@ public final class KnowledgeIndex implements AutoCloseable {
           continue;
         }
         int d = distance(word, t, max);
-        if (d < bestD || (d == bestD && e.getValue() > bestDf)) {
+        if (d < bestD || (d == bestD && e.getValue() > bestDf) || (d == bestD && e.getValue() == bestDf
+            && best != null && t.compareTo(best) < 0)) {
           best = t;
           bestD = d;
           bestDf = e.getValue();

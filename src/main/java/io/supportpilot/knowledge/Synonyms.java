@@ -75,6 +75,16 @@ public final class Synonyms {
     return new Synonyms(byNl, byEn, gNl, gEn);
   }
 
+  /** Every Dutch stem in the thesaurus. */
+  Set<String> nlStems() {
+    return byNl.keySet();
+  }
+
+  /** Every English stem in the thesaurus. */
+  Set<String> enStems() {
+    return byEn.keySet();
+  }
+
   /** Number of groups. */
   public int size() {
     return groupsNl.size();

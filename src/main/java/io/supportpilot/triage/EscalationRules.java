@@ -57,10 +57,14 @@ public final class EscalationRules {
               + "|mark\\s+this\\s+ticket\\s+as\\s+resolved")),
       new Rule("bug_report", "devops",
           p("(\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\b\\w*(Error|Exception):\\s|\\bstack\\s*trace"
-              + "|reproduceerbaar|sinds\\s+de\\s+(update|nieuwe\\s+versie|laatste\\s+versie)|geheugenlek)"),
+              + "|reproduceerbaar|sinds\\s+de\\s+(update|nieuwe\\s+versie|laatste\\s+versie)|geheugenlek"
+              + "|volgens\\s+jullie\\s+(documentatie|site|artikel|handleiding)?[^.?!]{0,60}\\b(maar|niet)\\b|volgens\\s+jullie\\b"
+              + "|\\b(dubbel|twee\\s+keer)\\s+(ontvangen|verstuurd|geleverd|getoond|afgeschreven|gefactureerd|binnen))"),
           p("(\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\b\\w*(Error|Exception):\\s|\\bstack\\s*trace"
               + "|\\breproducible|\\breproduced|since\\s+(the|your|today'?s|yesterday'?s)\\s+(update|release|upgrade|deploy\\w*)"
-              + "|\\bregression\\b|memory\\s+leak|heap\\s+(snapshot|dump))")));
+              + "|\\bregression\\b|memory\\s+leak|heap\\s+(snapshot|dump)"
+              + "|according\\s+to\\s+(you|your|the)\\s*(docs|documentation|article|help\\s+page|site)?\\b"
+              + "|\\b(delivered|sent|returned|returns|listed|shown|arrives?|reaches)\\b[^.?!]{0,40}\\btwice\\b)")));
 
   private EscalationRules() {
   }

@@ -30,6 +30,12 @@ public final class TriageEngine implements Triage {
       double suggestThreshold, List<EscalationRules.Match> rules, SearchResult search, double ambiguity) {
   }
 
+  // Calibration of the semantic component, measured on labelled questions (docs/knowledge-and-triage.md).
+  static final double SIM_FLOOR = 0.30;
+  static final double SIM_FULL = 0.55;
+  static final double MARGIN_FULL = 0.40;
+  static final double AMBIGUITY_FLOOR = 0.70;
+
   private final Vertx vertx;
   private final Embedder embedder;
   private final KnowledgeIndex index;
@@ -76,10 +82,14 @@ public final class TriageEngine implements Triage {
 
     ArticleHit top = r.articles().isEmpty() ? null : r.articles().get(0);
     ArticleHit second = r.articles().size() > 1 ? r.articles().get(1) : null;
-    // Two articles that explain the question almost equally well: the answer is less certain.
-    double ambiguity = top == null || second == null ? 1
-        : Math.min(1, 0.6 + 0.4 * Math.max(0, top.rank() - second.rank()) / 0.15);
-    Double semantic = top == null ? 0.0 : ConfidenceScorer.round(top.similarity() * ambiguity);
+    // The semantic component is the calibrated hybrid similarity of the best article: below SIM_FLOOR nothing
+    // useful matched, from SIM_FULL on the article explains the question. A runner-up close behind makes the
+    // match less certain (ambiguity factor from AMBIGUITY_FLOOR at no margin to 1 at MARGIN_FULL).
+    double margin = top == null ? 0 : second == null ? MARGIN_FULL : Math.max(0, top.rank() - second.rank());
+    double ambiguity = Math.min(1, AMBIGUITY_FLOOR + (1 - AMBIGUITY_FLOOR) * margin / MARGIN_FULL);
+    double calibrated = top == null ? 0
+        : Math.max(0, Math.min(1, (top.similarity() - SIM_FLOOR) / (SIM_FULL - SIM_FLOOR)));
+    Double semantic = ConfidenceScorer.round(calibrated * ambiguity);
     Double pattern = r.patterns().isEmpty() ? null : top == null ? 0.0 : top.patternScore();
     Double error = errorCode == null ? null : top != null && top.errorCodeHit() ? 1.0 : 0.0;
     Double history = r.historyRelevance() == null ? null : ConfidenceScorer.round(r.historyRelevance());
