@@ -20,6 +20,7 @@ final class Capabilities {
     // spikes
     list.add(new io.supportpilot.spike.SpikesCapability(config));
     // knowledge and triage
+    list.add(new io.supportpilot.knowledge.KnowledgeCapability(config));
     // support agent
     return list;
   }

@@ -1,0 +1,741 @@
+package io.supportpilot.knowledge;
+
+import io.supportpilot.knowledge.SearchResult.ArticleHit;
+import io.supportpilot.knowledge.SearchResult.ConversationHit;
+import io.supportpilot.knowledge.SearchResult.PatternHit;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.ByteBuffersDirectory;
+
+/**
+ * The in-memory search index: a Lucene index (Dutch and English analysed fields, BM25) over articles and resolved
+ * conversations, their sentence vectors, and the compiled active patterns. Reads are lock-free and thread-safe;
+ * writes block (Lucene) and must come from one worker thread at a time, never an event loop.
+ */
+public final class KnowledgeIndex implements AutoCloseable {
+
+  static final String ARTICLE = "article";
+  static final String CONVERSATION = "conversation";
+  private static final String F_KEY = "key";
+  private static final String F_KIND = "kind";
+  private static final String F_ID = "id";
+  private static final String F_NL = "nl";
+  private static final String F_EN = "en";
+  private static final int CANDIDATES = 50;
+  private static final int MAX_TEXT = 10_000;
+  private static final Pattern NUMBER = Pattern.compile("\\d+([.,]\\d+)*");
+
+  private final SearchTuning tuning;
+  private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+  private final Map<String, Entry> articles = new ConcurrentHashMap<>();
+  private final Map<String, Entry> conversations = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> userConversations = new ConcurrentHashMap<>();
+  private volatile Map<String, CompiledPattern> patterns = Map.of();
+  // Stems of the keywords of the active patterns that point to an article: they describe it too.
+  private volatile Map<String, Set<String>> patternTermsNl = Map.of();
+  private volatile Map<String, Set<String>> patternTermsEn = Map.of();
+  private volatile Vocabulary vocabulary;
+
+  /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
+  private record Entry(String id, Article article, IndexedConversation conversation, Set<String> nl, Set<String> en,
+      float[][] vectors) {
+  }
+
+  /** A query word with its Dutch and English stems and weight. */
+  private record QueryTerm(String word, String nl, String en, double idf, Set<String> synNl, Set<String> synEn) {
+    QueryTerm(String word, String nl, String en, double idf) {
+      this(word, nl, en, idf, Set.of(), Set.of());
+    }
+  }
+
+  private static final double SYNONYM_WEIGHT = 0.8;
+
+  /** A pattern ready to match: compiled regex and stemmed keywords. */
+  private record CompiledPattern(SupportPattern pattern, Pattern regex, List<Keyword> keywords, Set<String> codes) {
+  }
+
+  private record Keyword(String text, Set<String> nl, Set<String> en) {
+  }
+
+  private final Synonyms synonyms;
+
+  /** An empty index with the given tuning and no synonyms. */
+  public KnowledgeIndex(SearchTuning tuning) {
+    this(tuning, Synonyms.none());
+  }
+
+  /** An empty index with the given tuning and domain thesaurus. */
+  public KnowledgeIndex(SearchTuning tuning, Synonyms synonyms) {
+    this.tuning = tuning;
+    this.synonyms = synonyms;
+    this.vocabulary = Vocabulary.build(List.of(), synonyms);
+    Analyzer analyzer = new PerFieldAnalyzerWrapper(TextAnalysis.ENGLISH,
+        Map.of(F_NL, TextAnalysis.DUTCH, F_EN, TextAnalysis.ENGLISH));
+    try {
+      writer = new IndexWriter(dir, new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE));
+      searchers = new SearcherManager(writer, null);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The tuning in use. */
+  public SearchTuning tuning() {
+    return tuning;
+  }
+
+  /** Number of indexed (published) articles. */
+  public int articleCount() {
+    return articles.size();
+  }
+
+  /** Number of indexed resolved conversations. */
+  public int conversationCount() {
+    return conversations.size();
+  }
+
+  /** Adds or replaces articles with their vectors (one per part); unpublished ones are removed. Blocking. */
+  public void putArticles(Map<Article, float[][]> batch) {
+    try {
+      for (Map.Entry<Article, float[][]> e : batch.entrySet()) {
+        Article a = e.getKey();
+        if (!a.published()) {
+          removeDoc(ARTICLE, a.slug());
+          articles.remove(a.slug());
+          continue;
+        }
+        String nlText = a.titleNl() + "\n" + a.titleNl() + "\n" + a.contentNl() + "\n" + String.join(" ", a.tags());
+        String enText = a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags());
+        Entry entry = new Entry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
+            TextAnalysis.terms(TextAnalysis.ENGLISH, enText), e.getValue());
+        writer.updateDocument(new Term(F_KEY, ARTICLE + ":" + a.slug()), doc(ARTICLE, a.slug(), nlText, enText));
+        articles.put(a.slug(), entry);
+      }
+      commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Removes an article. Blocking. */
+  public void removeArticle(String slug) {
+    try {
+      removeDoc(ARTICLE, slug);
+      articles.remove(slug);
+      commit();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Replaces the active patterns (inactive ones are dropped). */
+  public void setPatterns(Collection<SupportPattern> all) {
+    Map<String, CompiledPattern> next = new LinkedHashMap<>();
+    for (SupportPattern p : all) {
+      if (p.active()) {
+        next.put(p.id(), compile(p));
+      }
+    }
+    Map<String, Set<String>> nlTerms = new HashMap<>();
+    Map<String, Set<String>> enTerms = new HashMap<>();
+    for (CompiledPattern cp : next.values()) {
+      String slug = cp.pattern().articleSlug();
+      if (slug == null) {
+        continue;
+      }
+      for (Keyword k : cp.keywords()) {
+        nlTerms.computeIfAbsent(slug, x -> new HashSet<>()).addAll(k.nl());
+        enTerms.computeIfAbsent(slug, x -> new HashSet<>()).addAll(k.en());
+      }
+    }
+    patterns = Map.copyOf(next);
+    patternTermsNl = Map.copyOf(nlTerms);
+    patternTermsEn = Map.copyOf(enTerms);
+  }
+
+  /** Adds or replaces resolved conversations. Blocking. */
+  public void putConversations(List<IndexedConversation> batch) {
+    try {
+      for (IndexedConversation c : batch) {
+        Entry entry = new Entry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
+            TextAnalysis.terms(TextAnalysis.ENGLISH, c.text()), new float[][] {c.vector()});
+        writer.updateDocument(new Term(F_KEY, CONVERSATION + ":" + c.id()), doc(CONVERSATION, c.id(), c.text(),
+            c.text()));
+        conversations.put(c.id(), entry);
+        if (c.userId() != null) {
+          userConversations.computeIfAbsent(c.userId(), u -> ConcurrentHashMap.newKeySet()).add(c.id());
+        }
+      }
+      searchers.maybeRefreshBlocking();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Searches articles, patterns and conversations for a question. {@code queryVector} may be null (lexical only).
+   * Thread-safe and blocking (Lucene); call from a worker.
+   */
+  public SearchResult search(String subject, String body, String language, String errorCode, String userId,
+      float[] queryVector) {
+    String text = ((subject == null ? "" : subject) + "\n" + (body == null ? "" : body));
+    if (text.length() > MAX_TEXT) {
+      text = text.substring(0, MAX_TEXT);
+    }
+    String lang = language != null ? language : TextAnalysis.detectLanguage(text, "nl");
+    Vocabulary vocab = vocabulary;
+    List<QueryTerm> terms = queryTerms(text, lang, vocab);
+    boolean useLexical = !"semantic".equals(tuning.mode());
+    boolean useVectors = queryVector != null && !"lexical".equals(tuning.mode());
+
+    // Patterns fire on the raw text (regex), stems (keywords) and error codes.
+    Set<String> nlStems = new HashSet<>();
+    Set<String> enStems = new HashSet<>();
+    for (QueryTerm t : terms) {
+      if (t.nl() != null) {
+        nlStems.add(t.nl());
+      }
+      if (t.en() != null) {
+        enStems.add(t.en());
+      }
+    }
+    for (String w : TextAnalysis.words(text)) {
+      String n = TextAnalysis.stem(TextAnalysis.DUTCH, w);
+      String e = TextAnalysis.stem(TextAnalysis.ENGLISH, w);
+      if (n != null) {
+        nlStems.add(n);
+      }
+      if (e != null) {
+        enStems.add(e);
+      }
+    }
+    Set<String> textCodes = codesIn(text);
+    if (errorCode != null && !errorCode.isBlank()) {
+      textCodes.add(errorCode.trim().toUpperCase(Locale.ROOT));
+    }
+    List<PatternHit> patternHits = new ArrayList<>();
+    for (CompiledPattern cp : patterns.values()) {
+      PatternHit hit = matchPattern(cp, text, nlStems, enStems, textCodes);
+      if (hit != null) {
+        patternHits.add(hit);
+      }
+    }
+    patternHits.sort(Comparator.comparingDouble(PatternHit::score).reversed());
+
+    // Article candidates: BM25 top-k, vector top-k, and the articles patterns point to.
+    Map<String, Double> bm25 = useLexical ? bm25(ARTICLE, terms) : Map.of();
+    double bm25Max = bm25.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+    Map<String, Double> cosines = new HashMap<>();
+    Set<String> candidates = new HashSet<>(bm25.keySet());
+    if (useVectors) {
+      for (Entry e : articles.values()) {
+        cosines.put(e.id(), maxCos(e.vectors(), queryVector));
+      }
+      cosines.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(CANDIDATES)
+          .forEach(en -> candidates.add(en.getKey()));
+    }
+    Map<String, PatternHit> bestPatternPerArticle = new HashMap<>();
+    for (PatternHit h : patternHits) {
+      String slug = h.pattern().articleSlug();
+      if (slug != null && articles.containsKey(slug)) {
+        candidates.add(slug);
+        bestPatternPerArticle.merge(slug, h, (a, b) -> a.score() >= b.score() ? a : b);
+      }
+    }
+    double idfSum = terms.stream().mapToDouble(QueryTerm::idf).sum();
+    boolean nl = "nl".equals(lang);
+    double wCos = !useVectors ? 0 : !useLexical ? 1 : nl ? tuning.cosineWeightNl() : tuning.cosineWeightEn();
+    List<ArticleHit> hits = new ArrayList<>();
+    for (String slug : candidates) {
+      Entry e = articles.get(slug);
+      if (e == null) {
+        continue;
+      }
+      double cos = cosines.getOrDefault(slug, 0.0);
+      double coverage = coverage(terms, idfSum, e);
+      double similarity = wCos * calibrate(cos) + (1 - wCos) * coverage;
+      PatternHit ph = bestPatternPerArticle.get(slug);
+      double pScore = ph == null ? 0 : ph.score();
+      boolean codeHit = articleHasCode(e.article(), textCodes);
+      double b = bm25.getOrDefault(slug, 0.0) / bm25Max;
+      double rank = similarity + tuning.bm25RankWeight() * b + tuning.patternRankWeight() * pScore
+          + tuning.errorCodeRankWeight() * (codeHit ? 1 : 0);
+      hits.add(new ArticleHit(e.article(), rank, similarity, cos, coverage, b, pScore, codeHit,
+          ph == null ? null : ph.pattern()));
+    }
+    hits.sort(Comparator.comparingDouble(ArticleHit::rank).reversed());
+    if (hits.size() > 5) {
+      hits = new ArrayList<>(hits.subList(0, 5));
+    }
+
+    // Similar resolved conversations, and this user's own history.
+    Map<String, Double> convBm25 = useLexical ? bm25(CONVERSATION, terms) : Map.of();
+    Set<String> convCandidates = new HashSet<>(convBm25.keySet());
+    Map<String, Double> convCos = new HashMap<>();
+    if (useVectors && !conversations.isEmpty()) {
+      List<Map.Entry<String, Double>> all = new ArrayList<>(conversations.size());
+      for (Entry e : conversations.values()) {
+        all.add(Map.entry(e.id(), Vectors.dot(e.vectors()[0], queryVector)));
+      }
+      all.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+      for (int i = 0; i < Math.min(CANDIDATES, all.size()); i++) {
+        convCandidates.add(all.get(i).getKey());
+        convCos.put(all.get(i).getKey(), all.get(i).getValue());
+      }
+    }
+    Set<String> own = userId == null ? Set.of() : userConversations.getOrDefault(userId, Set.of());
+    convCandidates.addAll(own);
+    List<ConversationHit> convHits = new ArrayList<>();
+    Double history = null;
+    for (String id : convCandidates) {
+      Entry e = conversations.get(id);
+      if (e == null) {
+        continue;
+      }
+      double cos = convCos.containsKey(id) ? convCos.get(id)
+          : useVectors ? Vectors.dot(e.vectors()[0], queryVector) : 0;
+      double score = wCos * calibrate(cos) + (1 - wCos) * coverage(terms, idfSum, e);
+      IndexedConversation c = e.conversation();
+      convHits.add(new ConversationHit(c.id(), c.userId(), c.subject(), score));
+      if (own.contains(id)) {
+        history = history == null ? score : Math.max(history, score);
+      }
+    }
+    convHits.sort(Comparator.comparingDouble(ConversationHit::score).reversed());
+    if (convHits.size() > 5) {
+      convHits = new ArrayList<>(convHits.subList(0, 5));
+    }
+    List<String> shown = new ArrayList<>();
+    for (QueryTerm t : terms) {
+      shown.add(nl && t.nl() != null || t.en() == null ? t.nl() : t.en());
+    }
+    return new SearchResult(lang, hits, patternHits, convHits, history, shown);
+  }
+
+  @Override
+  public void close() {
+    try {
+      searchers.close();
+      writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ---- scoring pieces
+
+  private double calibrate(double cos) {
+    double v = (cos - tuning.cosineFloor()) / (tuning.cosineCeiling() - tuning.cosineFloor());
+    return Math.max(0, Math.min(1, v));
+  }
+
+  private static double maxCos(float[][] vectors, float[] q) {
+    double best = 0;
+    for (float[] v : vectors) {
+      best = Math.max(best, Vectors.dot(v, q));
+    }
+    return best;
+  }
+
+  /** IDF-weighted share of the question's terms that the document contains (in either language). */
+  private double coverage(List<QueryTerm> terms, double idfSum, Entry e) {
+    if (idfSum <= 0) {
+      return 0;
+    }
+    Set<String> extraNl = e.article() == null ? Set.of() : patternTermsNl.getOrDefault(e.id(), Set.of());
+    Set<String> extraEn = e.article() == null ? Set.of() : patternTermsEn.getOrDefault(e.id(), Set.of());
+    double hit = 0;
+    for (QueryTerm t : terms) {
+      if ((t.nl() != null && (e.nl().contains(t.nl()) || extraNl.contains(t.nl())))
+          || (t.en() != null && (e.en().contains(t.en()) || extraEn.contains(t.en())))) {
+        hit += t.idf();
+      } else if (containsAny(e.nl(), t.synNl()) || containsAny(e.en(), t.synEn()) || containsAny(extraNl, t.synNl())
+          || containsAny(extraEn, t.synEn())) {
+        hit += SYNONYM_WEIGHT * t.idf();
+      }
+    }
+    return hit / idfSum;
+  }
+
+  private static boolean containsAny(Set<String> set, Set<String> any) {
+    for (String a : any) {
+      if (set.contains(a)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private List<QueryTerm> queryTerms(String text, String lang, Vocabulary vocab) {
+    List<QueryTerm> out = new ArrayList<>();
+    for (QueryTerm t : baseTerms(text, lang, vocab)) {
+      List<Set<String>> syn = synonyms.expand(t.nl(), t.en());
+      out.add(syn.get(0).isEmpty() && syn.get(1).isEmpty() ? t
+          : new QueryTerm(t.word(), t.nl(), t.en(), t.idf(), syn.get(0), syn.get(1)));
+    }
+    return out;
+  }
+
+  private List<QueryTerm> baseTerms(String text, String lang, Vocabulary vocab) {
+    boolean nl = "nl".equals(lang);
+    Map<String, QueryTerm> out = new LinkedHashMap<>();
+    for (String w : TextAnalysis.words(text)) {
+      if (w.length() < 2 || out.containsKey(w)) {
+        continue;
+      }
+      String n = TextAnalysis.stem(TextAnalysis.DUTCH, w);
+      String e = TextAnalysis.stem(TextAnalysis.ENGLISH, w);
+      if ((nl && n == null) || (!nl && e == null) || (n == null && e == null)) {
+        continue;
+      }
+      int df = vocab.df(n, e);
+      double weight = 1;
+      if (df == 0) {
+        if (NUMBER.matcher(w).matches()) {
+          continue;
+        }
+        String[] parts = vocab.decompound(w);
+        if (parts != null) {
+          // A Dutch compound of two known words: each part explains half of the word.
+          int df0 = vocab.df(parts[0], null);
+          int df1 = vocab.df(parts[1], null);
+          out.put(w, new QueryTerm(w, parts[0], null, 0.5 * vocab.idf(df0)));
+          out.put(w + "#2", new QueryTerm(w, parts[1], null, 0.5 * vocab.idf(df1)));
+          continue;
+        }
+        String[] fixed = vocab.correct(n, e, nl);
+        if (fixed != null) {
+          n = fixed[0];
+          e = fixed[1];
+          df = vocab.df(n, e);
+          weight = 0.75;
+        }
+      }
+      out.put(w, new QueryTerm(w, n, e, weight * vocab.idf(df)));
+    }
+    return new ArrayList<>(out.values());
+  }
+
+  private Map<String, Double> bm25(String kind, List<QueryTerm> terms) {
+    if (terms.isEmpty()) {
+      return Map.of();
+    }
+    BooleanQuery.Builder should = new BooleanQuery.Builder();
+    int clauses = 0;
+    for (QueryTerm t : terms) {
+      if (t.nl() != null && clauses < 500) {
+        should.add(new TermQuery(new Term(F_NL, t.nl())), BooleanClause.Occur.SHOULD);
+        clauses++;
+      }
+      if (t.en() != null && clauses < 500) {
+        should.add(new TermQuery(new Term(F_EN, t.en())), BooleanClause.Occur.SHOULD);
+        clauses++;
+      }
+      for (String syn : t.synNl()) {
+        if (clauses < 500 && !syn.equals(t.nl())) {
+          should.add(new BoostQuery(new TermQuery(new Term(F_NL, syn)), 0.5f), BooleanClause.Occur.SHOULD);
+          clauses++;
+        }
+      }
+      for (String syn : t.synEn()) {
+        if (clauses < 500 && !syn.equals(t.en())) {
+          should.add(new BoostQuery(new TermQuery(new Term(F_EN, syn)), 0.5f), BooleanClause.Occur.SHOULD);
+          clauses++;
+        }
+      }
+    }
+    BooleanQuery q = new BooleanQuery.Builder()
+        .add(should.build(), BooleanClause.Occur.MUST)
+        .add(new TermQuery(new Term(F_KIND, kind)), BooleanClause.Occur.FILTER)
+        .build();
+    Map<String, Double> out = new HashMap<>();
+    try {
+      IndexSearcher s = searchers.acquire();
+      try {
+        TopDocs top = s.search(q, CANDIDATES);
+        for (ScoreDoc sd : top.scoreDocs) {
+          out.put(s.storedFields().document(sd.doc).get(F_ID), (double) sd.score);
+        }
+      } finally {
+        searchers.release(s);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  private static PatternHit matchPattern(CompiledPattern cp, String text, Set<String> nlStems, Set<String> enStems,
+      Set<String> codes) {
+    boolean regex = cp.regex() != null && cp.regex().matcher(text).find();
+    boolean code = false;
+    for (String c : cp.codes()) {
+      if (codes.contains(c)) {
+        code = true;
+        break;
+      }
+    }
+    List<String> kw = new ArrayList<>();
+    for (Keyword k : cp.keywords()) {
+      boolean nlHit = !k.nl().isEmpty() && nlStems.containsAll(k.nl());
+      boolean enHit = !k.en().isEmpty() && enStems.containsAll(k.en());
+      if (nlHit || enHit) {
+        kw.add(k.text());
+      }
+    }
+    if (!regex && !code && kw.isEmpty()) {
+      return null;
+    }
+    double score = regex || code ? 1.0 : 1 - Math.pow(0.4, kw.size());
+    return new PatternHit(cp.pattern(), score, List.copyOf(kw), regex, code);
+  }
+
+  private boolean articleHasCode(Article a, Set<String> codes) {
+    if (codes.isEmpty()) {
+      return false;
+    }
+    for (String t : a.tags()) {
+      if (codes.contains(t.toUpperCase(Locale.ROOT))) {
+        return true;
+      }
+    }
+    for (CompiledPattern cp : patterns.values()) {
+      if (a.slug().equals(cp.pattern().articleSlug())) {
+        for (String c : cp.codes()) {
+          if (codes.contains(c)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static final Pattern CODE = Pattern.compile("\\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\\b|\\b[1-5]\\d\\d\\b");
+
+  /** Error-code-like tokens in the text (UPPER_SNAKE codes and HTTP statuses as {@code HTTP_nnn}). */
+  private static Set<String> codesIn(String text) {
+    Set<String> out = new HashSet<>();
+    Matcher m = CODE.matcher(text);
+    while (m.find()) {
+      String c = m.group();
+      out.add(Character.isDigit(c.charAt(0)) ? "HTTP_" + c : c);
+    }
+    return out;
+  }
+
+  private static CompiledPattern compile(SupportPattern p) {
+    List<Keyword> kws = new ArrayList<>();
+    for (String k : p.keywords()) {
+      kws.add(new Keyword(k, TextAnalysis.terms(TextAnalysis.DUTCH, k), TextAnalysis.terms(TextAnalysis.ENGLISH, k)));
+    }
+    Set<String> codes = new HashSet<>();
+    for (String c : p.errorCodes()) {
+      codes.add(c.toUpperCase(Locale.ROOT));
+    }
+    return new CompiledPattern(p, p.regex() == null ? null : Pattern.compile(p.regex()), List.copyOf(kws),
+        Set.copyOf(codes));
+  }
+
+  private static Document doc(String kind, String id, String nl, String en) {
+    Document d = new Document();
+    d.add(new StringField(F_KEY, kind + ":" + id, Field.Store.NO));
+    d.add(new StringField(F_KIND, kind, Field.Store.NO));
+    d.add(new StringField(F_ID, id, Field.Store.YES));
+    d.add(new TextField(F_NL, nl, Field.Store.NO));
+    d.add(new TextField(F_EN, en, Field.Store.NO));
+    return d;
+  }
+
+  private void removeDoc(String kind, String id) throws IOException {
+    writer.deleteDocuments(new Term(F_KEY, kind + ":" + id));
+  }
+
+  private void commit() throws IOException {
+    searchers.maybeRefreshBlocking();
+    vocabulary = Vocabulary.build(articles.values().stream().map(e -> new String[][] {
+        e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList(), synonyms);
+  }
+
+  /** Document frequencies of article terms, IDF, and typo correction against the article vocabulary. */
+  private static final class Vocabulary {
+    private final int n;
+    private final Map<String, Integer> nlDf;
+    private final Map<String, Integer> enDf;
+    // Typo targets: article terms (with their document frequency) and thesaurus terms (frequency 0).
+    private final Map<String, Integer> nlTargets;
+    private final Map<String, Integer> enTargets;
+    private final Map<String, String[]> corrections = new ConcurrentHashMap<>();
+    private static final String[] NONE = new String[0];
+
+    private Vocabulary(int n, Map<String, Integer> nlDf, Map<String, Integer> enDf, Synonyms synonyms) {
+      this.n = n;
+      this.nlDf = nlDf;
+      this.enDf = enDf;
+      this.nlTargets = new HashMap<>(nlDf);
+      this.enTargets = new HashMap<>(enDf);
+      synonyms.nlStems().forEach(t -> nlTargets.putIfAbsent(t, 0));
+      synonyms.enStems().forEach(t -> enTargets.putIfAbsent(t, 0));
+    }
+
+    static Vocabulary build(List<String[][]> docs, Synonyms synonyms) {
+      Map<String, Integer> nl = new HashMap<>();
+      Map<String, Integer> en = new HashMap<>();
+      for (String[][] d : docs) {
+        for (String t : d[0]) {
+          nl.merge(t, 1, Integer::sum);
+        }
+        for (String t : d[1]) {
+          en.merge(t, 1, Integer::sum);
+        }
+      }
+      return new Vocabulary(docs.size(), nl, en, synonyms);
+    }
+
+    /** An approximation of the number of articles containing the term in either language. */
+    int df(String nl, String en) {
+      int a = nl == null ? 0 : nlDf.getOrDefault(nl, 0);
+      int b = en == null ? 0 : enDf.getOrDefault(en, 0);
+      return Math.max(a, b);
+    }
+
+    double idf(int df) {
+      return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    }
+
+    /** The closest vocabulary stems for a misspelt word (edit distance 1, or 2 for long words), or null. */
+    String[] correct(String nl, String en, boolean preferNl) {
+      String key = nl + "|" + en;
+      String[] cached = corrections.get(key);
+      if (cached == null) {
+        cached = NONE;
+        String[] a = nl == null ? null : nearest(nl, nlTargets);
+        String[] b = en == null ? null : nearest(en, enTargets);
+        String[] pick = preferNl ? (a != null ? a : b) : (b != null ? b : a);
+        if (pick != null) {
+          cached = pick == a ? new String[] {a[0], null} : new String[] {null, b[0]};
+        }
+        if (corrections.size() < 100_000) {
+          corrections.put(key, cached);
+        }
+      }
+      return cached.length == 0 ? null : cached;
+    }
+
+    /** Splits an unknown Dutch compound into two known stems (with an optional linking s/e/en), or null. */
+    String[] decompound(String word) {
+      if (word.length() < 8) {
+        return null;
+      }
+      String[] best = null;
+      int bestScore = 0;
+      for (int i = 3; i <= word.length() - 3; i++) {
+        String right = TextAnalysis.stem(TextAnalysis.DUTCH, word.substring(i));
+        if (right == null || right.length() < 3 || !nlDf.containsKey(right)) {
+          continue;
+        }
+        String head = word.substring(0, i);
+        for (String left : new String[] {head, head.endsWith("s") || head.endsWith("e") ? head.substring(0, i - 1)
+            : null, head.endsWith("en") ? head.substring(0, i - 2) : null}) {
+          if (left == null || left.length() < 3) {
+            continue;
+          }
+          String l = TextAnalysis.stem(TextAnalysis.DUTCH, left);
+          String known = l != null && nlDf.containsKey(l) ? l : nlDf.containsKey(left) ? left : null;
+          if (known != null && Math.min(known.length(), right.length()) > bestScore) {
+            best = new String[] {known, right};
+            bestScore = Math.min(known.length(), right.length());
+          }
+        }
+      }
+      return best;
+    }
+
+    private static String[] nearest(String word, Map<String, Integer> df) {
+      if (word.length() < 5) {
+        return null;
+      }
+      int max = word.length() >= 9 ? 2 : 1;
+      String best = null;
+      int bestD = max + 1;
+      int bestDf = 0;
+      for (Map.Entry<String, Integer> e : df.entrySet()) {
+        String t = e.getKey();
+        if (Math.abs(t.length() - word.length()) > max || t.length() < 4 || t.charAt(0) != word.charAt(0)) {
+          continue;
+        }
+        int d = distance(word, t, max);
+        if (d < bestD || (d == bestD && e.getValue() > bestDf) || (d == bestD && e.getValue() == bestDf
+            && best != null && t.compareTo(best) < 0)) {
+          best = t;
+          bestD = d;
+          bestDf = e.getValue();
+        }
+      }
+      return best == null || bestD > max ? null : new String[] {best};
+    }
+
+    /** Optimal string alignment distance, stopping early above {@code max}. */
+    static int distance(String a, String b, int max) {
+      int[] prev2 = new int[b.length() + 1];
+      int[] prev = new int[b.length() + 1];
+      int[] cur = new int[b.length() + 1];
+      for (int j = 0; j <= b.length(); j++) {
+        prev[j] = j;
+      }
+      for (int i = 1; i <= a.length(); i++) {
+        cur[0] = i;
+        int rowMin = cur[0];
+        for (int j = 1; j <= b.length(); j++) {
+          int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+          int v = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+          if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+            v = Math.min(v, prev2[j - 2] + 1);
+          }
+          cur[j] = v;
+          rowMin = Math.min(rowMin, v);
+        }
+        if (rowMin > max) {
+          return max + 1;
+        }
+        int[] t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+      }
+      return prev[b.length()];
+    }
+  }
+}

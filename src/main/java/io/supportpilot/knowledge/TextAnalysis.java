@@ -1,0 +1,90 @@
+package io.supportpilot.knowledge;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.CharArraySet;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.nl.DutchAnalyzer;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+
+/** Lucene's Dutch and English analysis (stop words, stemming), word splitting and language detection. */
+public final class TextAnalysis {
+
+  static final Analyzer DUTCH = new DutchAnalyzer();
+  static final Analyzer ENGLISH = new EnglishAnalyzer();
+  private static final Analyzer WORDS = new StandardAnalyzer(CharArraySet.EMPTY_SET);
+
+  // Function words that occur in one language only, for language detection.
+  private static final Set<String> NL_MARKERS = Set.of("de", "het", "een", "ik", "je", "jij", "jullie", "mijn",
+      "wij", "ons", "onze", "zijn", "niet", "kan", "kunnen", "hoe", "wat", "waarom", "van", "voor", "met", "dat",
+      "die", "dit", "er", "bij", "naar", "heb", "hebt", "heeft", "hebben", "wordt", "worden", "geen", "ook", "maar",
+      "nog", "graag", "krijg", "krijgen", "zie", "moet", "moeten", "wil", "als", "wel", "meer", "deze", "waar",
+      "welke", "komt", "gaat", "staat", "wanneer", "sinds", "uw", "u", "zo", "dan", "om", "te");
+  private static final Set<String> EN_MARKERS = Set.of("the", "and", "my", "you", "your", "our", "are", "not",
+      "can", "how", "what", "why", "does", "do", "this", "that", "have", "has", "with", "for", "from", "get",
+      "getting", "of", "to", "it", "be", "but", "which", "there", "will", "would", "should", "please", "when",
+      "where", "since", "i", "i'm", "we're", "don't", "doesn't", "can't", "any", "again", "still", "after", "an");
+
+  private TextAnalysis() {
+  }
+
+  /** Lower-cased words (Unicode word boundaries), stop words kept. */
+  public static List<String> words(String text) {
+    return tokens(WORDS, text);
+  }
+
+  /** The analysed terms of a text (stop words removed, stemmed). */
+  public static Set<String> terms(Analyzer analyzer, String text) {
+    return new LinkedHashSet<>(tokens(analyzer, text));
+  }
+
+  /** The stem of one word, or null when it is a stop word. */
+  public static String stem(Analyzer analyzer, String word) {
+    List<String> t = tokens(analyzer, word);
+    return t.isEmpty() ? null : t.get(0);
+  }
+
+  /** {@code nl} or {@code en} by counting language-specific function words; {@code fallback} on a tie. */
+  public static String detectLanguage(String text, String fallback) {
+    int nl = 0;
+    int en = 0;
+    for (String w : words(text)) {
+      if (NL_MARKERS.contains(w)) {
+        nl++;
+      }
+      if (EN_MARKERS.contains(w)) {
+        en++;
+      }
+    }
+    if (nl == en) {
+      return fallback;
+    }
+    return nl > en ? "nl" : "en";
+  }
+
+  static List<String> tokens(Analyzer analyzer, String text) {
+    List<String> out = new ArrayList<>();
+    if (text == null || text.isEmpty()) {
+      return out;
+    }
+    try (TokenStream ts = analyzer.tokenStream("f", text.toLowerCase(Locale.ROOT))) {
+      CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+      ts.reset();
+      while (ts.incrementToken()) {
+        out.add(term.toString());
+      }
+      ts.end();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,205 @@
+package io.supportpilot.triage;
+
+import io.supportpilot.knowledge.Embedder;
+import io.supportpilot.knowledge.KnowledgeIndex;
+import io.supportpilot.knowledge.SearchResult;
+import io.supportpilot.knowledge.SearchResult.ArticleHit;
+import io.supportpilot.knowledge.SearchResult.ConversationHit;
+import io.supportpilot.knowledge.SearchResult.PatternHit;
+import io.supportpilot.knowledge.TextAnalysis;
+import io.supportpilot.web.HttpFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Confidence 2.0 triage over hybrid search: embeds the question (off the event loop), searches articles, patterns
+ * and resolved conversations, scores the components, applies the escalation rules and picks the route.
+ */
+public final class TriageEngine implements Triage {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TriageEngine.class);
+
+  /** The decision with everything that explains it (for {@code POST /api/triage}). */
+  public record Outcome(TriageDecision decision, ConfidenceScorer.Components components, ConfidenceScorer.Score score,
+      double suggestThreshold, List<EscalationRules.Match> rules, SearchResult search, double ambiguity) {
+  }
+
+  // Calibration of the semantic component, measured on labelled questions (docs/knowledge-and-triage.md).
+  static final double SIM_FLOOR = 0.30;
+  static final double SIM_FULL = 0.55;
+  static final double MARGIN_FULL = 0.40;
+  static final double AMBIGUITY_FLOOR = 0.70;
+
+  private final Vertx vertx;
+  private final Embedder embedder;
+  private final KnowledgeIndex index;
+  private final double autoBar;
+  private final double suggestBar;
+
+  /** A triage engine over the index with the configured bars. */
+  public TriageEngine(Vertx vertx, Embedder embedder, KnowledgeIndex index, double autoBar, double suggestBar) {
+    this.vertx = vertx;
+    this.embedder = embedder;
+    this.index = index;
+    this.autoBar = autoBar;
+    this.suggestBar = suggestBar;
+  }
+
+  @Override
+  public Future<TriageDecision> triage(TriageQuery query) {
+    return evaluate(query).map(Outcome::decision);
+  }
+
+  /** Triage with the full explanation. */
+  public Future<Outcome> evaluate(TriageQuery query) {
+    String subject = query.subject() == null ? "" : query.subject().trim();
+    String body = query.body() == null ? "" : query.body().trim();
+    if (subject.isEmpty() && body.isEmpty()) {
+      return Future.failedFuture(HttpFailure.badRequest("a question needs a 'subject' or a 'body'"));
+    }
+    String text = subject.isEmpty() ? body : body.isEmpty() ? subject : subject + ". " + body;
+    boolean needVector = !"lexical".equals(index.tuning().mode());
+    Future<float[]> vector = needVector ? embedder.embedQuery(text).recover(e -> {
+      LOG.warn("query embedding failed, triage falls back to lexical search: {}", e.getMessage());
+      return Future.succeededFuture(null);
+    }) : Future.succeededFuture(null);
+    return vector.compose(v -> vertx.executeBlocking(() -> decide(query, subject, body, v), false));
+  }
+
+  /** The blocking part: search and scoring. Public for benchmarks; call from a worker thread. */
+  public Outcome decide(TriageQuery query, String subject, String body, float[] vector) {
+    String lang = query.language() != null ? query.language()
+        : TextAnalysis.detectLanguage(subject + "\n" + body, "nl");
+    String errorCode = query.errorCode() == null || query.errorCode().isBlank() ? null : query.errorCode().trim();
+    SearchResult r = index.search(subject, body, lang, errorCode, query.userId(), vector);
+    List<EscalationRules.Match> rules = EscalationRules.match(subject + "\n" + body, lang);
+
+    ArticleHit top = r.articles().isEmpty() ? null : r.articles().get(0);
+    ArticleHit second = r.articles().size() > 1 ? r.articles().get(1) : null;
+    // The semantic component is the calibrated hybrid similarity of the best article: below SIM_FLOOR nothing
+    // useful matched, from SIM_FULL on the article explains the question. A runner-up close behind makes the
+    // match less certain (ambiguity factor from AMBIGUITY_FLOOR at no margin to 1 at MARGIN_FULL).
+    double margin = top == null ? 0 : second == null ? MARGIN_FULL : Math.max(0, top.rank() - second.rank());
+    double ambiguity = Math.min(1, AMBIGUITY_FLOOR + (1 - AMBIGUITY_FLOOR) * margin / MARGIN_FULL);
+    double calibrated = top == null ? 0
+        : Math.max(0, Math.min(1, (top.similarity() - SIM_FLOOR) / (SIM_FULL - SIM_FLOOR)));
+    Double semantic = ConfidenceScorer.round(calibrated * ambiguity);
+    Double pattern = r.patterns().isEmpty() ? null : top == null ? 0.0 : top.patternScore();
+    Double error = errorCode == null ? null : top != null && top.errorCodeHit() ? 1.0 : 0.0;
+    Double history = r.historyRelevance() == null ? null : ConfidenceScorer.round(r.historyRelevance());
+    ConfidenceScorer.Components c = new ConfidenceScorer.Components(semantic, pattern, history, error);
+    ConfidenceScorer.Score s = ConfidenceScorer.score(c);
+
+    double bar = top != null && top.bestPattern() != null ? top.bestPattern().minConfidence() : autoBar;
+    double suggest = Math.min(suggestBar, bar);
+    String action = top == null ? "escalate" : ConfidenceScorer.route(s.renormalised(), bar, suggest);
+    String escalation = "none";
+    String reason;
+    if (!rules.isEmpty()) {
+      action = "escalate";
+      escalation = rules.stream().anyMatch(m -> "human".equals(m.escalation())) ? "human" : "devops";
+      List<String> names = new ArrayList<>();
+      rules.forEach(m -> names.add(m.rule()));
+      reason = "needs a person: " + String.join(", ", names);
+    } else if (top == null) {
+      escalation = "human";
+      reason = "no article matches";
+    } else if ("escalate".equals(action)) {
+      escalation = "human";
+      reason = String.format("confidence %.2f is below the suggest bar %.2f", s.renormalised(), suggest);
+    } else if ("suggest_articles".equals(action)) {
+      reason = String.format("confidence %.2f is below the auto-respond bar %.2f", s.renormalised(), bar);
+    } else {
+      reason = String.format("confidence %.2f reaches the auto-respond bar %.2f%s", s.renormalised(), bar,
+          top.bestPattern() != null ? " of pattern " + top.bestPattern().id() : "");
+    }
+
+    List<TriageDecision.ArticleMatch> articles = new ArrayList<>();
+    for (ArticleHit h : r.articles()) {
+      articles.add(new TriageDecision.ArticleMatch(h.article().slug(), h.article().title(lang),
+          h.article().content(lang), h.article().category(), ConfidenceScorer.round(h.similarity())));
+    }
+    List<TriageDecision.PatternMatch> patterns = new ArrayList<>();
+    for (PatternHit h : r.patterns()) {
+      patterns.add(new TriageDecision.PatternMatch(h.pattern().id(), h.pattern().name(), h.pattern().articleSlug(),
+          ConfidenceScorer.round(h.score()), h.pattern().minConfidence()));
+    }
+    List<TriageDecision.ConversationMatch> conversations = new ArrayList<>();
+    for (ConversationHit h : r.conversations()) {
+      conversations.add(new TriageDecision.ConversationMatch(h.id(), h.subject(), ConfidenceScorer.round(h.score())));
+    }
+    TriageDecision d = new TriageDecision(action, escalation, lang, semantic, pattern, history, error, s.raw(),
+        s.renormalised(), bar, reason, articles, patterns, conversations);
+    return new Outcome(d, c, s, suggest, rules, r, ambiguity);
+  }
+
+  /** The JSON of {@code POST /api/triage}: decision, every component, weights, bars, rules and matches. */
+  public static JsonObject toJson(Outcome o) {
+    TriageDecision d = o.decision();
+    ConfidenceScorer.Components c = o.components();
+    JsonObject weights = new JsonObject().put("semantic_similarity", ConfidenceScorer.SEMANTIC_WEIGHT)
+        .put("pattern_match", ConfidenceScorer.PATTERN_WEIGHT)
+        .put("user_history_relevance", ConfidenceScorer.HISTORY_WEIGHT)
+        .put("error_code_match", ConfidenceScorer.ERROR_CODE_WEIGHT);
+    JsonObject applied = new JsonObject();
+    double present = o.score().presentWeight();
+    applied.put("semantic_similarity", c.semantic() == null ? 0 : ConfidenceScorer.round(ConfidenceScorer.SEMANTIC_WEIGHT / present));
+    applied.put("pattern_match", c.pattern() == null ? 0 : ConfidenceScorer.round(ConfidenceScorer.PATTERN_WEIGHT / present));
+    applied.put("user_history_relevance", c.history() == null ? 0 : ConfidenceScorer.round(ConfidenceScorer.HISTORY_WEIGHT / present));
+    applied.put("error_code_match", c.errorCode() == null ? 0 : ConfidenceScorer.round(ConfidenceScorer.ERROR_CODE_WEIGHT / present));
+    JsonObject confidence = new JsonObject()
+        .put("semantic_similarity", c.semantic())
+        .put("pattern_match", c.pattern())
+        .put("user_history_relevance", c.history())
+        .put("error_code_match", c.errorCode())
+        .put("weights", weights)
+        .put("renormalised_weights", applied)
+        .put("raw", o.score().raw())
+        .put("final", o.score().renormalised())
+        .put("auto_respond_threshold", d.threshold())
+        .put("suggest_threshold", o.suggestThreshold())
+        .put("ambiguity_factor", ConfidenceScorer.round(o.ambiguity()));
+    JsonArray rules = new JsonArray();
+    for (EscalationRules.Match m : o.rules()) {
+      rules.add(new JsonObject().put("rule", m.rule()).put("escalation", m.escalation()).put("language", m.language())
+          .put("matched", m.excerpt()));
+    }
+    JsonArray articles = new JsonArray();
+    for (ArticleHit h : o.search().articles()) {
+      articles.add(new JsonObject().put("slug", h.article().slug()).put("title", h.article().title(d.language()))
+          .put("category", h.article().category()).put("score", ConfidenceScorer.round(h.similarity()))
+          .put("rank", ConfidenceScorer.round(h.rank())).put("cosine", ConfidenceScorer.round(h.cosine()))
+          .put("term_coverage", ConfidenceScorer.round(h.coverage())).put("bm25", ConfidenceScorer.round(h.bm25()))
+          .put("pattern_score", ConfidenceScorer.round(h.patternScore())).put("error_code_hit", h.errorCodeHit()));
+    }
+    JsonArray patterns = new JsonArray();
+    for (PatternHit h : o.search().patterns()) {
+      patterns.add(new JsonObject().put("id", h.pattern().id()).put("name", h.pattern().name())
+          .put("article_slug", h.pattern().articleSlug()).put("score", ConfidenceScorer.round(h.score()))
+          .put("min_confidence", h.pattern().minConfidence()).put("keyword_hits", new JsonArray(h.keywordHits()))
+          .put("regex_hit", h.regexHit()).put("error_code_hit", h.errorCodeHit()));
+    }
+    JsonArray conversations = new JsonArray();
+    for (ConversationHit h : o.search().conversations()) {
+      conversations.add(new JsonObject().put("id", h.id()).put("subject", h.subject())
+          .put("score", ConfidenceScorer.round(h.score())));
+    }
+    return new JsonObject()
+        .put("action", d.action())
+        .put("escalation", d.escalation())
+        .put("language", d.language())
+        .put("reason", d.reason())
+        .put("confidence", confidence)
+        .put("escalation_rules", rules)
+        .put("articles", articles)
+        .put("patterns", patterns)
+        .put("similar_conversations", conversations)
+        .put("query_terms", new JsonArray(o.search().queryTerms()));
+  }
+}
