@@ -19,6 +19,7 @@ final class Capabilities {
     // spikes
     // knowledge and triage
     // support agent
+    list.add(new io.supportpilot.agent.AgentCapability(config));
     return list;
   }
 }
