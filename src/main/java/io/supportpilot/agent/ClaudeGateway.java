@@ -413,7 +413,7 @@ public final class ClaudeGateway {
   static Reply parse(Buffer body) {
     JsonObject m;
     try {
-      Object v = body == null ? null : body.toJson();
+      Object v = body == null ? null : body.toJsonValue();
       if (!(v instanceof JsonObject)) {
         return null;
       }
@@ -462,7 +462,7 @@ public final class ClaudeGateway {
 
   private static String errorType(Buffer body) {
     try {
-      Object v = body == null ? null : body.toJson();
+      Object v = body == null ? null : body.toJsonValue();
       if (v instanceof JsonObject && ((JsonObject) v).getValue("error") instanceof JsonObject) {
         return String.valueOf(((JsonObject) v).getJsonObject("error").getValue("type"));
       }

@@ -55,8 +55,7 @@ public final class ConversationRoutes {
   private void read(RoutingContext rc) {
     String userId = userId(rc.queryParams().get("user_id"));
     String id = rc.pathParam("id");
-    store.findForUser(id, userId)
-        .compose(c -> store.messages(id).map(ms -> ConversationStore.withMessages(c, ms)))
+    store.readForUser(id, userId)
         .onSuccess(rc::json)
         .onFailure(rc::fail);
   }
@@ -105,7 +104,7 @@ public final class ConversationRoutes {
     }
     Object v;
     try {
-      v = rc.body().buffer().toJson();
+      v = rc.body().buffer().toJsonValue();
     } catch (RuntimeException e) {
       throw HttpFailure.badRequest("the body is not valid JSON");
     }

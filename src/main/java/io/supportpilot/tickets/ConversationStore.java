@@ -109,6 +109,26 @@ public final class ConversationStore {
         : Future.failedFuture(HttpFailure.notFound("no conversation " + id)));
   }
 
+  /** The user's conversation with its messages, read as one consistent snapshot; another user's is a 404. */
+  public Future<JsonObject> readForUser(String id, String userId) {
+    return pool.withTransaction(c -> c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+        .compose(x -> c.preparedQuery("SELECT " + CONVERSATION_COLUMNS + " FROM support_conversations WHERE id = $1 "
+            + "AND user_id = $2").execute(Tuple.of(id, userId)))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(HttpFailure.notFound("no conversation " + id));
+          }
+          Conversation conv = conversation(rows.iterator().next());
+          return c.preparedQuery("SELECT id, conversation_id, sender_type, content, metadata, created_at "
+              + "FROM support_messages WHERE conversation_id = $1 ORDER BY id").execute(Tuple.of(id))
+              .map(ms -> {
+                List<Message> list = new ArrayList<>();
+                ms.forEach(r -> list.add(message(r)));
+                return withMessages(conv, list);
+              });
+        }));
+  }
+
   /** The messages of a conversation, oldest first. */
   public Future<List<Message>> messages(String conversationId) {
     return pool.preparedQuery("SELECT id, conversation_id, sender_type, content, metadata, created_at "
