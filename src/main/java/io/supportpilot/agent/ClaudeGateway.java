@@ -91,6 +91,7 @@ public final class ClaudeGateway {
   private final CircuitBreaker breaker;
   private final long spacingNanos;
   private final AtomicLong lastDispatch = new AtomicLong(Long.MIN_VALUE / 2);
+  private final AtomicLong lastSent = new AtomicLong(Long.MIN_VALUE / 2);
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Queue<Promise<Void>> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicInteger waitingCount = new AtomicInteger();
@@ -119,8 +120,9 @@ public final class ClaudeGateway {
     this.limiter = RateLimiter.of("claude", RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(period)
         .timeoutDuration(Duration.ofMinutes(10)).build());
     // Pacing guard: a reservation can land at the very start of the next cycle, right after an immediate one; the
-    // guard keeps calls at least one period (+2 ms for timer jitter) apart, so no sliding second exceeds N.
-    this.spacingNanos = period.toNanos() + TimeUnit.MILLISECONDS.toNanos(2);
+    // guard keeps sent calls at least one period (+3% and 1 ms for network jitter) apart, so no sliding second
+    // at the API sees more than N.
+    this.spacingNanos = period.toNanos() + period.toNanos() * 3 / 100 + TimeUnit.MILLISECONDS.toNanos(1);
     this.breaker = CircuitBreaker.of("claude", CircuitBreakerConfig.custom()
         .failureRateThreshold(cfg.breakerFailureRate())
         .slidingWindowSize(cfg.breakerWindow())
@@ -279,7 +281,7 @@ public final class ClaudeGateway {
     long earliest = now + waitNanos;
     long at = lastDispatch.updateAndGet(prev -> Math.max(earliest, prev + spacingNanos));
     long delayMs = TimeUnit.NANOSECONDS.toMillis(at - now + 999_999);
-    Future<Void> gate = delayMs <= 0 ? Future.succeededFuture() : timer(delayMs);
+    Future<Void> gate = (delayMs <= 0 ? Future.<Void>succeededFuture() : timer(delayMs)).compose(v -> paced());
     return gate.compose(v -> {
       if (!breaker.tryAcquirePermission()) {
         return refuse(Refusal.BREAKER_OPEN, "the circuit breaker is open after repeated failures");
@@ -304,6 +306,20 @@ public final class ClaudeGateway {
           cfg.maxRetries(), delay);
       return timer(delay).compose(x -> attempt(body, conversationId, purpose, attempt + 1));
     });
+  }
+
+  /**
+   * Waits (on a timer) until at least one spacing has passed since the last call actually sent, so late timers
+   * cannot bunch calls together; claims the send slot atomically.
+   */
+  private Future<Void> paced() {
+    long now = System.nanoTime();
+    long prev = lastSent.get();
+    if (now - prev >= spacingNanos) {
+      return lastSent.compareAndSet(prev, now) ? Future.succeededFuture() : paced();
+    }
+    long waitMs = TimeUnit.NANOSECONDS.toMillis(spacingNanos - (now - prev) + 999_999);
+    return timer(waitMs).compose(v -> paced());
   }
 
   private long backoff(int attempt) {
