@@ -97,6 +97,30 @@ final class ReauthMailer {
         });
   }
 
+  /** Sends pending or failed outbox rows again (at most 5 attempts each); returns how many went out. */
+  Future<Integer> retryFailed(int limit) {
+    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+    return pool.preparedQuery("UPDATE email_outbox SET attempts = attempts + 1 WHERE id IN (SELECT id FROM email_outbox "
+        + "WHERE status IN ('pending', 'failed') AND attempts < 5 AND created_at <= $1 ORDER BY id LIMIT $2 "
+        + "FOR UPDATE SKIP LOCKED) RETURNING id, recipient, subject, body")
+        .execute(Tuple.of(now.minusMinutes(1), limit))
+        .compose(rows -> {
+          java.util.List<Future<Boolean>> sends = new java.util.ArrayList<>();
+          rows.forEach(r -> {
+            long id = r.getLong("id");
+            MailMessage msg = new MailMessage().setFrom(from).setTo(r.getString("recipient"))
+                .setSubject(r.getString("subject")).setText(r.getString("body"));
+            sends.add(mail.sendMail(msg)
+                .compose(x -> pool.preparedQuery("UPDATE email_outbox SET status = 'sent', sent_at = $2, "
+                    + "last_error = NULL WHERE id = $1").execute(Tuple.of(id, now)).map(true))
+                .recover(e -> pool.preparedQuery("UPDATE email_outbox SET status = 'failed', last_error = $2 "
+                    + "WHERE id = $1").execute(Tuple.of(id, String.valueOf(e.getMessage()))).map(false)));
+          });
+          return Future.join(sends).transform(ar -> Future.succeededFuture(
+              (int) sends.stream().filter(f -> Boolean.TRUE.equals(f.result())).count()));
+        });
+  }
+
   void close() {
     mail.close();
   }

@@ -395,11 +395,15 @@ public final class SupportAgentVerticle extends VerticleBase {
   Future<Integer> scan() {
     Future<Integer> followUps = store.dueForFollowUp(cfg.loop().followUpAfter(), 500)
         .compose(ids -> Future.all(ids.stream().map(this::followUp).toList()).map(x -> ids.size()));
-    Future<Integer> retries = store.unanswered(cfg.loop().retryAfter(), 200).map(ids -> {
+    Future<Integer> retries = store.claimUnanswered(cfg.loop().retryAfter(), 200).map(ids -> {
+      if (!ids.isEmpty()) {
+        LOG.info("retrying {} unanswered conversation(s)", ids.size());
+      }
       ids.forEach(id -> process(id, null));
       return ids.size();
     });
-    return Future.all(followUps, retries).map(x -> followUps.result() + retries.result())
+    Future<Integer> mails = tools.retryMail();
+    return Future.all(followUps, retries, mails).map(x -> followUps.result() + retries.result() + mails.result())
         .onFailure(e -> LOG.warn("agent scan failed: {}", e.getMessage()));
   }
 

@@ -330,6 +330,11 @@ final class SupportTools {
         });
   }
 
+  /** Re-sends outbox e-mails that the mail server did not take (a few attempts, at most 50 per scan). */
+  Future<Integer> retryMail() {
+    return mailer.retryFailed(50);
+  }
+
   private Future<JsonObject> escalate(JsonObject input, Scope scope, RunState state) {
     String summary = input.getValue("summary") instanceof String ? input.getString("summary").trim() : "";
     if (summary.isEmpty()) {

@@ -209,12 +209,19 @@ public final class ConversationStore {
         });
   }
 
-  /** Open conversations whose last message is the customer's and older than {@code after}: the retry queue. */
-  public Future<List<String>> unanswered(java.time.Duration after, int limit) {
-    return pool.preparedQuery("SELECT c.id FROM support_conversations c WHERE c.status = 'open' AND c.handled_by = 'ai' "
-        + "AND (SELECT m.sender_type FROM support_messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) "
-        + "= 'customer' AND c.updated_at <= $1 ORDER BY c.updated_at LIMIT $2")
-        .execute(Tuple.of(now().minus(after), limit))
+  /**
+   * Claims open conversations the agent has not answered for {@code after}: the last message is the customer's, or
+   * an auto-ticket has no answer yet. Claiming bumps {@code updated_at}, so several instances never take the same
+   * one at once (SKIP LOCKED) and a conversation is retried at most once per {@code after}.
+   */
+  public Future<List<String>> claimUnanswered(java.time.Duration after, int limit) {
+    OffsetDateTime now = now();
+    return pool.preparedQuery("UPDATE support_conversations SET updated_at = $3 WHERE id IN (SELECT c.id FROM "
+        + "support_conversations c WHERE c.status = 'open' AND c.handled_by = 'ai' AND c.updated_at <= $1 AND ("
+        + "(SELECT m.sender_type FROM support_messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) "
+        + "= 'customer' OR (c.auto_created AND c.first_response_at IS NULL)) ORDER BY c.updated_at LIMIT $2 "
+        + "FOR UPDATE SKIP LOCKED) RETURNING id")
+        .execute(Tuple.of(now.minus(after), limit, now))
         .map(rows -> {
           List<String> ids = new ArrayList<>();
           rows.forEach(r -> ids.add(r.getString(0)));

@@ -308,6 +308,21 @@ class ClaudeToolLoopTest {
     assertEquals(List.of(), fake.violations());
   }
 
+  // Verifies that an e-mail the mail server did not take stays in the outbox and is sent by a later scan.
+  @Test
+  @Order(0)
+  void failedMailIsRetriedFromTheOutbox() throws Exception {
+    TestDatabase.exec(pg, "INSERT INTO email_outbox (kind, user_id, recipient, subject, body, day, status, attempts, "
+        + "created_at) VALUES ('reauth', 'u-bob', 'bob@example.com', 'Reconnect', 'link: https://x', current_date, "
+        + "'failed', 1, now() - interval '5 minutes')");
+    engine.vertx().eventBus().request(SupportAgentVerticle.SCAN_NOW, "now").await(10, TimeUnit.SECONDS);
+    assertTrue(smtp.waitForIncomingEmail(5000, 1));
+    assertEquals("bob@example.com", smtp.getReceivedMessages()[0].getAllRecipients()[0].toString());
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM email_outbox WHERE status = 'sent' "
+        + "AND recipient = 'bob@example.com'"));
+    smtp.purgeEmailFromAllMailboxes();
+  }
+
   // Verifies the circuit breaker: after repeated failures Claude is not called at all and the offline agent answers.
   @Test
   @Order(10)

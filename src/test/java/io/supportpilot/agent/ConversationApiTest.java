@@ -236,6 +236,29 @@ class ConversationApiTest {
     assertTrue(lastMessage(rb).getString("content").startsWith("Glad"));
   }
 
+  // Verifies the retry queue: a conversation nobody answered (the event was lost, or the engine restarted) and an
+  // auto-ticket whose event never arrived are picked up by the scan and answered exactly once.
+  @Test
+  @Order(9)
+  void unansweredConversationsAreRetried() throws Exception {
+    TestDatabase.exec(pg, "INSERT INTO support_conversations (id, user_id, subject, status, language, created_at, "
+        + "updated_at) VALUES ('lost-1', 'u-bob', 'Lost question', 'open', 'en', now(), now())",
+        "INSERT INTO support_messages (conversation_id, sender_type, content) VALUES ('lost-1', 'customer', "
+            + "'My sync stopped, what now?')",
+        "INSERT INTO support_conversations (id, user_id, subject, status, language, auto_created, fingerprint, "
+            + "error_type, occurrence_count, created_at, updated_at) VALUES ('lost-2', 'u-anna', 'AuthError: token "
+            + "expired', 'open', 'nl', true, 'fp-lost', 'AuthError', 3, now(), now())");
+    scan(); // the movable clock is a day ahead: both are overdue
+    JsonObject a = awaitConversation(port, "lost-1", "u-bob", x -> agentMessages(x) == 1);
+    assertEquals("offline_agent", lastMessage(a).getJsonObject("metadata").getString("responder"));
+    JsonObject b = awaitConversation(port, "lost-2", "u-anna", x -> agentMessages(x) == 1);
+    assertTrue(lastMessage(b).getString("content").contains("conn-anna"));
+    scan();
+    AgentTestSupport.sleep(300);
+    assertEquals(1, agentMessages(read(port, "lost-1", "u-bob")));
+    assertEquals(1, agentMessages(read(port, "lost-2", "u-anna")));
+  }
+
   private static void scan() throws Exception {
     engine.vertx().eventBus().request(SupportAgentVerticle.SCAN_NOW, "now").await(10, TimeUnit.SECONDS);
   }
