@@ -30,6 +30,7 @@ public final class AgentCapability implements Capability {
   private ClaudeGateway gateway;
   private ReauthMailer mailer;
   private String deployment;
+  private io.vertx.core.Vertx vertx;
 
   /** Validates the agent's config section (a bad value stops start-up). */
   public AgentCapability(Config config) {
@@ -45,6 +46,7 @@ public final class AgentCapability implements Capability {
   @Override
   public Future<Void> start(EngineContext ctx) {
     cfg = AgentConfig.from(config, ctx.secrets());
+    vertx = ctx.vertx();
     try {
       ctx.vertx().eventBus().registerDefaultCodec(TicketEvent.class, new LocalCodec<>(TicketEvent.class));
     } catch (IllegalStateException alreadyRegistered) {
@@ -80,16 +82,16 @@ public final class AgentCapability implements Capability {
 
   @Override
   public Future<Void> stop() {
-    Future<Void> f = Future.succeededFuture();
-    if (deployment != null) {
-      f = f.compose(v -> Future.succeededFuture()); // undeployed with Vert.x; timers are cancelled in stop()
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (mailer != null) {
-      mailer.close();
-    }
-    return f;
+    // The agent stops taking events before the pool closes; runs in flight finish or fail quietly.
+    Future<Void> f = deployment == null ? Future.succeededFuture()
+        : vertx.undeploy(deployment).recover(e -> Future.succeededFuture());
+    return f.andThen(ar -> {
+      if (gateway != null) {
+        gateway.close();
+      }
+      if (mailer != null) {
+        mailer.close();
+      }
+    });
   }
 }

@@ -141,13 +141,19 @@ public final class ClaudeGateway {
       refused.put(r, Counter.builder(METRIC_REFUSED).tag("reason", r.name().toLowerCase())
           .description("Claude calls refused before the API (offline agent answered)").register(registry));
     }
-    inputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "input").register(registry);
-    outputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "output").register(registry);
-    Gauge.builder("supportpilot.claude.in_flight", inFlight, AtomicInteger::get).register(registry);
-    Gauge.builder("supportpilot.claude.queued", waitingCount, AtomicInteger::get).register(registry);
-    Gauge.builder("supportpilot.claude.budget_remaining_tokens", this, g -> g.budgetRemaining()).register(registry);
+    inputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "input").description("Claude tokens used")
+        .register(registry);
+    outputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "output").description("Claude tokens used")
+        .register(registry);
+    Gauge.builder("supportpilot.claude.in_flight", inFlight, AtomicInteger::get)
+        .description("Claude calls in flight").register(registry);
+    Gauge.builder("supportpilot.claude.queued", waitingCount, AtomicInteger::get)
+        .description("Claude calls waiting for a concurrency slot").register(registry);
+    Gauge.builder("supportpilot.claude.budget_remaining_tokens", this, g -> g.budgetRemaining())
+        .description("tokens left in today's Claude budget").register(registry);
     Gauge.builder("supportpilot.claude.breaker_open", breaker,
-        b -> b.getState() == CircuitBreaker.State.OPEN ? 1 : 0).register(registry);
+        b -> b.getState() == CircuitBreaker.State.OPEN ? 1 : 0)
+        .description("1 while the Claude circuit breaker is open").register(registry);
   }
 
   /** Loads today's token use from {@code claude_calls}, so a restart does not reset the budget. */

@@ -180,20 +180,16 @@ public final class SupportAgentVerticle extends VerticleBase {
             "the customer says the agent's answer did not solve it");
       }
     }
-    String question = ms.stream().filter(m -> "customer".equals(m.senderType())).count() <= 1
-        ? (c.subject().equals(text) || text.startsWith(c.subject().replace("...", "")) ? text : c.subject() + "\n" + text)
-        : text;
     SupportTools.Scope scope = new SupportTools.Scope(c.id(), c.userId(), c.language(), c.errorType());
     Triage triage = services.find(Triage.class).orElse(null);
     if (triage == null) {
       return toHuman(c, Phrases.noKnowledge(c.language()), Route.NO_TRIAGE, "no triage service is running");
     }
     return triage.triage(new TriageQuery(c.userId(), c.language(), c.subject(), text, null))
-        .compose(d -> route(c, ms, scope, question, d));
+        .compose(d -> route(c, ms, scope, d));
   }
 
-  private Future<Void> route(Conversation c, List<Message> ms, SupportTools.Scope scope, String question,
-      TriageDecision d) {
+  private Future<Void> route(Conversation c, List<Message> ms, SupportTools.Scope scope, TriageDecision d) {
     JsonObject triageMeta = triageMeta(d);
     switch (d.action()) {
       case "auto_respond":
