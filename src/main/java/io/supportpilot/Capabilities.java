@@ -22,6 +22,7 @@ final class Capabilities {
     // knowledge and triage
     list.add(new io.supportpilot.knowledge.KnowledgeCapability(config));
     // support agent
+    list.add(new io.supportpilot.agent.AgentCapability(config));
     return list;
   }
 }
