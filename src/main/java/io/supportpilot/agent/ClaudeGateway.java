@@ -486,7 +486,13 @@ public final class ClaudeGateway {
     try {
       Object v = body == null ? null : body.toJsonValue();
       if (v instanceof JsonObject && ((JsonObject) v).getValue("error") instanceof JsonObject) {
-        return String.valueOf(((JsonObject) v).getJsonObject("error").getValue("type"));
+        JsonObject err = ((JsonObject) v).getJsonObject("error");
+        // A spend cap is a 429 rate_limit_error whose details name it; retrying cannot help then.
+        if (err.getValue("details") instanceof JsonObject
+            && "enforced_spend_limit_reached".equals(err.getJsonObject("details").getValue("error_code"))) {
+          return "enforced_spend_limit_reached";
+        }
+        return String.valueOf(err.getValue("type"));
       }
     } catch (RuntimeException ignored) {
       // not JSON: the status says enough

@@ -131,6 +131,20 @@ class ClaudeGatewayTest {
     g.close();
   }
 
+  // Verifies that a 429 for a reached spend cap is not retried (retrying cannot help), unlike a plain rate limit.
+  @Test
+  void spendCapIsNotRetried() throws Exception {
+    fake.fallback(req -> new FakeAnthropic.Step(429, "1", new JsonObject().put("type", "error").put("error",
+        new JsonObject().put("type", "rate_limit_error").put("message", "spend cap")
+            .put("details", new JsonObject().put("error_code", "enforced_spend_limit_reached"))).encode(), 0));
+    ClaudeGateway g = gateway(100, 4, 1_000_000);
+    Throwable t = g.send(request("capped"), null, "test").transform(ar -> Future.succeededFuture(ar.cause()))
+        .await(10, TimeUnit.SECONDS);
+    assertInstanceOf(ClaudeGateway.Unavailable.class, t);
+    assertEquals(1, fake.received().size());
+    g.close();
+  }
+
   // Verifies retry-after parsing: seconds, fractions, absent and garbage.
   @Test
   void retryAfterParsing() {

@@ -67,7 +67,7 @@ class ClaudeToolLoopTest {
     env.put("ANTHROPIC_API_KEY", FakeAnthropic.KEY);
     env.put("ANTHROPIC_BASE_URL", fake.baseUrl());
     env.put("ANTHROPIC_MODEL", "claude-test-model");
-    env.put("ANTHROPIC_REQUEST_TIMEOUT", "1s");
+    env.put("ANTHROPIC_REQUEST_TIMEOUT", "2s");
     env.put("ANTHROPIC_MAX_RETRIES", "2");
     env.put("ANTHROPIC_RETRY_BASE_DELAY", "50ms");
     env.put("ANTHROPIC_REQUESTS_PER_SECOND", "100");
@@ -245,7 +245,7 @@ class ClaudeToolLoopTest {
   @Test
   @Order(5)
   void timeoutsAreRetried() {
-    fake.then(req -> okAfter(message("end_turn", text("too late")), 2500),
+    fake.then(req -> okAfter(message("end_turn", text("too late")), 4500),
         req -> ok(message("end_turn", text("Answer after a timeout"))));
     JsonObject c = create(port, "u-bob", "Question that times out first");
     JsonObject done = awaitConversation(port, c.getString("id"), "u-bob", x -> agentMessages(x) == 1);
@@ -303,7 +303,9 @@ class ClaudeToolLoopTest {
         new JsonObject().put("query", "again")))));
     JsonObject c = create(port, "u-bob", "A question that loops");
     JsonObject done = awaitConversation(port, c.getString("id"), "u-bob", x -> agentMessages(x) == 1);
-    eventually(() -> fake.received().size() == 5);
+    // Counted as successful calls: on a loaded machine a call can time out and be retried.
+    eventually(() -> TestDatabase.queryLong(pg, "SELECT count(*) FROM claude_calls WHERE outcome = 'ok' AND "
+        + "conversation_id = '" + c.getString("id") + "'") == 5);
     assertEquals("claude_iteration_cap", lastMessage(done).getJsonObject("metadata").getString("offline_reason"));
     assertEquals(List.of(), fake.violations());
   }
