@@ -53,7 +53,9 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
 fi
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 ENGINE_JAR="$ROOT/target/supportpilot.jar"
-unzip -l "$BENCH_JAR" | grep -q 'io/supportpilot/bench/load/SignedPool.class' || { echo "benchmarks jar is missing the load tools"; exit 1; }
+if ! unzip -l "$BENCH_JAR" 2>/dev/null | grep 'io/supportpilot/bench/load/SignedPool.class' >/dev/null; then
+  echo "benchmarks jar is missing the load tools: run without SKIP_BUILD=1"; exit 1
+fi
 
 pool() { # kind count per-batch out prefix
   java -cp "$BENCH_JAR" io.supportpilot.bench.load.SignedPool "$1" "$2" "$3" "$SECRET" "$4" "$5" | sed 's/^/   /'
