@@ -106,6 +106,16 @@ class SpikeRebuildTest {
       await("the end", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND id = '"
           + spikeId + "'") == 1);
       assertEquals(0, engine.context().services().require(ActiveSpikes.class).active().size());
+
+      // An open stream does not hold up shutdown: the server ends it instead of waiting out the grace period.
+      try (SseClient sse = SseClient.open(engine.port(), "/api/admin/spikes/stream", Http.admin())) {
+        sse.next(WAIT);
+        long t0 = System.nanoTime();
+        engine.stop();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 4_000, "stopped in " + ms + " ms with a stream open (grace is 5 s)");
+        assertEquals(null, sse.next(Duration.ofSeconds(2)), "the stream has ended");
+      }
     } finally {
       engine.stop();
     }
