@@ -33,13 +33,22 @@ BARE_PID=""
 
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 
-cleanup() {
-  set +e
+stop_engine() {
+  # SIGTERM runs the engine's shutdown hook (drain, then stop the embedded Postgres); wait for it to exit.
   if [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
-    kill -TERM "$ENGINE_PID"; for _ in $(seq 1 60); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -TERM "$ENGINE_PID"; for _ in $(seq 1 120); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$ENGINE_PID" 2>/dev/null
   fi
+  ENGINE_PID=""
+  # Safety net: an embedded Postgres of this run's data folder that outlived the engine (matched by its path).
+  for pid in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null); do kill -INT "$pid" 2>/dev/null; done
+}
+
+cleanup() {
+  set +e
+  stop_engine
   if [ -n "$BARE_PID" ] && kill -0 "$BARE_PID" 2>/dev/null; then kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null; fi
+  sleep 1
   if [ "${KEEP_WORK:-0}" = "1" ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT INT TERM
@@ -53,7 +62,9 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
 fi
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"
 ENGINE_JAR="$ROOT/target/supportpilot.jar"
-unzip -l "$BENCH_JAR" | grep -q 'io/supportpilot/bench/load/SignedPool.class' || { echo "benchmarks jar is missing the load tools"; exit 1; }
+if ! unzip -l "$BENCH_JAR" 2>/dev/null | grep 'io/supportpilot/bench/load/SignedPool.class' >/dev/null; then
+  echo "benchmarks jar is missing the load tools: run without SKIP_BUILD=1"; exit 1
+fi
 
 pool() { # kind count per-batch out prefix
   java -cp "$BENCH_JAR" io.supportpilot.bench.load.SignedPool "$1" "$2" "$3" "$SECRET" "$4" "$5" | sed 's/^/   /'
@@ -91,7 +102,7 @@ summary() { # name events-key
 # ------------------------------------------------------------------ engine
 PORT=$(free_port); PGPORT=$(free_port)
 echo "== starting the engine on :$PORT (embedded Postgres on :$PGPORT, data in $WORK/pgdata, heap $ENGINE_HEAP)"
-( cd "$WORK" && env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" \
+( cd "$WORK" && exec env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" \
     MCP_WEBHOOK_SECRET="$SECRET" ADMIN_TOKEN="load-admin-token" PORTAL_SERVICE_TOKEN="load-portal-token" \
     INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false \
     java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
@@ -102,7 +113,7 @@ for _ in $(seq 1 240); do
   sleep 0.5
 done
 curl -fs "http://127.0.0.1:$PORT/health" >/dev/null || { echo "engine not ready"; tail -50 "$WORK/engine.log"; exit 1; }
-JPID=$(pgrep -P "$ENGINE_PID" java || echo "$ENGINE_PID")
+JPID=$ENGINE_PID
 
 echo "== generating pre-signed pools"
 pool single "$POOL_SIZE" 1 "$WORK/single.pool" "s$RANDOM"
@@ -162,8 +173,7 @@ grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest
   "$WORK/metrics.txt" | grep -v ' 0.0$' | sed 's/^/   /' || true
 
 echo "== stopping the engine"
-kill -TERM "$ENGINE_PID"; for _ in $(seq 1 60); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
-ENGINE_PID=""
+stop_engine
 
 # ------------------------------------------------------------------ bare server
 BPORT=$(free_port)

@@ -12,6 +12,7 @@ import io.supportpilot.store.ErrorLogRetention;
 import io.supportpilot.store.WriteRequest;
 import io.supportpilot.store.WriteResult;
 import io.supportpilot.tickets.AutoTicketVerticle;
+import io.supportpilot.tickets.OpenTickets;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.supportpilot.web.HttpFailure;
@@ -76,16 +77,17 @@ public final class IngestCapability implements Capability {
     Future<Void> chain = Future.succeededFuture();
     if (processes) {
       int perWriter = Math.max(1, config.maxInFlight() / config.writerInstances());
+      OpenTickets openTickets = config.ticketsEnabled() ? new OpenTickets(config.ticketCacheSize()) : null;
       ErrorEventWriter.Settings settings = new ErrorEventWriter.Settings(config.writeBatchSize(),
           config.writeBatchDelay(), config.writerConcurrency(), perWriter, config.storeProbeInterval(),
-          new AtomicInteger(), new AtomicInteger());
+          new AtomicInteger(), new AtomicInteger(),
+          openTickets == null ? null : e -> openTickets.ticketId(e.userId(), e.fingerprint()));
       ErrorEventWriter.registerGauges(ctx.registry(), settings);
       chain = chain.compose(v -> deploy(() -> new ErrorEventWriter(ctx.pool(), settings, ctx.registry()),
           config.writerInstances()));
       if (config.ticketsEnabled()) {
-        chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(ctx.pool(), ctx.clock(),
-            config.ticketCacheSize(), config.contextMessageInterval(), config.ticketMaxQueuedEvents(),
-            ctx.registry()), 1));
+        chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(ctx.pool(), ctx.clock(), openTickets,
+            config.contextMessageInterval(), config.ticketMaxQueuedEvents(), ctx.registry()), 1));
       }
       chain = chain.compose(v -> deploy(() -> new ErrorLogRetention(ctx.pool(), config.retentionDays(),
           config.retentionBatchSize(), config.retentionInterval(), ctx.registry()), 1));
@@ -157,6 +159,7 @@ public final class IngestCapability implements Capability {
   static void registerCodecs(Vertx vertx) {
     register(vertx, WriteRequest.class);
     register(vertx, WriteResult.class);
+    register(vertx, io.supportpilot.store.StoredBatch.class);
     register(vertx, StoredErrors.class);
     register(vertx, TicketEvent.class);
     register(vertx, ErrorEvent.class);

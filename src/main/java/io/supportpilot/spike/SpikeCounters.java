@@ -104,6 +104,17 @@ final class SpikeCounters {
     return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
   }
 
+  /** The error types that match, with their windows (a copy: safe to open spikes while iterating). */
+  List<Map.Entry<String, SpikeWindow>> typesMatching(Predicate<String> errorTypes) {
+    List<Map.Entry<String, SpikeWindow>> out = new ArrayList<>();
+    for (Map.Entry<String, SpikeWindow> e : types.entrySet()) {
+      if (errorTypes.test(e.getKey())) {
+        out.add(Map.entry(e.getKey(), e.getValue()));
+      }
+    }
+    return out;
+  }
+
   /** The busiest error types in the last hour, at most {@code limit}. */
   List<Map.Entry<String, SpikeWindow>> topTypes(int limit) {
     List<Map.Entry<String, SpikeWindow>> out = new ArrayList<>(types.entrySet());

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,10 +124,12 @@ final class SpikeDetector extends VerticleBase {
       ready = true;
       return Future.succeededFuture();
     }
-    return rebuild(t -> true).compose(n -> adopt(t -> true)).onSuccess(v -> {
+    Predicate<String> all = t -> true;
+    return rebuild(all).compose(counted -> adopt(all).map(counted)).onSuccess(counted -> {
       ready = true;
-      replayPending(t -> true);
-    });
+      replayPending(all, counted);
+      openHolding(all);
+    }).mapEmpty();
   }
 
   @Override
@@ -405,14 +408,19 @@ final class SpikeDetector extends VerticleBase {
 
   // ---- rebuild, adoption and partitions
 
-  private Future<Integer> rebuild(Predicate<String> types) {
+  /**
+   * Rebuilds the windows of the matching types from the error log; returns the keys of held events that the
+   * rebuild already counted (they must not be replayed).
+   */
+  private Future<Set<String>> rebuild(Predicate<String> types) {
     Instant now = clock.instant();
     long nowMinute = now.toEpochMilli() / 60_000;
     Instant since = Instant.ofEpochSecond((nowMinute / 60 - (SpikeWindow.HOURS - 1)) * 3600);
     long t0 = System.nanoTime();
-    return store.buckets(now, since).map(rows -> {
+    Supplier<List<ErrorEvent>> held = () -> pending.stream().filter(e -> types.test(e.errorType())).toList();
+    return store.snapshot(now, since, held).map(snapshot -> {
       int n = 0;
-      for (SpikeStore.BucketRow r : rows) {
+      for (SpikeStore.BucketRow r : snapshot.rows()) {
         if (types.test(r.errorType())) {
           counters.add(r.errorType(), r.fingerprint(), r.minute(), r.count(), nowMinute);
           n += r.count();
@@ -422,8 +430,18 @@ final class SpikeDetector extends VerticleBase {
       trackedKeys = counters.size();
       LOG.info("spike windows rebuilt from {} errors of the last 24 h in {} ms ({} types, {} fingerprints)", n,
           (System.nanoTime() - t0) / 1_000_000, counters.typeCount(), counters.fingerprintCount());
-      return n;
+      return snapshot.storedKeys();
     });
+  }
+
+  /** After a rebuild: opens a spike for every matching type whose rebuilt window holds the rule and has none. */
+  private void openHolding(Predicate<String> types) {
+    long now = clock.millis();
+    for (Map.Entry<String, SpikeWindow> e : counters.typesMatching(types)) {
+      if (!spikes.containsKey(e.getKey()) && rule.holds(e.getValue())) {
+        open(e.getKey(), e.getValue(), now);
+      }
+    }
   }
 
   private Future<Void> adopt(Predicate<String> types) {
@@ -461,11 +479,13 @@ final class SpikeDetector extends VerticleBase {
     });
   }
 
-  private void replayPending(Predicate<String> types) {
+  private void replayPending(Predicate<String> types, Set<String> alreadyCounted) {
     List<ErrorEvent> replay = new ArrayList<>();
     pending.removeIf(e -> {
       if (types.test(e.errorType())) {
-        replay.add(e);
+        if (!alreadyCounted.contains(SpikeStore.key(e))) {
+          replay.add(e);
+        }
         return true;
       }
       return false;
@@ -495,12 +515,15 @@ final class SpikeDetector extends VerticleBase {
     rebuilding.addAll(fresh);
     Predicate<String> mine = t -> fresh.contains(partitionOf(t));
     LOG.info("partitions {} of {} assigned: rebuilding their spike windows", fresh, partitionCount);
-    rebuild(mine).compose(n -> adopt(mine)).onComplete(ar -> {
+    rebuild(mine).compose(counted -> adopt(mine).map(counted)).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("rebuilding the spike windows of partitions {} failed: {}", fresh, ar.cause().getMessage());
       }
       rebuilding.removeAll(fresh);
-      replayPending(mine);
+      if (owned.containsAll(fresh)) {
+        replayPending(mine, ar.succeeded() ? ar.result() : Set.of());
+        openHolding(mine);
+      }
     });
   }
 

@@ -10,9 +10,13 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import io.supportpilot.bus.ErrorEvent;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /** Postgres access of the spike capability: spikes and their history, samples, patterns, tasks, notifications. */
 final class SpikeStore {
@@ -80,15 +84,47 @@ final class SpikeStore {
     return t == null ? null : t.toInstant().toString();
   }
 
-  /** The error log of the 24-hour window ending at {@code now}, as per-minute (last hour) and per-hour counts. */
-  Future<List<BucketRow>> buckets(Instant now, Instant since) {
-    return pool.preparedQuery(REBUILD).execute(Tuple.of(odt(now), odt(since))).map(rows -> {
-      List<BucketRow> out = new ArrayList<>(rows.size());
-      for (Row r : rows) {
-        out.add(new BucketRow(r.getString(0), r.getString(1), r.getLong(2), r.getInteger(3)));
-      }
-      return out;
-    });
+  /** The rebuild's view of the error log: bucket counts, and which held events those counts already include. */
+  record Snapshot(List<BucketRow> rows, Set<String> storedKeys) {
+  }
+
+  /** The key of an event in {@link Snapshot#storedKeys()}. */
+  static String key(ErrorEvent e) {
+    return e.source() + '\u0000' + e.eventId();
+  }
+
+  /**
+   * Reads, in one repeatable-read snapshot, the error log of the 24-hour window ending at {@code now} (per minute
+   * for the last hour, per hour before) and which of the {@code held} events (received during the rebuild) are
+   * already in it, so that replaying the held events never counts an error twice.
+   */
+  Future<Snapshot> snapshot(Instant now, Instant since, Supplier<List<ErrorEvent>> held) {
+    return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute()
+        .compose(v -> conn.preparedQuery(REBUILD).execute(Tuple.of(odt(now), odt(since))))
+        .compose(rows -> {
+          List<BucketRow> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(new BucketRow(r.getString(0), r.getString(1), r.getLong(2), r.getInteger(3)));
+          }
+          List<ErrorEvent> h = held.get();
+          if (h.isEmpty()) {
+            return Future.succeededFuture(new Snapshot(out, Set.of()));
+          }
+          String[] sources = new String[h.size()];
+          String[] ids = new String[h.size()];
+          for (int i = 0; i < h.size(); i++) {
+            sources[i] = h.get(i).source();
+            ids[i] = h.get(i).eventId();
+          }
+          return conn.preparedQuery("SELECT source, event_id FROM support_error_log WHERE (source, event_id) IN "
+              + "(SELECT * FROM unnest($1::text[], $2::text[]))").execute(Tuple.of(sources, ids)).map(stored -> {
+                Set<String> keys = new HashSet<>();
+                for (Row r : stored) {
+                  keys.add(r.getString(0) + '\u0000' + r.getString(1));
+                }
+                return new Snapshot(out, keys);
+              });
+        }));
   }
 
   /** The spikes marked active. */

@@ -54,11 +54,11 @@ public final class ErrorEventWriter extends VerticleBase {
   public static final String METER_STORE_UP = "supportpilot.ingest.store.up";
 
   static final String INSERT = "INSERT INTO support_error_log (source, event_id, user_id, connection_id, tool,"
-      + " error_type, error_code, status_code, level, message, stack, context, fingerprint, occurred_at)"
-      + " SELECT s, e, u, c, t, et, ec, sc, l, m, st, ctx::jsonb, fp, o FROM unnest($1::text[], $2::text[],"
+      + " error_type, error_code, status_code, level, message, stack, context, fingerprint, occurred_at, ticket_id)"
+      + " SELECT s, e, u, c, t, et, ec, sc, l, m, st, ctx::jsonb, fp, o, tk FROM unnest($1::text[], $2::text[],"
       + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::text[], $10::text[],"
-      + " $11::text[], $12::text[], $13::text[], $14::timestamptz[])"
-      + " AS x(s, e, u, c, t, et, ec, sc, l, m, st, ctx, fp, o)"
+      + " $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])"
+      + " AS x(s, e, u, c, t, et, ec, sc, l, m, st, ctx, fp, o, tk)"
       + " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id";
 
   private static final Logger LOG = LoggerFactory.getLogger(ErrorEventWriter.class);
@@ -68,7 +68,8 @@ public final class ErrorEventWriter extends VerticleBase {
    * one engine (gauges only, never used for decisions).
    */
   public record Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight,
-      Duration probeInterval, AtomicInteger inFlight, AtomicInteger downWriters) {
+      Duration probeInterval, AtomicInteger inFlight, AtomicInteger downWriters,
+      java.util.function.Function<ErrorEvent, String> ticketOf) {
   }
 
   private final Pool pool;
@@ -85,6 +86,7 @@ public final class ErrorEventWriter extends VerticleBase {
   private long probeTimer = -1;
   private MessageConsumer<WriteRequest> consumer;
   private Promise<Void> drained;
+  private final java.util.Set<Pending> noTickets = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   private record Pending(Message<WriteRequest> message, List<ErrorEvent> events) {
   }
@@ -198,6 +200,8 @@ public final class ErrorEventWriter extends VerticleBase {
     String[] context = new String[n];
     String[] fingerprint = new String[n];
     OffsetDateTime[] occurred = new OffsetDateTime[n];
+    String[] ticket = new String[n];
+    boolean tickets = settings.ticketOf() != null && !noTickets.contains(batch.get(0));
     int i = 0;
     for (Pending p : batch) {
       for (ErrorEvent e : p.events()) {
@@ -215,17 +219,18 @@ public final class ErrorEventWriter extends VerticleBase {
         context[i] = e.contextJson();
         fingerprint[i] = e.fingerprint();
         occurred[i] = OffsetDateTime.ofInstant(e.occurredAt(), ZoneOffset.UTC);
+        ticket[i] = tickets ? settings.ticketOf().apply(e) : null;
         i++;
       }
     }
     Tuple params = Tuple.of(source, eventId, user, connection, tool, type, code, status, level, message, stack,
-        context, fingerprint, occurred);
+        context, fingerprint, occurred, ticket);
     pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
       flushing--;
       writingEvents -= n;
       inFlight.addAndGet(-n);
       if (ar.succeeded()) {
-        committed(batch, ar.result());
+        committed(batch, ar.result(), ticket);
       } else {
         failed(batch, ar.cause());
       }
@@ -234,13 +239,16 @@ public final class ErrorEventWriter extends VerticleBase {
     });
   }
 
-  private void committed(List<Pending> batch, RowSet<Row> rows) {
+  private void committed(List<Pending> batch, RowSet<Row> rows, String[] tickets) {
     Set<String> inserted = new HashSet<>(rows.rowCount() * 2);
     for (Row r : rows) {
       inserted.add(r.getString(0) + '\u0000' + r.getString(1));
     }
     List<ErrorEvent> stored = new ArrayList<>(inserted.size());
+    List<String> linked = new ArrayList<>(inserted.size());
+    int at = 0;
     for (Pending p : batch) {
+      noTickets.remove(p);
       boolean[] flags = new boolean[p.events().size()];
       for (int k = 0; k < flags.length; k++) {
         ErrorEvent e = p.events().get(k);
@@ -248,22 +256,41 @@ public final class ErrorEventWriter extends VerticleBase {
         if (inserted.remove(e.source() + '\u0000' + e.eventId())) {
           flags[k] = true;
           stored.add(e);
+          linked.add(tickets[at]);
         }
+        at++;
       }
       p.message().reply(new WriteResult(flags));
     }
     if (!stored.isEmpty()) {
       vertx.eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(stored));
+      if (settings.ticketOf() != null) {
+        vertx.eventBus().send(StoredBatch.ADDRESS, new StoredBatch(stored, linked));
+      }
     }
   }
 
   private void failed(List<Pending> batch, Throwable cause) {
     if (isStoreDown(cause)) {
+      batch.forEach(noTickets::remove);
       LOG.warn("error store unreachable ({}); answering 503 until it is back", cause.toString());
       for (Pending p : batch) {
         p.message().fail(STORE_DOWN, "the error store is unavailable; retry later");
       }
       markDown();
+      return;
+    }
+    if (cause instanceof PgException && "23503".equals(((PgException) cause).getSqlState())
+        && !noTickets.contains(batch.get(0))) {
+      // A cached ticket was deleted meanwhile (foreign key): write these requests again without ticket ids.
+      LOG.info("a cached ticket no longer exists; storing {} requests without ticket ids", batch.size());
+      for (Pending p : batch) {
+        noTickets.add(p);
+        queuedEvents += p.events().size();
+        inFlight.addAndGet(p.events().size());
+        queue.addLast(p);
+      }
+      flushSingles();
       return;
     }
     if (batch.size() > 1) {
@@ -277,6 +304,7 @@ public final class ErrorEventWriter extends VerticleBase {
       flushSingles();
       return;
     }
+    noTickets.remove(batch.get(0));
     LOG.error("could not store {} error events", batch.get(0).events().size(), cause);
     batch.get(0).message().fail(FAILED, "the error could not be stored");
   }

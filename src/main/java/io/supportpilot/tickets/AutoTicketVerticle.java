@@ -1,13 +1,11 @@
 package io.supportpilot.tickets;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.store.StoredBatch;
 import io.supportpilot.bus.TicketEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Auto-tickets: for each stored error with a user, the open ticket of its (user, fingerprint) gets the new
  * context (occurrence count, last seen, newest sample, an "occurred again" message at most once per interval),
- * or a new auto-ticket is created with the error's context as a system message. A Caffeine cache maps
- * (user, fingerprint) to the open ticket; Postgres answers on a miss or after a restart. Creation goes through
+ * or a new auto-ticket is created with the error's context as a system message. {@link OpenTickets} (Caffeine)
+ * maps (user, fingerprint) to the open ticket; Postgres answers on a miss or after a restart. The writer sets
+ * {@code ticket_id} in the insert when the ticket is known, so only the other rows are linked here. Creation goes through
  * {@code INSERT ... ON CONFLICT} on the partial unique index, so a burst of identical errors, even from several
  * instances, opens one ticket. Every statement covers a whole batch. Publishes {@link TicketEvent}s.
  */
@@ -87,36 +86,31 @@ public final class AutoTicketVerticle extends VerticleBase {
   private final Clock clock;
   private final Duration messageInterval;
   private final int maxQueued;
-  private final Cache<Key, Ticket> cache;
+  private final OpenTickets cache;
   private final Counter created;
   private final Counter updated;
   private final AtomicInteger queuedGauge = new AtomicInteger();
-  private final ArrayDeque<ErrorEvent> queue = new ArrayDeque<>();
+  private final ArrayDeque<Work> queue = new ArrayDeque<>();
   private boolean working;
   private boolean overflowed;
   private Instant sweepFrom;
   private long sweepTimer = -1;
-  private MessageConsumer<StoredErrors> consumer;
+  private MessageConsumer<StoredBatch> consumer;
   private Promise<Void> drained;
 
   private record Key(String userId, String fingerprint) {
   }
 
-  private static final class Ticket {
-    final String id;
-    volatile Instant lastMessageAt;
-
-    Ticket(String id, Instant lastMessageAt) {
-      this.id = id;
-      this.lastMessageAt = lastMessageAt;
-    }
+  /** A stored error and the ticket id its row got in the insert (null if none). */
+  private record Work(ErrorEvent event, String linked) {
   }
 
   private static final class Group {
     final Key key;
     final List<ErrorEvent> events = new ArrayList<>();
+    final List<String> linked = new ArrayList<>();
     ErrorEvent newest;
-    Ticket ticket;
+    OpenTickets.Ticket ticket;
     boolean createdNow;
     boolean writeMessage;
     long total;
@@ -127,13 +121,13 @@ public final class AutoTicketVerticle extends VerticleBase {
   }
 
   /** Auto-tickets on the shared pool. */
-  public AutoTicketVerticle(Pool pool, Clock clock, int cacheSize, Duration messageInterval, int maxQueued,
+  public AutoTicketVerticle(Pool pool, Clock clock, OpenTickets openTickets, Duration messageInterval, int maxQueued,
       MeterRegistry registry) {
     this.pool = pool;
     this.clock = clock;
     this.messageInterval = messageInterval;
     this.maxQueued = maxQueued;
-    this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+    this.cache = openTickets;
     this.created = Counter.builder(METER_TICKETS).tag("kind", TicketEvent.CREATED)
         .description("auto-tickets created or updated").register(registry);
     this.updated = Counter.builder(METER_TICKETS).tag("kind", TicketEvent.UPDATED)
@@ -144,8 +138,9 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().<StoredErrors>localConsumer(Addresses.ERRORS_STORED).handler(m -> {
+    consumer = vertx.eventBus().<StoredBatch>localConsumer(StoredBatch.ADDRESS).handler(m -> {
       List<ErrorEvent> events = m.body().events();
+      List<String> linked = m.body().linkedTickets();
       if (queue.size() + events.size() > maxQueued) {
         // Never grow without bound: these rows stay without ticket_id and the sweep picks them up later.
         if (!overflowed) {
@@ -158,9 +153,10 @@ public final class AutoTicketVerticle extends VerticleBase {
         scheduleSweep(5_000);
         return;
       }
-      for (ErrorEvent e : events) {
+      for (int i = 0; i < events.size(); i++) {
+        ErrorEvent e = events.get(i);
         if (e.userId() != null && !e.userId().isEmpty()) {
-          queue.addLast(e);
+          queue.addLast(new Work(e, linked.get(i)));
         }
       }
       queuedGauge.set(queue.size());
@@ -218,10 +214,10 @@ public final class AutoTicketVerticle extends VerticleBase {
       Instant last = sweepFrom;
       for (Row r : ar.result()) {
         last = r.getOffsetDateTime(14).toInstant();
-        queue.addLast(new ErrorEvent(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
+        queue.addLast(new Work(new ErrorEvent(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
             r.getString(4), r.getString(5), r.getString(6), r.getInteger(7), r.getString(8), r.getString(9),
             r.getString(10), r.getString(11), r.getString(12), r.getOffsetDateTime(13).toInstant(),
-            r.getOffsetDateTime(14).toInstant()));
+            r.getOffsetDateTime(14).toInstant()), null));
         n++;
       }
       if (n > 0) {
@@ -253,7 +249,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       return;
     }
     working = true;
-    List<ErrorEvent> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+    List<Work> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
     while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
       batch.add(queue.pollFirst());
     }
@@ -270,18 +266,20 @@ public final class AutoTicketVerticle extends VerticleBase {
   }
 
   /** Ticket work for one batch of stored errors, in a handful of batch statements. */
-  Future<Void> process(List<ErrorEvent> batch) {
+  private Future<Void> process(List<Work> batch) {
     Map<Key, Group> groups = new LinkedHashMap<>();
-    for (ErrorEvent e : batch) {
+    for (Work w : batch) {
+      ErrorEvent e = w.event();
       Group g = groups.computeIfAbsent(new Key(e.userId(), e.fingerprint()), Group::new);
       g.events.add(e);
+      g.linked.add(w.linked());
       if (g.newest == null || !e.occurredAt().isBefore(g.newest.occurredAt())) {
         g.newest = e;
       }
     }
     List<Group> misses = new ArrayList<>();
     for (Group g : groups.values()) {
-      g.ticket = cache.getIfPresent(g.key);
+      g.ticket = cache.get(g.key.userId(), g.key.fingerprint());
       if (g.ticket == null) {
         misses.add(g);
       }
@@ -315,8 +313,8 @@ public final class AutoTicketVerticle extends VerticleBase {
         Group g = byKey.get(k);
         if (g != null) {
           OffsetDateTime last = r.getOffsetDateTime(3);
-          g.ticket = new Ticket(r.getString(0), last == null ? null : last.toInstant());
-          cache.put(k, g.ticket);
+          g.ticket = new OpenTickets.Ticket(r.getString(0), last == null ? null : last.toInstant());
+          cache.put(k.userId(), k.fingerprint(), g.ticket);
         }
       }
       return null;
@@ -366,11 +364,11 @@ public final class AutoTicketVerticle extends VerticleBase {
           List<Group> lost = new ArrayList<>();
           for (Row r : rows) {
             Group g = byId.remove(r.getString(0));
-            g.ticket = new Ticket(r.getString(0), clock.instant());
+            g.ticket = new OpenTickets.Ticket(r.getString(0), clock.instant());
             g.createdNow = true;
             g.writeMessage = true;
             g.total = g.events.size();
-            cache.put(g.key, g.ticket);
+            cache.put(g.key.userId(), g.key.fingerprint(), g.ticket);
           }
           // Another instance created these tickets between our lookup and insert: add to theirs.
           lost.addAll(byId.values());
@@ -419,11 +417,11 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       // Tickets resolved or closed meanwhile: forget them; their errors go round again and open a new ticket.
       for (Group g : byId.values()) {
-        cache.invalidate(g.key);
+        cache.invalidate(g.key.userId(), g.key.fingerprint());
         g.ticket = null;
         g.writeMessage = false;
         for (ErrorEvent e : g.events) {
-          queue.addLast(e);
+          queue.addLast(new Work(e, null));
         }
       }
       return null;
@@ -463,6 +461,9 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       for (int i = 0; i < g.events.size(); i++) {
         ErrorEvent ev = g.events.get(i);
+        if (!g.createdNow && g.ticket.id.equals(g.linked.get(i))) {
+          continue; // the insert already set this row's ticket_id
+        }
         s.add(ev.source());
         e.add(ev.eventId());
         t.add(g.ticket.id);

@@ -375,6 +375,12 @@ class IngestWebhookTest {
     assertEquals(50, new JsonObject(again.body()).getInteger("duplicates"));
     assertEquals(400, Webhooks.mcp(port, WebhookRoutes.MCP_BATCH_PATH, "[]".getBytes(), "application/json")
         .statusCode());
+    long now = Webhooks.now();
+    assertEquals(401, Http.post(port, WebhookRoutes.MCP_BATCH_PATH, b, "Content-Type", "application/json",
+        "X-Timestamp", String.valueOf(now), "X-Signature", Webhooks.mcpSignature("wrong", now, b)).statusCode());
+    assertEquals(415, Webhooks.mcp(port, WebhookRoutes.MCP_BATCH_PATH, b, "text/csv").statusCode());
+    assertEquals(400, Webhooks.mcp(port, WebhookRoutes.MCP_BATCH_PATH, "[{\"error_type\":".getBytes(),
+        "application/json").statusCode(), "a truncated array");
     assertEquals(400, Webhooks.mcp(port, WebhookRoutes.MCP_BATCH_PATH, "[{\"x\":1}]".getBytes(),
         "application/json").statusCode());
   }
@@ -542,6 +548,23 @@ class IngestWebhookTest {
     other.put("error_type", "DivisionNotFound");
     assertEquals(202, Webhooks.mcp(port, other.encode()).statusCode());
     await("third", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 3);
+  }
+
+  @Test
+  void aDeletedTicketStillCachedDoesNotBlockStoring() throws Exception {
+    // Verifies that when a cached open ticket is deleted, the next error of that pair is still stored (the insert
+    // retries without the stale ticket id) and opens a new ticket.
+    String user = "user-del-" + id();
+    assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Ledger 1 closed").encode()).statusCode());
+    await("ticket", () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
+        + " AND ticket_id IS NOT NULL") == 1);
+    TestDatabase.exec(db, "DELETE FROM support_conversations WHERE user_id = " + q(user));
+    String again = id();
+    HttpResponse<String> r = Webhooks.mcp(port, Webhooks.mcpError(again, user, "Ledger 2 closed").encode());
+    assertEquals(202, r.statusCode(), r.body());
+    assertEquals(1, count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(again)));
+    await("new ticket", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)
+        + " AND status = 'open'") == 1);
   }
 
   @Test

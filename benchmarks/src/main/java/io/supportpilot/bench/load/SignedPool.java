@@ -12,7 +12,8 @@ import java.util.Random;
 /**
  * Realistic MCP error payloads for benchmarks, and a generator of pre-signed request pools for wrk (whose Lua
  * has no HMAC): one request per line, {@code <unix ts>\t<X-Signature>\t<body>} with newlines of NDJSON bodies
- * written as \u0001. Every event id is unique. Many users, a few hundred fingerprints, 500-1500 byte bodies.
+ * written as \u0001. Every event id is unique. 2,000 users each hitting about 5 of ~300 bugs (fingerprints),
+ * 500-1500 byte bodies.
  *
  * <p>Usage: {@code SignedPool <single|batch> <requests> <events-per-batch> <secret> <out-file> <id-prefix>}
  */
@@ -35,6 +36,7 @@ public final class SignedPool {
     "Unhandled rejection in handler %d/%d: %s"
   };
 
+  private static final int BUGS_PER_USER = 5;
   private final Random random;
   private final int users;
   private final int fingerprints;
@@ -52,7 +54,9 @@ public final class SignedPool {
   }
 
   JsonObject mcpError(String eventId) {
-    int bug = random.nextInt(fingerprints);
+    // Each user runs into a handful of the bugs (their own tools and data), not all of them.
+    int user = random.nextInt(users);
+    int bug = (user * 7 + random.nextInt(BUGS_PER_USER)) % fingerprints;
     int type = bug % TYPES.length;
     int template = (bug / TYPES.length) % TEMPLATES.length;
     int variant = bug / (TYPES.length * TEMPLATES.length);
@@ -68,7 +72,6 @@ public final class SignedPool {
         stack.append("    at processTicksAndRejections (node:internal/process/task_queues:95:5)\n");
       }
     }
-    int user = random.nextInt(users);
     return new JsonObject()
         .put("event_id", eventId)
         .put("user_id", "user-" + user)

@@ -1,0 +1,56 @@
+package io.supportpilot.tickets;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Instant;
+
+/**
+ * The open auto-ticket of each (user, fingerprint) that this instance knows, in a bounded Caffeine cache in
+ * front of Postgres. {@link AutoTicketVerticle} maintains it; the error writer reads it to set
+ * {@code ticket_id} already in the insert (so most log rows never need a second write). Thread-safe.
+ */
+public final class OpenTickets {
+
+  /** A cached open ticket and when its last "occurred again" message was written. */
+  static final class Ticket {
+    final String id;
+    volatile Instant lastMessageAt;
+
+    Ticket(String id, Instant lastMessageAt) {
+      this.id = id;
+      this.lastMessageAt = lastMessageAt;
+    }
+  }
+
+  private final Cache<String, Ticket> cache;
+
+  /** A cache of at most {@code size} tickets. */
+  public OpenTickets(int size) {
+    this.cache = Caffeine.newBuilder().maximumSize(size).build();
+  }
+
+  static String key(String userId, String fingerprint) {
+    return userId + '\u0000' + fingerprint;
+  }
+
+  /** The open ticket id of this pair if known here, else null (a null user never has one). */
+  public String ticketId(String userId, String fingerprint) {
+    if (userId == null || userId.isEmpty()) {
+      return null;
+    }
+    Ticket t = cache.getIfPresent(key(userId, fingerprint));
+    return t == null ? null : t.id;
+  }
+
+  Ticket get(String userId, String fingerprint) {
+    return cache.getIfPresent(key(userId, fingerprint));
+  }
+
+  void put(String userId, String fingerprint, Ticket t) {
+    cache.put(key(userId, fingerprint), t);
+  }
+
+  void invalidate(String userId, String fingerprint) {
+    cache.invalidate(key(userId, fingerprint));
+  }
+}
