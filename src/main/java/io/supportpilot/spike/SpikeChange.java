@@ -10,8 +10,11 @@ import io.vertx.core.buffer.Buffer;
  */
 public record SpikeChange(long id, String event, SpikeSummary summary, String json, Buffer frame) {
 
+  /** A spike opened. */
   public static final String STARTED = "spike.started";
+  /** An open spike's counts changed (throttled). */
   public static final String UPDATED = "spike.updated";
+  /** A spike ended. */
   public static final String ENDED = "spike.ended";
   /** Sent without an id to a new subscriber, once per spike open at that moment. */
   public static final String ACTIVE = "spike.active";

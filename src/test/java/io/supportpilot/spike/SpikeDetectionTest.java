@@ -207,6 +207,11 @@ class SpikeDetectionTest {
     String type = "SteadyError";
     for (int step = 0; step < 30 * 10; step++) {
       SpikeFixture.publish(engine, type, 10, clock.instant());
+      if (step == 0) {
+        // Simulated hours pass in milliseconds: let the spike be recorded before its first simulated minutes pass.
+        await("the initial spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + type
+            + "' AND notification_id IS NOT NULL") == 1);
+      }
       clock.advance(Duration.ofMinutes(6));
       tick(engine);
     }
