@@ -74,8 +74,10 @@ class SpikePartitionsTest {
     insert(pg, errors(b, 4, now.minus(Duration.ofMinutes(10)), 1));
     Map<String, String> env = TestEngine.env(pg);
     env.put("SPIKES_TICK_INTERVAL", "1h");
-    // Scaled mode; this test plays the Kafka consumer's part by publishing the partition events itself.
-    env.put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9");
+    // Scaled mode against a real broker; with the ingest role no consumer runs, so this test plays the Kafka
+    // consumer's part by publishing the partition events itself.
+    io.supportpilot.testing.TestKafka kafka = io.supportpilot.testing.TestKafka.start();
+    env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     env.put("KAFKA_ROLE", "ingest");
     env.put("KAFKA_PARTITIONS", String.valueOf(PARTITIONS));
     MutableClock clock = new MutableClock(now);
@@ -124,6 +126,7 @@ class SpikePartitionsTest {
     } finally {
       one.stop();
       two.stop();
+      kafka.close();
     }
   }
 }
