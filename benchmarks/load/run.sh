@@ -37,11 +37,11 @@ stop_engine() {
   # SIGTERM runs the engine's shutdown hook (drain, then stop the embedded Postgres); wait for it to exit.
   if [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
     kill -TERM "$ENGINE_PID"; for _ in $(seq 1 120); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$ENGINE_PID" 2>/dev/null
+    kill -KILL "$ENGINE_PID" 2>/dev/null || true
   fi
   ENGINE_PID=""
   # Safety net: an embedded Postgres of this run's data folder that outlived the engine (matched by its path).
-  for pid in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null); do kill -INT "$pid" 2>/dev/null; done
+  for pid in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null || true); do kill -INT "$pid" 2>/dev/null || true; done
 }
 
 cleanup() {
@@ -184,7 +184,7 @@ for _ in $(seq 1 60); do grep -q listening "$WORK/bare.log" 2>/dev/null && break
 run_wrk bare_warmup pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" 5 0
 run_wrk bare pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
 summary bare
-kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=""
+kill -TERM "$BARE_PID" 2>/dev/null || true; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=""
 
 SINGLE_RATE=$(awk -v e="$(result "$WORK/single.txt" accepted)" -v d="$(result "$WORK/single.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
 BARE_RATE=$(awk -v e="$(result "$WORK/bare.txt" requests)" -v d="$(result "$WORK/bare.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')

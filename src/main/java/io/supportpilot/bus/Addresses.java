@@ -16,6 +16,11 @@ public final class Addresses {
   /** Published on spike lifecycle changes (started, updated, ended). */
   public static final String SPIKES = "supportpilot.spikes";
 
+  /** Ingestion internal: error batches to the group-commit writers (request/reply, {@code WriteRequest}). */
+  public static final String ERRORS_WRITE = "supportpilot.errors.write";
+  /** Ingestion internal: committed rows with the ticket id each got, for auto-ticket work ({@code StoredBatch}). */
+  public static final String TICKET_WORK = "supportpilot.tickets.work";
+
   /** Scaled mode: partitions of the error topic assigned to this instance: {@link PartitionsAssigned}. */
   public static final String PARTITIONS_ASSIGNED = "supportpilot.partitions.assigned";
   /** Scaled mode: partitions revoked from this instance: {@link PartitionsAssigned}. */
