@@ -12,7 +12,8 @@
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
 # Knobs (env): DURATION (s per phase, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (4000),
-#   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder).
+#   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
+#   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -104,7 +105,7 @@ PORT=$(free_port); PGPORT=$(free_port)
 echo "== starting the engine on :$PORT (embedded Postgres on :$PGPORT, data in $WORK/pgdata, heap $ENGINE_HEAP)"
 ( cd "$WORK" && exec env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" \
     MCP_WEBHOOK_SECRET="$SECRET" ADMIN_TOKEN="load-admin-token" PORTAL_SERVICE_TOKEN="load-portal-token" \
-    INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false \
+    INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false ${ENGINE_ENV:-} \
     java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
 ENGINE_PID=$!
 for _ in $(seq 1 240); do
