@@ -12,7 +12,8 @@
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
 # Knobs (env): DURATION (s per phase, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (4000),
-#   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder).
+#   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
+#   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,11 +38,11 @@ stop_engine() {
   # SIGTERM runs the engine's shutdown hook (drain, then stop the embedded Postgres); wait for it to exit.
   if [ -n "$ENGINE_PID" ] && kill -0 "$ENGINE_PID" 2>/dev/null; then
     kill -TERM "$ENGINE_PID"; for _ in $(seq 1 120); do kill -0 "$ENGINE_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$ENGINE_PID" 2>/dev/null
+    kill -KILL "$ENGINE_PID" 2>/dev/null || true
   fi
   ENGINE_PID=""
   # Safety net: an embedded Postgres of this run's data folder that outlived the engine (matched by its path).
-  for pid in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null); do kill -INT "$pid" 2>/dev/null; done
+  for pid in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null || true); do kill -INT "$pid" 2>/dev/null || true; done
 }
 
 cleanup() {
@@ -104,7 +105,7 @@ PORT=$(free_port); PGPORT=$(free_port)
 echo "== starting the engine on :$PORT (embedded Postgres on :$PGPORT, data in $WORK/pgdata, heap $ENGINE_HEAP)"
 ( cd "$WORK" && exec env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" \
     MCP_WEBHOOK_SECRET="$SECRET" ADMIN_TOKEN="load-admin-token" PORTAL_SERVICE_TOKEN="load-portal-token" \
-    INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false \
+    INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false ${ENGINE_ENV:-} \
     java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
 ENGINE_PID=$!
 for _ in $(seq 1 240); do
@@ -184,7 +185,7 @@ for _ in $(seq 1 60); do grep -q listening "$WORK/bare.log" 2>/dev/null && break
 run_wrk bare_warmup pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" 5 0
 run_wrk bare pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
 summary bare
-kill -TERM "$BARE_PID"; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=""
+kill -TERM "$BARE_PID" 2>/dev/null || true; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=""
 
 SINGLE_RATE=$(awk -v e="$(result "$WORK/single.txt" accepted)" -v d="$(result "$WORK/single.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
 BARE_RATE=$(awk -v e="$(result "$WORK/bare.txt" requests)" -v d="$(result "$WORK/bare.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')

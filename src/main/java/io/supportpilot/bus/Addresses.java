@@ -20,6 +20,11 @@ public final class Addresses {
   /** Request (an error type, or "" for the overview): the live spike counters as a JsonObject. */
   public static final String SPIKES_COUNTERS = "supportpilot.spikes.counters";
 
+  /** Ingestion internal: error batches to the group-commit writers (request/reply, {@code WriteRequest}). */
+  public static final String ERRORS_WRITE = "supportpilot.errors.write";
+  /** Ingestion internal: committed rows with the ticket id each got, for auto-ticket work ({@code StoredBatch}). */
+  public static final String TICKET_WORK = "supportpilot.tickets.work";
+
   /** Scaled mode: partitions of the error topic assigned to this instance: {@link PartitionsAssigned}. */
   public static final String PARTITIONS_ASSIGNED = "supportpilot.partitions.assigned";
   /** Scaled mode: partitions revoked from this instance: {@link PartitionsAssigned}. */

@@ -329,8 +329,13 @@ public final class ErrorPayloads {
     switch (r) {
       case "event_alert":
         return sentryEvent(object(root.path("data"), "data").path("event"), "data.event", receivedAt);
-      case "error":
-        return sentryEvent(object(root.path("data"), "data").path("error"), "data.error", receivedAt);
+      case "error": {
+        // The docs' text says data.event, their sample payload data.error: take whichever is there.
+        JsonNode data = object(root.path("data"), "data");
+        return data.path("error").isObject() || !data.path("event").isObject()
+            ? sentryEvent(data.path("error"), "data.error", receivedAt)
+            : sentryEvent(data.path("event"), "data.event", receivedAt);
+      }
       case "issue":
         return sentryIssue(root, receivedAt);
       default:

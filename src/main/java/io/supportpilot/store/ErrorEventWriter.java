@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class ErrorEventWriter extends VerticleBase {
 
   /** Event-bus address of the writers (local, round-robin over the instances). */
-  public static final String ADDRESS = "supportpilot.errors.write";
+  public static final String ADDRESS = Addresses.ERRORS_WRITE;
   /** Reply failure code: the writer is full. */
   public static final int FULL = 429;
   /** Reply failure code: Postgres is unreachable. */

@@ -10,7 +10,7 @@ import java.util.List;
 public record StoredBatch(List<ErrorEvent> events, List<String> linkedTickets) {
 
   /** Local event-bus address of the auto-ticket work. */
-  public static final String ADDRESS = "supportpilot.tickets.work";
+  public static final String ADDRESS = io.supportpilot.bus.Addresses.TICKET_WORK;
 
   public StoredBatch {
     events = List.copyOf(events);

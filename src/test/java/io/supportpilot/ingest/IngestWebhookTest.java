@@ -426,6 +426,9 @@ class IngestWebhookTest {
     JsonObject ev = alert.getJsonObject("data").getJsonObject("event").copy().put("event_id", "e" + id().replace("-", ""));
     JsonObject error = new JsonObject().put("action", "created").put("data", new JsonObject().put("error", ev));
     assertEquals(202, Webhooks.sentry(port, "error", error.encode()).statusCode());
+    JsonObject ev2 = ev.copy().put("event_id", "f" + id().replace("-", ""));
+    JsonObject errorAsEvent = new JsonObject().put("action", "created").put("data", new JsonObject().put("event", ev2));
+    assertEquals(202, Webhooks.sentry(port, "error", errorAsEvent.encode()).statusCode(), "data.event also read");
     HttpResponse<String> issue = Webhooks.sentry(port, "issue", resource("issue_created.json"));
     assertEquals(202, issue.statusCode(), issue.body());
     assertEquals("issue:1170:created", new JsonObject(issue.body()).getString("event_id"));
