@@ -92,22 +92,24 @@ public final class KnowledgeService {
     });
   }
 
+  /** Embeds first (a failing embedder stores nothing), then inserts and indexes. */
   Future<Article> createArticle(Article a) {
-    return store.insertArticle(a).compose(inserted -> {
+    return embedArticles(List.of(a)).compose(batch -> store.insertArticle(a).compose(inserted -> {
       if (!inserted) {
         return Future.failedFuture(HttpFailure.conflict("an article with slug '" + a.slug() + "' exists already"));
       }
-      return indexArticles(List.of(a)).map(a);
-    });
+      return putIndex(batch).map(a);
+    }));
   }
 
+  /** Embeds first (a failing embedder changes nothing), then updates and re-indexes. */
   Future<Article> updateArticle(Article a) {
-    return store.updateArticle(a).compose(updated -> {
+    return embedArticles(List.of(a)).compose(batch -> store.updateArticle(a).compose(updated -> {
       if (!updated) {
         return Future.failedFuture(HttpFailure.notFound("no article with slug '" + a.slug() + "'"));
       }
-      return indexArticles(List.of(a)).map(a);
-    });
+      return putIndex(batch).map(a);
+    }));
   }
 
   /** Unpublishes, or deletes when {@code hard}. */
@@ -131,6 +133,17 @@ public final class KnowledgeService {
     if (list.isEmpty()) {
       return Future.succeededFuture();
     }
+    return embedArticles(list).compose(this::putIndex);
+  }
+
+  private Future<Void> putIndex(Map<Article, float[][]> batch) {
+    return indexWriter.<Void>executeBlocking(() -> {
+      index.putArticles(batch);
+      return null;
+    }, true);
+  }
+
+  private Future<Map<Article, float[][]>> embedArticles(List<Article> list) {
     Map<String, String> texts = new LinkedHashMap<>();
     for (Article a : list) {
       for (String part : ARTICLE_PARTS) {
@@ -138,7 +151,7 @@ public final class KnowledgeService {
       }
     }
     String only = list.size() == 1 ? list.get(0).slug() : null;
-    return vectors(KnowledgeIndex.ARTICLE, only, texts).compose(vectors -> {
+    return vectors(KnowledgeIndex.ARTICLE, only, texts).map(vectors -> {
       Map<Article, float[][]> batch = new LinkedHashMap<>();
       for (Article a : list) {
         float[][] vs = new float[ARTICLE_PARTS.size()][];
@@ -147,10 +160,7 @@ public final class KnowledgeService {
         }
         batch.put(a, vs);
       }
-      return indexWriter.<Void>executeBlocking(() -> {
-        index.putArticles(batch);
-        return null;
-      }, true);
+      return batch;
     });
   }
 
