@@ -52,7 +52,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   private static final String F_NL = "nl";
   private static final String F_EN = "en";
   private static final int CANDIDATES = 50;
-  private static final int BM25_TERMS = 10;
+  private static final int BM25_TERMS = 16;
   private static final int SYNONYMS_PER_TERM = 3;
   private static final int MAX_TEXT = 10_000;
   private static final Pattern NUMBER = Pattern.compile("\\d+([.,]\\d+)*");
