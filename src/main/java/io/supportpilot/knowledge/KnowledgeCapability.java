@@ -57,7 +57,7 @@ public final class KnowledgeCapability implements Capability {
       KnowledgeIndex index = created.result();
       service = new KnowledgeService(ctx.vertx(), store, e, index, config.conversationLimit());
       TriageEngine triage = new TriageEngine(ctx.vertx(), e, index, config.autoRespondThreshold(),
-          config.suggestThreshold());
+          config.suggestThreshold(), ctx.registry());
       routes = new KnowledgeRoutes(service, triage);
       Future<Void> seed = config.seedEnabled()
           ? StarterKnowledge.seedOnce(ctx.vertx(), store, service, config.seedFile()) : Future.succeededFuture();

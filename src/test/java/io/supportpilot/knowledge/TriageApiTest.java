@@ -93,6 +93,9 @@ class TriageApiTest {
     assertEquals(400, Http.post(port, "/api/triage", new JsonObject().put("question", "x").encode(), Http.admin())
         .statusCode());
     assertEquals(400, Http.post(port, "/api/triage", "{}", Http.admin()).statusCode());
+    String metrics = Http.get(port, "/metrics").body();
+    assertTrue(metrics.contains("supportpilot_triage_decisions_total{action=\"escalate\"}"), metrics.length() + "");
+    assertTrue(metrics.contains("supportpilot_triage_latency_seconds_count"));
   }
 
   @Test
