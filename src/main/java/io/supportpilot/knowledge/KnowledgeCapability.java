@@ -65,8 +65,8 @@ public final class KnowledgeCapability implements Capability {
         ctx.services().register(Triage.class, triage);
         ctx.services().register(KnowledgeService.class, service);
         refreshTimer = ctx.vertx().setPeriodic(config.conversationRefresh().toMillis(), id ->
-            service.refreshConversations().onFailure(err -> LOG.warn("conversation refresh failed: {}",
-                err.getMessage())));
+            service.refreshChanged().compose(x -> service.refreshConversations())
+                .onFailure(err -> LOG.warn("knowledge refresh failed: {}", err.getMessage())));
         LOG.info("knowledge ready: {} articles, {} resolved conversations indexed, embeddings {} ({} search)",
             index.articleCount(), index.conversationCount(), e.model(), searchMode);
       });

@@ -41,6 +41,9 @@ public final class KnowledgeService {
   private final AtomicReference<OffsetDateTime> conversationsSince =
       new AtomicReference<>(OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
   private volatile long embeddingsComputed;
+  // What this instance has indexed, to pick up changes made through another instance (scaled mode).
+  private final Map<String, OffsetDateTime> indexedVersions = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile String indexedPatterns = "";
 
   KnowledgeService(Vertx vertx, KnowledgeStore store, Embedder embedder, KnowledgeIndex index, int conversationLimit) {
     this.store = store;
@@ -67,10 +70,48 @@ public final class KnowledgeService {
 
   /** Loads every article, pattern and resolved conversation into the index. */
   Future<Void> loadAll() {
-    return store.allArticles()
-        .compose(this::indexArticles)
+    return store.articleVersions().compose(versions -> store.allArticles()
+            .compose(this::indexArticles)
+            .onSuccess(v -> indexedVersions.putAll(versions)))
         .compose(v -> reloadPatterns())
         .compose(v -> refreshConversations());
+  }
+
+  /**
+   * Picks up articles and patterns changed in the store by another engine instance (or directly in SQL): new or
+   * updated articles are re-indexed, deleted ones removed, patterns reloaded when their table changed.
+   */
+  Future<Void> refreshChanged() {
+    return store.articleVersions().compose(versions -> {
+      List<String> changed = new ArrayList<>();
+      versions.forEach((slug, at) -> {
+        if (!at.equals(indexedVersions.get(slug))) {
+          changed.add(slug);
+        }
+      });
+      List<String> removed = new ArrayList<>();
+      indexedVersions.keySet().forEach(slug -> {
+        if (!versions.containsKey(slug)) {
+          removed.add(slug);
+        }
+      });
+      Future<Void> f = Future.succeededFuture();
+      if (!changed.isEmpty()) {
+        f = store.allArticles().compose(all -> indexArticles(all.stream()
+            .filter(a -> changed.contains(a.slug())).toList()));
+      }
+      if (!removed.isEmpty()) {
+        f = f.compose(v -> indexWriter.<Void>executeBlocking(() -> {
+          removed.forEach(index::removeArticle);
+          return null;
+        }, true));
+      }
+      return f.onSuccess(v -> {
+        removed.forEach(indexedVersions::remove);
+        indexedVersions.putAll(versions);
+      });
+    }).compose(v -> store.patternsVersion()).compose(version -> version.equals(indexedPatterns)
+        ? Future.succeededFuture() : reloadPatterns());
   }
 
   void close() {
@@ -235,10 +276,12 @@ public final class KnowledgeService {
   }
 
   private Future<Void> reloadPatterns() {
-    return store.allPatterns().compose(all -> indexWriter.<Void>executeBlocking(() -> {
-      index.setPatterns(all);
-      return null;
-    }, true));
+    return store.patternsVersion().compose(version -> store.allPatterns()
+        .compose(all -> indexWriter.<Void>executeBlocking(() -> {
+          index.setPatterns(all);
+          return null;
+        }, true))
+        .onSuccess(v -> indexedPatterns = version));
   }
 
   // ---- conversations

@@ -171,6 +171,28 @@ class TriageApiTest {
   }
 
   @Test
+  void articlesChangedByAnotherInstanceArePickedUpByThePeriodicRefresh() throws Exception {
+    // Verifies scaled-mode consistency: an article written to the store by someone else (here plain SQL) becomes
+    // searchable after the refresh, and disappears after it is deleted there.
+    TestDatabase.exec(pgUrl, "INSERT INTO knowledge_articles (slug, category, title_nl, title_en, content_nl,"
+        + " content_en) VALUES ('elsewhere', 'misc', 'Walvis voeren', 'Feeding the whale',"
+        + " 'De walvis eet plankton.', 'The whale eats plankton.')");
+    JsonObject q = new JsonObject().put("subject", "whale").put("body", "What does the whale eat, plankton?");
+    String top = null;
+    for (int i = 0; i < 50 && !"elsewhere".equals(top); i++) {
+      TimeUnit.MILLISECONDS.sleep(200);
+      top = KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q));
+    }
+    assertEquals("elsewhere", top);
+    TestDatabase.exec(pgUrl, "DELETE FROM knowledge_articles WHERE slug = 'elsewhere'");
+    for (int i = 0; i < 50 && "elsewhere".equals(top); i++) {
+      TimeUnit.MILLISECONDS.sleep(200);
+      top = KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q));
+    }
+    assertFalse("elsewhere".equals(top));
+  }
+
+  @Test
   void theTriageServiceIsRegisteredForOtherCapabilities() throws Exception {
     // Verifies that the Triage contract is offered through Services and answers off the event loop.
     Triage triage = engine.context().services().require(Triage.class);
