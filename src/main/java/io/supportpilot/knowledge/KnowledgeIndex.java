@@ -115,6 +115,18 @@ public final class KnowledgeIndex implements AutoCloseable {
     }
   }
 
+  /**
+   * The text to embed for a question: as is for English; for Dutch with the thesaurus words of its domain terms
+   * appended, so the English-only model sees the English domain words too.
+   */
+  public String embeddingText(String text, String language) {
+    if (!"nl".equals(language) || !tuning.glossDutch()) {
+      return text;
+    }
+    String gloss = synonyms.gloss(text);
+    return gloss.isEmpty() ? text : text + " (" + gloss + ")";
+  }
+
   /** The tuning in use. */
   public SearchTuning tuning() {
     return tuning;

@@ -88,7 +88,8 @@ public final class TriageEngine implements Triage {
     }
     String text = subject.isEmpty() ? body : body.isEmpty() ? subject : subject + ". " + body;
     boolean needVector = !"lexical".equals(index.tuning().mode());
-    Future<float[]> vector = needVector ? embedder.embedQuery(text).recover(e -> {
+    String lang = query.language() != null ? query.language() : TextAnalysis.detectLanguage(text, "nl");
+    Future<float[]> vector = needVector ? embedder.embedQuery(index.embeddingText(text, lang)).recover(e -> {
       LOG.warn("query embedding failed, triage falls back to lexical search: {}", e.getMessage());
       return Future.succeededFuture(null);
     }) : Future.succeededFuture(null);
