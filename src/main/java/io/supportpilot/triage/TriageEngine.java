@@ -88,12 +88,16 @@ public final class TriageEngine implements Triage {
     }
     String text = subject.isEmpty() ? body : body.isEmpty() ? subject : subject + ". " + body;
     boolean needVector = !"lexical".equals(index.tuning().mode());
-    String lang = query.language() != null ? query.language() : TextAnalysis.detectLanguage(text, "nl");
-    Future<float[]> vector = needVector ? embedder.embedQuery(index.embeddingText(text, lang)).recover(e -> {
-      LOG.warn("query embedding failed, triage falls back to lexical search: {}", e.getMessage());
-      return Future.succeededFuture(null);
-    }) : Future.succeededFuture(null);
     long start = System.nanoTime();
+    // Language detection and the Dutch gloss use Lucene analysis: on a worker, like the search itself.
+    Future<float[]> vector = !needVector ? Future.succeededFuture(null)
+        : vertx.executeBlocking(() -> index.embeddingText(text, query.language() != null ? query.language()
+            : TextAnalysis.detectLanguage(text, "nl")), false)
+        .compose(embedder::embedQuery)
+        .recover(e -> {
+          LOG.warn("query embedding failed, triage falls back to lexical search: {}", e.getMessage());
+          return Future.succeededFuture(null);
+        });
     return vector.compose(v -> vertx.executeBlocking(() -> decide(query, subject, body, v), false))
         .onSuccess(o -> {
           latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
