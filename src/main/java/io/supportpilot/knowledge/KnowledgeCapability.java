@@ -57,7 +57,7 @@ public final class KnowledgeCapability implements Capability {
       KnowledgeIndex index = created.result();
       service = new KnowledgeService(ctx.vertx(), store, e, index, config.conversationLimit());
       TriageEngine triage = new TriageEngine(ctx.vertx(), e, index, config.autoRespondThreshold(),
-          config.suggestThreshold());
+          config.suggestThreshold(), ctx.registry());
       routes = new KnowledgeRoutes(service, triage);
       Future<Void> seed = config.seedEnabled()
           ? StarterKnowledge.seedOnce(ctx.vertx(), store, service, config.seedFile()) : Future.succeededFuture();
@@ -65,8 +65,8 @@ public final class KnowledgeCapability implements Capability {
         ctx.services().register(Triage.class, triage);
         ctx.services().register(KnowledgeService.class, service);
         refreshTimer = ctx.vertx().setPeriodic(config.conversationRefresh().toMillis(), id ->
-            service.refreshConversations().onFailure(err -> LOG.warn("conversation refresh failed: {}",
-                err.getMessage())));
+            service.refreshChanged().compose(x -> service.refreshConversations())
+                .onFailure(err -> LOG.warn("knowledge refresh failed: {}", err.getMessage())));
         LOG.info("knowledge ready: {} articles, {} resolved conversations indexed, embeddings {} ({} search)",
             index.articleCount(), index.conversationCount(), e.model(), searchMode);
       });

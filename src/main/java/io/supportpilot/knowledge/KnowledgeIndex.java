@@ -52,6 +52,8 @@ public final class KnowledgeIndex implements AutoCloseable {
   private static final String F_NL = "nl";
   private static final String F_EN = "en";
   private static final int CANDIDATES = 50;
+  private static final int BM25_TERMS = 16;
+  private static final int SYNONYMS_PER_TERM = 3;
   private static final int MAX_TEXT = 10_000;
   private static final Pattern NUMBER = Pattern.compile("\\d+([.,]\\d+)*");
 
@@ -67,6 +69,8 @@ public final class KnowledgeIndex implements AutoCloseable {
   private volatile Map<String, Set<String>> patternTermsNl = Map.of();
   private volatile Map<String, Set<String>> patternTermsEn = Map.of();
   private volatile Vocabulary vocabulary;
+  private volatile VectorMatrix articleVectors = VectorMatrix.EMPTY;
+  private volatile VectorMatrix conversationVectors = VectorMatrix.EMPTY;
 
   /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
   private record Entry(String id, Article article, IndexedConversation conversation, Set<String> nl, Set<String> en,
@@ -109,6 +113,18 @@ public final class KnowledgeIndex implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The text to embed for a question: as is for English; for Dutch with the thesaurus words of its domain terms
+   * appended, so the English-only model sees the English domain words too.
+   */
+  public String embeddingText(String text, String language) {
+    if (!"nl".equals(language) || !tuning.glossDutch()) {
+      return text;
+    }
+    String gloss = synonyms.gloss(text);
+    return gloss.isEmpty() ? text : text + " (" + gloss + ")";
   }
 
   /** The tuning in use. */
@@ -199,6 +215,9 @@ public final class KnowledgeIndex implements AutoCloseable {
         }
       }
       searchers.maybeRefreshBlocking();
+      Map<String, float[][]> vs = new LinkedHashMap<>();
+      conversations.forEach((id, e) -> vs.put(id, e.vectors()));
+      conversationVectors = VectorMatrix.build(vs);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -260,11 +279,13 @@ public final class KnowledgeIndex implements AutoCloseable {
     Map<String, Double> cosines = new HashMap<>();
     Set<String> candidates = new HashSet<>(bm25.keySet());
     if (useVectors) {
-      for (Entry e : articles.values()) {
-        cosines.put(e.id(), maxCos(e.vectors(), queryVector));
+      VectorMatrix m = articleVectors;
+      for (int r = 0; r < m.rows(); r++) {
+        cosines.merge(m.owners[r], m.dot(r, queryVector), Math::max);
       }
-      cosines.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(CANDIDATES)
-          .forEach(en -> candidates.add(en.getKey()));
+      TopK top = new TopK(CANDIDATES);
+      cosines.forEach(top::offer);
+      candidates.addAll(top.ids());
     }
     Map<String, PatternHit> bestPatternPerArticle = new HashMap<>();
     for (PatternHit h : patternHits) {
@@ -301,19 +322,19 @@ public final class KnowledgeIndex implements AutoCloseable {
     }
 
     // Similar resolved conversations, and this user's own history.
-    Map<String, Double> convBm25 = useLexical ? bm25(CONVERSATION, terms) : Map.of();
+    // Conversations: lexical candidates only when there are no vectors (the vector scan is cheaper than BM25 over
+    // many documents, and every candidate is scored with both signals below).
+    Map<String, Double> convBm25 = useLexical && !useVectors ? bm25(CONVERSATION, terms) : Map.of();
     Set<String> convCandidates = new HashSet<>(convBm25.keySet());
     Map<String, Double> convCos = new HashMap<>();
-    if (useVectors && !conversations.isEmpty()) {
-      List<Map.Entry<String, Double>> all = new ArrayList<>(conversations.size());
-      for (Entry e : conversations.values()) {
-        all.add(Map.entry(e.id(), Vectors.dot(e.vectors()[0], queryVector)));
+    if (useVectors) {
+      VectorMatrix m = conversationVectors;
+      TopK top = new TopK(CANDIDATES);
+      for (int r = 0; r < m.rows(); r++) {
+        top.offer(m.owners[r], m.dot(r, queryVector));
       }
-      all.sort(Map.Entry.<String, Double>comparingByValue().reversed());
-      for (int i = 0; i < Math.min(CANDIDATES, all.size()); i++) {
-        convCandidates.add(all.get(i).getKey());
-        convCos.put(all.get(i).getKey(), all.get(i).getValue());
-      }
+      convCandidates.addAll(top.ids());
+      convCos.putAll(top.scores());
     }
     Set<String> own = userId == null ? Set.of() : userConversations.getOrDefault(userId, Set.of());
     convCandidates.addAll(own);
@@ -359,14 +380,6 @@ public final class KnowledgeIndex implements AutoCloseable {
   private double calibrate(double cos) {
     double v = (cos - tuning.cosineFloor()) / (tuning.cosineCeiling() - tuning.cosineFloor());
     return Math.max(0, Math.min(1, v));
-  }
-
-  private static double maxCos(float[][] vectors, float[] q) {
-    double best = 0;
-    for (float[] v : vectors) {
-      best = Math.max(best, Vectors.dot(v, q));
-    }
-    return best;
   }
 
   /** IDF-weighted share of the question's terms that the document contains (in either language). */
@@ -448,31 +461,38 @@ public final class KnowledgeIndex implements AutoCloseable {
     return new ArrayList<>(out.values());
   }
 
-  private Map<String, Double> bm25(String kind, List<QueryTerm> terms) {
-    if (terms.isEmpty()) {
+  private Map<String, Double> bm25(String kind, List<QueryTerm> all) {
+    if (all.isEmpty()) {
       return Map.of();
     }
+    // Candidate generation only needs the most specific terms: the rarest few (by article IDF), and thesaurus
+    // expansions for articles. This bounds the query size whatever the length of the question.
+    List<QueryTerm> terms = new ArrayList<>(all);
+    terms.sort(Comparator.comparingDouble(QueryTerm::idf).reversed());
+    if (terms.size() > BM25_TERMS) {
+      terms = terms.subList(0, BM25_TERMS);
+    }
+    boolean expand = ARTICLE.equals(kind);
     BooleanQuery.Builder should = new BooleanQuery.Builder();
-    int clauses = 0;
     for (QueryTerm t : terms) {
-      if (t.nl() != null && clauses < 500) {
+      if (t.nl() != null) {
         should.add(new TermQuery(new Term(F_NL, t.nl())), BooleanClause.Occur.SHOULD);
-        clauses++;
       }
-      if (t.en() != null && clauses < 500) {
+      if (t.en() != null) {
         should.add(new TermQuery(new Term(F_EN, t.en())), BooleanClause.Occur.SHOULD);
-        clauses++;
       }
-      for (String syn : t.synNl()) {
-        if (clauses < 500 && !syn.equals(t.nl())) {
-          should.add(new BoostQuery(new TermQuery(new Term(F_NL, syn)), 0.5f), BooleanClause.Occur.SHOULD);
-          clauses++;
+      if (expand) {
+        int n = 0;
+        for (String syn : t.synNl()) {
+          if (n++ < SYNONYMS_PER_TERM && !syn.equals(t.nl())) {
+            should.add(new BoostQuery(new TermQuery(new Term(F_NL, syn)), 0.5f), BooleanClause.Occur.SHOULD);
+          }
         }
-      }
-      for (String syn : t.synEn()) {
-        if (clauses < 500 && !syn.equals(t.en())) {
-          should.add(new BoostQuery(new TermQuery(new Term(F_EN, syn)), 0.5f), BooleanClause.Occur.SHOULD);
-          clauses++;
+        n = 0;
+        for (String syn : t.synEn()) {
+          if (n++ < SYNONYMS_PER_TERM && !syn.equals(t.en())) {
+            should.add(new BoostQuery(new TermQuery(new Term(F_EN, syn)), 0.5f), BooleanClause.Occur.SHOULD);
+          }
         }
       }
     }
@@ -585,8 +605,43 @@ public final class KnowledgeIndex implements AutoCloseable {
 
   private void commit() throws IOException {
     searchers.maybeRefreshBlocking();
+    Map<String, float[][]> vs = new LinkedHashMap<>();
+    articles.forEach((id, e) -> vs.put(id, e.vectors()));
+    articleVectors = VectorMatrix.build(vs);
     vocabulary = Vocabulary.build(articles.values().stream().map(e -> new String[][] {
         e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList(), synonyms);
+  }
+
+  /** The k best (id, score) pairs of a stream, with a bounded min-heap. */
+  private static final class TopK {
+    private final int k;
+    private final java.util.PriorityQueue<Map.Entry<String, Double>> heap =
+        new java.util.PriorityQueue<>(Map.Entry.comparingByValue());
+
+    TopK(int k) {
+      this.k = k;
+    }
+
+    void offer(String id, double score) {
+      if (heap.size() < k) {
+        heap.add(Map.entry(id, score));
+      } else if (score > heap.peek().getValue()) {
+        heap.poll();
+        heap.add(Map.entry(id, score));
+      }
+    }
+
+    List<String> ids() {
+      List<String> out = new ArrayList<>();
+      heap.forEach(e -> out.add(e.getKey()));
+      return out;
+    }
+
+    Map<String, Double> scores() {
+      Map<String, Double> out = new HashMap<>();
+      heap.forEach(e -> out.put(e.getKey(), e.getValue()));
+      return out;
+    }
   }
 
   /** Document frequencies of article terms, IDF, and typo correction against the article vocabulary. */

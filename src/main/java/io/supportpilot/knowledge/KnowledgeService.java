@@ -41,6 +41,9 @@ public final class KnowledgeService {
   private final AtomicReference<OffsetDateTime> conversationsSince =
       new AtomicReference<>(OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
   private volatile long embeddingsComputed;
+  // What this instance has indexed, to pick up changes made through another instance (scaled mode).
+  private final Map<String, OffsetDateTime> indexedVersions = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile String indexedPatterns = "";
 
   KnowledgeService(Vertx vertx, KnowledgeStore store, Embedder embedder, KnowledgeIndex index, int conversationLimit) {
     this.store = store;
@@ -67,10 +70,48 @@ public final class KnowledgeService {
 
   /** Loads every article, pattern and resolved conversation into the index. */
   Future<Void> loadAll() {
-    return store.allArticles()
-        .compose(this::indexArticles)
+    return store.articleVersions().compose(versions -> store.allArticles()
+            .compose(this::indexArticles)
+            .onSuccess(v -> indexedVersions.putAll(versions)))
         .compose(v -> reloadPatterns())
         .compose(v -> refreshConversations());
+  }
+
+  /**
+   * Picks up articles and patterns changed in the store by another engine instance (or directly in SQL): new or
+   * updated articles are re-indexed, deleted ones removed, patterns reloaded when their table changed.
+   */
+  Future<Void> refreshChanged() {
+    return store.articleVersions().compose(versions -> {
+      List<String> changed = new ArrayList<>();
+      versions.forEach((slug, at) -> {
+        if (!at.equals(indexedVersions.get(slug))) {
+          changed.add(slug);
+        }
+      });
+      List<String> removed = new ArrayList<>();
+      indexedVersions.keySet().forEach(slug -> {
+        if (!versions.containsKey(slug)) {
+          removed.add(slug);
+        }
+      });
+      Future<Void> f = Future.succeededFuture();
+      if (!changed.isEmpty()) {
+        f = store.allArticles().compose(all -> indexArticles(all.stream()
+            .filter(a -> changed.contains(a.slug())).toList()));
+      }
+      if (!removed.isEmpty()) {
+        f = f.compose(v -> indexWriter.<Void>executeBlocking(() -> {
+          removed.forEach(index::removeArticle);
+          return null;
+        }, true));
+      }
+      return f.onSuccess(v -> {
+        removed.forEach(indexedVersions::remove);
+        indexedVersions.putAll(versions);
+      });
+    }).compose(v -> store.patternsVersion()).compose(version -> version.equals(indexedPatterns)
+        ? Future.succeededFuture() : reloadPatterns());
   }
 
   void close() {
@@ -92,22 +133,24 @@ public final class KnowledgeService {
     });
   }
 
+  /** Embeds first (a failing embedder stores nothing), then inserts and indexes. */
   Future<Article> createArticle(Article a) {
-    return store.insertArticle(a).compose(inserted -> {
+    return embedArticles(List.of(a)).compose(batch -> store.insertArticle(a).compose(inserted -> {
       if (!inserted) {
         return Future.failedFuture(HttpFailure.conflict("an article with slug '" + a.slug() + "' exists already"));
       }
-      return indexArticles(List.of(a)).map(a);
-    });
+      return putIndex(batch).map(a);
+    }));
   }
 
+  /** Embeds first (a failing embedder changes nothing), then updates and re-indexes. */
   Future<Article> updateArticle(Article a) {
-    return store.updateArticle(a).compose(updated -> {
+    return embedArticles(List.of(a)).compose(batch -> store.updateArticle(a).compose(updated -> {
       if (!updated) {
         return Future.failedFuture(HttpFailure.notFound("no article with slug '" + a.slug() + "'"));
       }
-      return indexArticles(List.of(a)).map(a);
-    });
+      return putIndex(batch).map(a);
+    }));
   }
 
   /** Unpublishes, or deletes when {@code hard}. */
@@ -131,6 +174,17 @@ public final class KnowledgeService {
     if (list.isEmpty()) {
       return Future.succeededFuture();
     }
+    return embedArticles(list).compose(this::putIndex);
+  }
+
+  private Future<Void> putIndex(Map<Article, float[][]> batch) {
+    return indexWriter.<Void>executeBlocking(() -> {
+      index.putArticles(batch);
+      return null;
+    }, true);
+  }
+
+  private Future<Map<Article, float[][]>> embedArticles(List<Article> list) {
     Map<String, String> texts = new LinkedHashMap<>();
     for (Article a : list) {
       for (String part : ARTICLE_PARTS) {
@@ -138,7 +192,7 @@ public final class KnowledgeService {
       }
     }
     String only = list.size() == 1 ? list.get(0).slug() : null;
-    return vectors(KnowledgeIndex.ARTICLE, only, texts).compose(vectors -> {
+    return vectors(KnowledgeIndex.ARTICLE, only, texts).map(vectors -> {
       Map<Article, float[][]> batch = new LinkedHashMap<>();
       for (Article a : list) {
         float[][] vs = new float[ARTICLE_PARTS.size()][];
@@ -147,10 +201,7 @@ public final class KnowledgeService {
         }
         batch.put(a, vs);
       }
-      return indexWriter.<Void>executeBlocking(() -> {
-        index.putArticles(batch);
-        return null;
-      }, true);
+      return batch;
     });
   }
 
@@ -225,10 +276,12 @@ public final class KnowledgeService {
   }
 
   private Future<Void> reloadPatterns() {
-    return store.allPatterns().compose(all -> indexWriter.<Void>executeBlocking(() -> {
-      index.setPatterns(all);
-      return null;
-    }, true));
+    return store.patternsVersion().compose(version -> store.allPatterns()
+        .compose(all -> indexWriter.<Void>executeBlocking(() -> {
+          index.setPatterns(all);
+          return null;
+        }, true))
+        .onSuccess(v -> indexedPatterns = version));
   }
 
   // ---- conversations

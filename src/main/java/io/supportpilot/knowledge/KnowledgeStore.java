@@ -8,6 +8,8 @@ import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /** Postgres access for articles, patterns, stored embeddings and resolved conversations (asynchronous pg client). */
@@ -180,6 +182,23 @@ final class KnowledgeStore {
           }
           return out;
         });
+  }
+
+  /** Every article's slug with its last change, and the newest pattern change with the pattern count. */
+  Future<Map<String, OffsetDateTime>> articleVersions() {
+    return pool.query("SELECT slug, updated_at FROM knowledge_articles").execute().map(rs -> {
+      Map<String, OffsetDateTime> out = new HashMap<>();
+      for (Row r : rs) {
+        out.put(r.getString(0), r.getOffsetDateTime(1));
+      }
+      return out;
+    });
+  }
+
+  /** A fingerprint of the pattern table: count and newest change. */
+  Future<String> patternsVersion() {
+    return pool.query("SELECT count(*), max(updated_at) FROM support_patterns").execute()
+        .map(rs -> rs.iterator().next().getLong(0) + "@" + rs.iterator().next().getOffsetDateTime(1));
   }
 
   Future<Boolean> setting(String key) {

@@ -12,10 +12,11 @@ public record SearchTuning(
     double cosineWeightNl,
     double bm25RankWeight,
     double patternRankWeight,
-    double errorCodeRankWeight) {
+    double errorCodeRankWeight,
+    boolean glossDutch) {
 
   /** The measured defaults. */
   public static SearchTuning defaults(String mode) {
-    return new SearchTuning(mode, 0.15, 0.70, 0.5, 0.35, 0.15, 0.25, 0.25);
+    return new SearchTuning(mode, 0.15, 0.70, 0.5, 0.35, 0.15, 0.25, 0.25, true);
   }
 }

@@ -22,6 +22,7 @@ public final class Synonyms {
   private final Map<String, Set<Integer>> byEn;
   private final List<Set<String>> groupsNl;
   private final List<Set<String>> groupsEn;
+  private final List<List<String>> groupWords = new ArrayList<>();
 
   private Synonyms(Map<String, Set<Integer>> byNl, Map<String, Set<Integer>> byEn, List<Set<String>> groupsNl,
       List<Set<String>> groupsEn) {
@@ -67,12 +68,43 @@ public final class Synonyms {
         en.addAll(TextAnalysis.terms(TextAnalysis.ENGLISH, w.strip()));
       }
       int id = gNl.size();
+      List<String> words = new ArrayList<>();
+      for (String w : line.split(",")) {
+        words.add(w.strip());
+      }
+      WORDS.get().add(List.copyOf(words));
       gNl.add(Set.copyOf(nl));
       gEn.add(Set.copyOf(en));
       nl.forEach(t -> byNl.computeIfAbsent(t, k -> new HashSet<>()).add(id));
       en.forEach(t -> byEn.computeIfAbsent(t, k -> new HashSet<>()).add(id));
     }
-    return new Synonyms(byNl, byEn, gNl, gEn);
+    Synonyms out = new Synonyms(byNl, byEn, gNl, gEn);
+    out.groupWords.addAll(WORDS.get());
+    WORDS.remove();
+    return out;
+  }
+
+  private static final ThreadLocal<List<List<String>>> WORDS = ThreadLocal.withInitial(ArrayList::new);
+
+  /**
+   * The other words of the groups that the text's words belong to (for a Dutch question these include the English
+   * words of the domain, which the English-only embedding model understands), or an empty string.
+   */
+  public String gloss(String text) {
+    Set<Integer> ids = new java.util.LinkedHashSet<>();
+    for (String w : TextAnalysis.words(text)) {
+      String n = TextAnalysis.stem(TextAnalysis.DUTCH, w);
+      if (n != null) {
+        ids.addAll(byNl.getOrDefault(n, Set.of()));
+      }
+    }
+    StringBuilder b = new StringBuilder();
+    for (int id : ids) {
+      for (String w : groupWords.get(id)) {
+        b.append(w).append(' ');
+      }
+    }
+    return b.toString().trim();
   }
 
   /** Every Dutch stem in the thesaurus. */

@@ -36,8 +36,20 @@ public final class TriageEvaluation {
   private TriageEvaluation() {
   }
 
-  /** Runs the evaluation; see the class comment. */
-  public static void main(String[] args) throws Exception {
+  /** Runs the evaluation (see the class comment); exits 0 on success, 1 on failure. */
+  public static void main(String[] args) {
+    int code = 0;
+    try {
+      run(args);
+    } catch (Exception e) {
+      System.err.println("evaluation failed: " + e);
+      code = 1;
+    }
+    // Leftover non-daemon threads of a failed start must not keep the JVM alive.
+    System.exit(code);
+  }
+
+  private static void run(String[] args) throws Exception {
     if (args.length < 2) {
       System.err.println("usage: TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose]");
       System.exit(2);

@@ -36,14 +36,37 @@ public final class TriageEngine implements Triage {
   static final double MARGIN_FULL = 0.40;
   static final double AMBIGUITY_FLOOR = 0.70;
 
+  /** Timer of a whole triage (embedding, search, scoring). */
+  public static final String METRIC_LATENCY = "supportpilot.triage.latency";
+  /** Counter of decisions, tagged with the action. */
+  public static final String METRIC_DECISIONS = "supportpilot.triage.decisions";
+
+  /** The routes, as metric tag values. */
+  enum Action { auto_respond, suggest_articles, escalate }
+
   private final Vertx vertx;
   private final Embedder embedder;
+  private final io.micrometer.core.instrument.Timer latency;
+  private final java.util.Map<String, io.micrometer.core.instrument.Counter> decisions = new java.util.HashMap<>();
   private final KnowledgeIndex index;
   private final double autoBar;
   private final double suggestBar;
 
   /** A triage engine over the index with the configured bars. */
   public TriageEngine(Vertx vertx, Embedder embedder, KnowledgeIndex index, double autoBar, double suggestBar) {
+    this(vertx, embedder, index, autoBar, suggestBar, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
+  /** A triage engine that records its latency and decisions in the registry. */
+  public TriageEngine(Vertx vertx, Embedder embedder, KnowledgeIndex index, double autoBar, double suggestBar,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    this.latency = io.micrometer.core.instrument.Timer.builder(METRIC_LATENCY)
+        .description("Triage of one question: embedding, hybrid search and scoring")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    for (Action a : Action.values()) {
+      decisions.put(a.name(), io.micrometer.core.instrument.Counter.builder(METRIC_DECISIONS)
+          .description("Triage decisions by action").tag("action", a.name()).register(registry));
+    }
     this.vertx = vertx;
     this.embedder = embedder;
     this.index = index;
@@ -65,11 +88,21 @@ public final class TriageEngine implements Triage {
     }
     String text = subject.isEmpty() ? body : body.isEmpty() ? subject : subject + ". " + body;
     boolean needVector = !"lexical".equals(index.tuning().mode());
-    Future<float[]> vector = needVector ? embedder.embedQuery(text).recover(e -> {
-      LOG.warn("query embedding failed, triage falls back to lexical search: {}", e.getMessage());
-      return Future.succeededFuture(null);
-    }) : Future.succeededFuture(null);
-    return vector.compose(v -> vertx.executeBlocking(() -> decide(query, subject, body, v), false));
+    long start = System.nanoTime();
+    // Language detection and the Dutch gloss use Lucene analysis: on a worker, like the search itself.
+    Future<float[]> vector = !needVector ? Future.succeededFuture(null)
+        : vertx.executeBlocking(() -> index.embeddingText(text, query.language() != null ? query.language()
+            : TextAnalysis.detectLanguage(text, "nl")), false)
+        .compose(embedder::embedQuery)
+        .recover(e -> {
+          LOG.warn("query embedding failed, triage falls back to lexical search: {}", e.getMessage());
+          return Future.succeededFuture(null);
+        });
+    return vector.compose(v -> vertx.executeBlocking(() -> decide(query, subject, body, v), false))
+        .onSuccess(o -> {
+          latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+          decisions.get(o.decision().action()).increment();
+        });
   }
 
   /** The blocking part: search and scoring. Public for benchmarks; call from a worker thread. */

@@ -48,6 +48,9 @@ class IngestWebhookTest {
     db = TestDatabase.freshDatabase("IngestWebhookTest");
     Map<String, String> env = TestEngine.env(db);
     env.put("TICKETS_CONTEXT_MESSAGE_INTERVAL", "0s");
+    // Ticket state is asserted exactly here; the agent's own changes (answers, escalations) are tested in the
+    // agent tests and EndToEndTest.
+    env.put("AGENT_ENABLED", "false");
     engine = TestEngine.start(env);
     port = engine.port();
     engine.vertx().eventBus().<TicketEvent>consumer(Addresses.TICKETS_CHANGED, m -> tickets.add(m.body()));

@@ -93,6 +93,9 @@ class TriageApiTest {
     assertEquals(400, Http.post(port, "/api/triage", new JsonObject().put("question", "x").encode(), Http.admin())
         .statusCode());
     assertEquals(400, Http.post(port, "/api/triage", "{}", Http.admin()).statusCode());
+    String metrics = Http.get(port, "/metrics").body();
+    assertTrue(metrics.contains("supportpilot_triage_decisions_total{action=\"escalate\"}"), metrics.length() + "");
+    assertTrue(metrics.contains("supportpilot_triage_latency_seconds_count"));
   }
 
   @Test
@@ -165,6 +168,28 @@ class TriageApiTest {
     assertTrue(d.getJsonObject("confidence").getDouble("user_history_relevance") > 0.5, d.encode());
     JsonObject other = KnowledgeFixtures.triage(port, q.copy().put("user_id", "user-new"));
     assertNull(other.getJsonObject("confidence").getValue("user_history_relevance"));
+  }
+
+  @Test
+  void articlesChangedByAnotherInstanceArePickedUpByThePeriodicRefresh() throws Exception {
+    // Verifies scaled-mode consistency: an article written to the store by someone else (here plain SQL) becomes
+    // searchable after the refresh, and disappears after it is deleted there.
+    TestDatabase.exec(pgUrl, "INSERT INTO knowledge_articles (slug, category, title_nl, title_en, content_nl,"
+        + " content_en) VALUES ('elsewhere', 'misc', 'Walvis voeren', 'Feeding the whale',"
+        + " 'De walvis eet plankton.', 'The whale eats plankton.')");
+    JsonObject q = new JsonObject().put("subject", "whale").put("body", "What does the whale eat, plankton?");
+    String top = null;
+    for (int i = 0; i < 50 && !"elsewhere".equals(top); i++) {
+      TimeUnit.MILLISECONDS.sleep(200);
+      top = KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q));
+    }
+    assertEquals("elsewhere", top);
+    TestDatabase.exec(pgUrl, "DELETE FROM knowledge_articles WHERE slug = 'elsewhere'");
+    for (int i = 0; i < 50 && "elsewhere".equals(top); i++) {
+      TimeUnit.MILLISECONDS.sleep(200);
+      top = KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q));
+    }
+    assertFalse("elsewhere".equals(top));
   }
 
   @Test
