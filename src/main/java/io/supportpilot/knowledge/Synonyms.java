@@ -37,9 +37,19 @@ public final class Synonyms {
     return parse(List.of());
   }
 
-  /** Reads a thesaurus file (blocking). */
+  /**
+   * Reads a thesaurus file (blocking); a relative path that is not on disk is read from the same path on the
+   * classpath, where the build bundles {@code conf/}, so the engine also runs outside the project folder.
+   */
   public static Synonyms load(Path file) {
     try {
+      if (!Files.exists(file) && !file.isAbsolute()) {
+        try (java.io.InputStream in = Synonyms.class.getResourceAsStream("/" + file.toString().replace('\\', '/'))) {
+          if (in != null) {
+            return parse(List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")));
+          }
+        }
+      }
       return parse(Files.readAllLines(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read synonyms file " + file, e);
