@@ -269,7 +269,8 @@ public final class SpikeHttpProgram {
   /** POSTs one signed MCP error with a fresh event id; the status code. */
   private static Future<Integer> post(HttpClient http, Signer signer, String type, long n) {
     String body = new JsonObject().put("event_id", "bench-" + IDS.incrementAndGet())
-        .put("user_id", type.startsWith("Background") ? "bench-user-" + (n % 10) : "bench-surge-user").put("connection_id", "bench-conn").put("tool", "list_invoices")
+        .put("user_id", type.startsWith("Background") ? "bench-user-" + (n % 10) : "bench-surge-user")
+        .put("connection_id", "bench-conn").put("tool", "list_invoices")
         .put("error_type", type).put("error_code", "E500").put("status_code", 500)
         .put("message", type + " while listing invoices").encode();
     long ts = System.currentTimeMillis() / 1000;
