@@ -36,8 +36,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -119,13 +117,7 @@ class SpikeKafkaTest {
     // Verifies scaled mode end to end with a real broker: errors keyed by type reach the instance that owns the
     // partition, counts are exact across the two instances, a surge opens exactly one spike, and when one
     // instance leaves, the other rebuilds the moved types from Postgres and keeps the same spike.
-    KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
-        .setNumBrokerNodes(1).setNumControllerNodes(1).build())
-        .setConfigProp("offsets.topic.replication.factor", "1")
-        .setConfigProp("group.initial.rebalance.delay.ms", "0").build();
-    cluster.format();
-    cluster.startup();
-    cluster.waitForReadyBrokers();
+    io.supportpilot.testing.TestKafka cluster = io.supportpilot.testing.TestKafka.start();
     String bootstrap = cluster.bootstrapServers();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);

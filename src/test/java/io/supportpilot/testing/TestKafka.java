@@ -18,6 +18,8 @@ public final class TestKafka implements AutoCloseable {
       KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
           .setNumBrokerNodes(1).setNumControllerNodes(1).build())
           .setConfigProp("offsets.topic.replication.factor", "1")
+          .setConfigProp("transaction.state.log.replication.factor", "1")
+          .setConfigProp("transaction.state.log.min.isr", "1")
           .setConfigProp("group.initial.rebalance.delay.ms", "0").build();
       cluster.format();
       cluster.startup();
