@@ -21,7 +21,8 @@ public record AgentConfig(Anthropic anthropic, Loop loop, Mail mail, String publ
   }
 
   /** The agent's own caps and schedules. */
-  public record Loop(boolean enabled, int maxIterations, long maxTokensPerRun, Duration dedupeWindow,
+  public record Loop(boolean enabled, int maxIterations, long maxTokensPerRun, long maxTokensPerConversation,
+      Duration dedupeWindow,
       long dedupeMaxEntries, Duration followUpAfter, Duration scanInterval, Duration retryAfter, boolean offlineOnly) {
   }
 
@@ -51,7 +52,8 @@ public record AgentConfig(Anthropic anthropic, Loop loop, Mail mail, String publ
         c.intIn("anthropic.breaker-failure-rate", 1, 100), c.intIn("anthropic.breaker-window", 2, 10_000),
         c.duration("anthropic.breaker-open-for", Duration.ofMillis(10)), secrets.get("ANTHROPIC_API_KEY"));
     Loop l = new Loop(c.bool("agent.enabled"), c.intIn("agent.max-iterations", 1, 50),
-        c.longIn("agent.max-tokens-per-run", 100, 10_000_000), c.duration("agent.dedupe-window", Duration.ofSeconds(1)),
+        c.longIn("agent.max-tokens-per-run", 100, 10_000_000),
+        c.longIn("agent.max-tokens-per-conversation", 100, 100_000_000), c.duration("agent.dedupe-window", Duration.ofSeconds(1)),
         c.longIn("agent.dedupe-max-entries", 1, 10_000_000), c.duration("agent.follow-up-after", Duration.ofSeconds(1)),
         c.duration("agent.scan-interval", Duration.ofMillis(10)), c.duration("agent.retry-after", Duration.ofMillis(100)),
         c.bool("agent.offline-only"));

@@ -211,6 +211,21 @@ public final class SupportAgentVerticle extends VerticleBase {
     if (why != null) {
       return offlineAnswer(c, scope, d, triageMeta, why.name().toLowerCase());
     }
+    return tokensSpentOn(c.id()).compose(spent -> spent >= cfg.loop().maxTokensPerConversation()
+        ? offlineAnswer(c, scope, d, triageMeta, "conversation_token_cap")
+        : claudeAnswer(c, ms, scope, d, triageMeta));
+  }
+
+  /** Input plus output tokens already spent on one conversation, over all its runs. */
+  private Future<Long> tokensSpentOn(String conversationId) {
+    return pool.preparedQuery("SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM claude_calls "
+            + "WHERE conversation_id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(conversationId))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private Future<Void> claudeAnswer(Conversation c, List<Message> ms, SupportTools.Scope scope, TriageDecision d,
+      JsonObject triageMeta) {
     JsonObject meta = meta("claude").put("model", gateway.model()).put("triage", triageMeta);
     return loop.run(scope, systemPrompt(c.language(), false), transcript(c, ms), ALL_TOOLS, meta, "conversation")
         .compose(r -> afterLoop(c, scope, d, triageMeta, r, meta))

@@ -74,6 +74,7 @@ class ClaudeToolLoopTest {
     env.put("ANTHROPIC_BREAKER_FAILURE_RATE", "100");
     env.put("ANTHROPIC_BREAKER_WINDOW", "6");
     env.put("AGENT_MAX_ITERATIONS", "5");
+    env.put("AGENT_MAX_TOKENS_PER_CONVERSATION", "100000");
     env.put("AGENT_SCAN_INTERVAL", "1h");
     env.put("SMTP_HOST", "127.0.0.1");
     env.put("SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()));
@@ -342,5 +343,26 @@ class ClaudeToolLoopTest {
     assertEquals("breaker_open", lastMessage(done).getJsonObject("metadata").getString("offline_reason"));
     assertEquals(before, fake.received().size());
     assertNotNull(lastMessage(done).getString("content"));
+  }
+
+  // Verifies the per-conversation token cap: once a conversation's recorded calls reach it, the next customer
+  // message is answered by the offline agent without another Claude call.
+  @Test
+  @Order(9)
+  void conversationTokenCapStopsFurtherClaudeCalls() {
+    fake.then(req -> ok(message("end_turn", text("First answer from the model."))));
+    JsonObject c = create(port, "u-bob", "How do I reconnect Exact Online?");
+    String id = c.getString("id");
+    awaitConversation(port, id, "u-bob", x -> agentMessages(x) == 1);
+    TestDatabase.exec(pg, "INSERT INTO claude_calls (conversation_id, purpose, outcome, input_tokens, output_tokens, "
+        + "latency_ms, model) VALUES ('" + id + "', 'conversation', 'ok', 90000, 10000, 1, 'claude-test-model')");
+    int before = fake.received().size();
+    var r = io.supportpilot.testing.Http.post(port, "/api/support/conversations/" + id + "/messages",
+        new JsonObject().put("user_id", "u-bob").put("message", "And how do I pick the right division?").encode(),
+        io.supportpilot.testing.Http.portal());
+    assertEquals(201, r.statusCode(), r.body());
+    JsonObject done = awaitConversation(port, id, "u-bob", x -> agentMessages(x) == 2);
+    assertEquals("conversation_token_cap", lastMessage(done).getJsonObject("metadata").getString("offline_reason"));
+    assertEquals(before, fake.received().size(), "no further call to the model");
   }
 }
