@@ -69,19 +69,29 @@ public final class ErrorPayloads {
         throw HttpFailure.badRequest("the body is empty");
       }
       return node;
-    } catch (StreamConstraintsException e) {
-      throw HttpFailure.badRequest("the JSON exceeds a limit: " + firstSentence(e.getOriginalMessage()));
-    } catch (JsonParseException e) {
-      String m = String.valueOf(e.getOriginalMessage());
-      if (m.contains("UTF-8") || m.contains("UTF8") || m.contains("byte")) {
-        throw HttpFailure.badRequest("the body is not valid UTF-8");
-      }
-      throw HttpFailure.badRequest("the body is not valid JSON: " + firstSentence(m));
-    } catch (JsonProcessingException e) {
-      throw HttpFailure.badRequest("the body is not valid JSON: " + firstSentence(e.getOriginalMessage()));
     } catch (IOException e) {
-      throw HttpFailure.badRequest("the body is not valid JSON");
+      throw unreadable(e);
     }
+  }
+
+  /** The 400 for a body Jackson could not read: over a limit, not UTF-8, or not JSON. */
+  private static HttpFailure unreadable(IOException e) {
+    if (e instanceof StreamConstraintsException) {
+      return HttpFailure.badRequest("the JSON exceeds a limit: "
+          + firstSentence(((StreamConstraintsException) e).getOriginalMessage()));
+    }
+    if (e instanceof JsonParseException) {
+      String m = String.valueOf(((JsonParseException) e).getOriginalMessage());
+      if (m.contains("UTF-8") || m.contains("UTF8") || m.contains("byte")) {
+        return HttpFailure.badRequest("the body is not valid UTF-8");
+      }
+      return HttpFailure.badRequest("the body is not valid JSON: " + firstSentence(m));
+    }
+    if (e instanceof JsonProcessingException) {
+      return HttpFailure.badRequest("the body is not valid JSON: "
+          + firstSentence(((JsonProcessingException) e).getOriginalMessage()));
+    }
+    return HttpFailure.badRequest("the body is not valid JSON");
   }
 
   private static String firstSentence(String m) {
@@ -220,16 +230,8 @@ public final class ErrorPayloads {
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         throw HttpFailure.badRequest("the body is not valid JSON: unexpected content after the object");
       }
-    } catch (StreamConstraintsException e) {
-      throw HttpFailure.badRequest("the JSON exceeds a limit: " + firstSentence(e.getOriginalMessage()));
-    } catch (JsonParseException e) {
-      String m = String.valueOf(e.getOriginalMessage());
-      if (m.contains("UTF-8") || m.contains("UTF8") || m.contains("byte")) {
-        throw HttpFailure.badRequest("the body is not valid UTF-8");
-      }
-      throw HttpFailure.badRequest("the body is not valid JSON: " + firstSentence(m));
     } catch (IOException e) {
-      throw HttpFailure.badRequest("the body is not valid JSON");
+      throw unreadable(e);
     }
     if (errorType == null || errorType.isBlank()) {
       throw HttpFailure.badRequest("the field '" + field + "error_type' is required (a non-empty string)");

@@ -268,6 +268,8 @@ final class KafkaIngest implements ErrorSink {
     long backoff = 100;
     while (!events.isEmpty()) {
       try {
+        // Runs on the consumer's own thread (never an event loop): waiting here is what holds the offsets back
+        // until the batch is committed in Postgres.
         WriteResult result = vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS, new WriteRequest(events),
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
             .map(m -> m.body()).toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);

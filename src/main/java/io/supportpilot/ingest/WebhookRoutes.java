@@ -122,13 +122,19 @@ final class WebhookRoutes {
 
   // ---------------------------------------------------------------- MCP single
 
-  private void mcpSingle(RoutingContext rc) {
-    long t0 = rc.get("t0");
+  /** The raw body of an MCP request whose secret is configured and whose timestamped signature holds. */
+  private byte[] verifiedMcpBody(RoutingContext rc, Instant now) {
     requireMcpSecret();
     byte[] body = bytes(rc);
-    Instant now = clock.instant();
     mcp.verifyMcp(rc.request().getHeader("X-Timestamp"), rc.request().getHeader("X-Signature"), body,
         now.getEpochSecond(), config.maxSkew());
+    return body;
+  }
+
+  private void mcpSingle(RoutingContext rc) {
+    long t0 = rc.get("t0");
+    Instant now = clock.instant();
+    byte[] body = verifiedMcpBody(rc, now);
     ErrorEvent event = payloads.mcpFromBytes(body, 0, body.length, now, "");
     submitOne(rc, Source.MCP, event, t0);
   }
@@ -165,11 +171,8 @@ final class WebhookRoutes {
 
   private void mcpBatch(RoutingContext rc) {
     long t0 = rc.get("t0");
-    requireMcpSecret();
-    byte[] body = bytes(rc);
     Instant now = clock.instant();
-    mcp.verifyMcp(rc.request().getHeader("X-Timestamp"), rc.request().getHeader("X-Signature"), body,
-        now.getEpochSecond(), config.maxSkew());
+    byte[] body = verifiedMcpBody(rc, now);
     int firstNonSpace = 0;
     while (firstNonSpace < body.length && Character.isWhitespace(body[firstNonSpace])) {
       firstNonSpace++;
