@@ -13,7 +13,8 @@
 # Knobs (env): DURATION (s per phase, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (4000),
 #   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
-#   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms").
+#   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms"),
+#   ENGINE_JAVA_OPTS (extra JVM options for the engine, e.g. "-XX:StartFlightRecording=filename=/tmp/e.jfr").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -106,7 +107,7 @@ echo "== starting the engine on :$PORT (embedded Postgres on :$PGPORT, data in $
 ( cd "$WORK" && exec env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" \
     MCP_WEBHOOK_SECRET="$SECRET" ADMIN_TOKEN="load-admin-token" PORTAL_SERVICE_TOKEN="load-portal-token" \
     INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false ${ENGINE_ENV:-} \
-    java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
+    java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch ${ENGINE_JAVA_OPTS:-} -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
 ENGINE_PID=$!
 for _ in $(seq 1 240); do
   if curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then break; fi

@@ -53,8 +53,9 @@ final class WebhookRoutes {
     this.sink = sink;
     this.metrics = metrics;
     this.clock = clock;
+    // Maintenance (eviction) runs on the calling event loop, amortised: no hand-off to the common pool per write.
     this.recent = config.dedupeCacheSize() > 0
-        ? Caffeine.newBuilder().maximumSize(config.dedupeCacheSize()).build() : null;
+        ? Caffeine.newBuilder().maximumSize(config.dedupeCacheSize()).executor(Runnable::run).build() : null;
   }
 
   /** Mounts the three endpoints with their own body limits on one router (one HTTP verticle instance). */

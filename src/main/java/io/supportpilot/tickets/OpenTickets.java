@@ -26,7 +26,7 @@ public final class OpenTickets {
 
   /** A cache of at most {@code size} tickets. */
   public OpenTickets(int size) {
-    this.cache = Caffeine.newBuilder().maximumSize(size).build();
+    this.cache = Caffeine.newBuilder().maximumSize(size).executor(Runnable::run).build();
   }
 
   static String key(String userId, String fingerprint) {

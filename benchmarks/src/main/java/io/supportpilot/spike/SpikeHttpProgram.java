@@ -44,6 +44,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Run: {@code java -Xmx1g -cp benchmarks/target/benchmarks.jar io.supportpilot.spike.SpikeHttpProgram [rate]
  * [latency-seconds] [subscribers] [concurrency]} (defaults 10000, 40, 1000, 64). Bounded to about 2 minutes.
+ * {@code -Dbatch=N} sends the background load (a and b) as NDJSON batches of N events to the batch endpoint, so
+ * the background rate is not bounded by the single endpoint's request rate; the surges stay single requests.
  */
 public final class SpikeHttpProgram {
 
@@ -51,6 +53,8 @@ public final class SpikeHttpProgram {
   private static final String SECRET = "bench-mcp-secret";
   private static final String PATH = "/api/webhooks/mcp-error";
   private static final long SURGE_MS = Long.getLong("surge.ms", 1000);
+  /** Background events per request: 1 = the single endpoint, more = NDJSON batches to the batch endpoint. */
+  private static final int BATCH = Integer.getInteger("batch", 1);
   private static final AtomicLong IDS = new AtomicLong();
 
   private SpikeHttpProgram() {
@@ -140,8 +144,8 @@ public final class SpikeHttpProgram {
         }
       }
       System.out.printf("(a) spike latency, HTTP 202 of the crossing event -> spike.started at an SSE client; "
-          + "background %.0f 202s/s (target %d/s, %d non-202 answers); %d surges measured, %d frames missing, "
-          + "%d frames before the 202:%n", achieved, rate, load.failed.get(), measured.size(), missing, early);
+          + "background %.0f events/s accepted (target %d/s, %d events per request, %d requests not fully accepted); %d surges measured, %d frames missing, "
+          + "%d frames before the 202:%n", achieved, rate, BATCH, load.failed.get(), measured.size(), missing, early);
       System.out.printf("    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
           ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(90)),
           ms(latency.getValueAtPercentile(99)), ms(latency.getMaxValue()));
@@ -164,7 +168,7 @@ public final class SpikeHttpProgram {
         subs.close().await(30, TimeUnit.SECONDS);
         Thread.sleep(500);
         ratios.add(with / none);
-        System.out.printf("(b) round %d: %.0f 202s/s with no subscribers, %.0f 202s/s with %d subscribers "
+        System.out.printf("(b) round %d: %.0f events/s accepted with no subscribers, %.0f with %d subscribers "
             + "(ratio %.2f); %d spike.started frames delivered to them%n", round, none, with, subscribers,
             with / none, frames.get());
       }
@@ -196,7 +200,7 @@ public final class SpikeHttpProgram {
       this.vertx = vertx;
       this.http = http;
       this.signer = signer;
-      this.perTick = Math.max(1, rate / 100);
+      this.perTick = Math.max(1, rate / 100 / BATCH);
     }
 
     void start() {
@@ -204,12 +208,14 @@ public final class SpikeHttpProgram {
       timer = vertx.setPeriodic(10, id -> {
         for (int i = 0; i < perTick && inFlight.get() < 512; i++) {
           inFlight.incrementAndGet();
-          long n = seq++;
-          post(http, signer, "Background" + (n % 20), n).onComplete(ar -> {
+          long n = seq;
+          seq += BATCH;
+          background(http, signer, n).onComplete(ar -> {
             inFlight.decrementAndGet();
-            if (ar.succeeded() && ar.result() == 202) {
-              ok.incrementAndGet();
-            } else {
+            if (ar.succeeded() && ar.result() > 0) {
+              ok.addAndGet(ar.result());
+            }
+            if (ar.failed() || ar.result() < BATCH) {
               failed.incrementAndGet();
             }
           });
@@ -257,22 +263,37 @@ public final class SpikeHttpProgram {
       done.tryComplete();
       return;
     }
-    long n = seq.getAndIncrement();
-    post(http, signer, "Background" + (n % 20), n).onComplete(ar -> {
-      if (ar.succeeded() && ar.result() == 202) {
-        ok.incrementAndGet();
+    long n = seq.getAndAdd(BATCH);
+    background(http, signer, n).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ok.addAndGet(ar.result());
       }
       loop(http, signer, run, seq, ok, end, done);
     });
   }
 
+  /** One background request of {@link #BATCH} events starting at sequence {@code n}; the events accepted (202). */
+  private static Future<Integer> background(HttpClient http, Signer signer, long n) {
+    if (BATCH <= 1) {
+      return post(http, signer, "Background" + (n % 20), n).map(code -> code == 202 ? 1 : 0);
+    }
+    StringBuilder ndjson = new StringBuilder(BATCH * 200);
+    for (int i = 0; i < BATCH; i++) {
+      ndjson.append(body("Background" + ((n + i) % 20), n + i)).append('\n');
+    }
+    String body = ndjson.toString();
+    long ts = System.currentTimeMillis() / 1000;
+    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(PATH + "/batch")
+        .putHeader("Content-Type", "application/x-ndjson").putHeader("X-Timestamp", String.valueOf(ts))
+        .putHeader("X-Signature", signer.sign(ts, body)))
+        .compose(req -> req.send(Buffer.buffer(body)))
+        .compose(resp -> resp.body().map(b -> resp.statusCode() == 202 || resp.statusCode() == 207
+            ? new JsonObject(b).getInteger("accepted", 0) : 0));
+  }
+
   /** POSTs one signed MCP error with a fresh event id; the status code. */
   private static Future<Integer> post(HttpClient http, Signer signer, String type, long n) {
-    String body = new JsonObject().put("event_id", "bench-" + IDS.incrementAndGet())
-        .put("user_id", type.startsWith("Background") ? "bench-user-" + (n % 10) : "bench-surge-user")
-        .put("connection_id", "bench-conn").put("tool", "list_invoices")
-        .put("error_type", type).put("error_code", "E500").put("status_code", 500)
-        .put("message", type + " while listing invoices").encode();
+    String body = body(type, n);
     long ts = System.currentTimeMillis() / 1000;
     String sig = signer.sign(ts, body);
     return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(PATH)
@@ -280,6 +301,15 @@ public final class SpikeHttpProgram {
         .putHeader("X-Signature", sig))
         .compose(req -> req.send(Buffer.buffer(body)))
         .compose(resp -> resp.body().map(b -> resp.statusCode()));
+  }
+
+  /** One MCP error as JSON with a fresh event id. */
+  private static String body(String type, long n) {
+    return new JsonObject().put("event_id", "bench-" + IDS.incrementAndGet())
+        .put("user_id", type.startsWith("Background") ? "bench-user-" + (n % 10) : "bench-surge-user")
+        .put("connection_id", "bench-conn").put("tool", "list_invoices")
+        .put("error_type", type).put("error_code", "E500").put("status_code", 500)
+        .put("message", type + " while listing invoices").encode();
   }
 
   /** HMAC-SHA256 of "timestamp.body" with the MCP secret, as the MCP server signs. */
