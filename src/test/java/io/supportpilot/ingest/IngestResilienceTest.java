@@ -97,6 +97,7 @@ class IngestResilienceTest {
     } finally {
       e.stop();
       own.close();
+      io.supportpilot.testing.TestDatabase.deleteTree(dir);
     }
   }
 

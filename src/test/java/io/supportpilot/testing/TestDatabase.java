@@ -76,4 +76,13 @@ public final class TestDatabase {
     var u = io.supportpilot.store.Migrations.PgUrl.parse(url);
     return java.sql.DriverManager.getConnection(u.jdbcUrl(), u.user(), u.password());
   }
+
+  /** Deletes a folder a test created (e.g. the data folder of its own Postgres server), best effort. */
+  public static void deleteTree(java.nio.file.Path dir) {
+    try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | java.io.UncheckedIOException ignored) {
+      // best effort: a leftover temp folder is not a test failure
+    }
+  }
 }

@@ -148,6 +148,7 @@ class EngineFoundationTest {
     } finally {
       e.stop();
       own.close();
+      io.supportpilot.testing.TestDatabase.deleteTree(dir);
     }
   }
 }
