@@ -73,9 +73,9 @@ public final class KnowledgeIndex implements AutoCloseable {
   private volatile Map<String, Set<String>> patternTermsEn = Map.of();
   private volatile Vocabulary vocabulary;
   private volatile VectorMatrix articleVectors = VectorMatrix.EMPTY;
-  // Term -> documents containing it (articles including their patterns' keywords; conversations), for coverage.
+  // Term -> articles containing it (including their patterns' keywords), for coverage. Conversations are scored
+  // term by term: only about 50 are candidates, and bit sets over 20,000 of them would cost tens of megabytes.
   private volatile Postings articlePostings = Postings.EMPTY;
-  private volatile Postings conversationPostings = Postings.EMPTY;
   private volatile VectorMatrix conversationVectors = VectorMatrix.EMPTY;
 
   /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
@@ -234,7 +234,6 @@ public final class KnowledgeIndex implements AutoCloseable {
       Map<String, float[][]> vs = new LinkedHashMap<>();
       conversations.forEach((id, e) -> vs.put(id, e.vectors()));
       conversationVectors = VectorMatrix.build(vs);
-      conversationPostings = Postings.build(conversations.values(), Map.of(), Map.of());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -350,7 +349,6 @@ public final class KnowledgeIndex implements AutoCloseable {
       }
     }
     Set<String> own = userId == null ? Set.of() : userConversations.getOrDefault(userId, Set.of());
-    Postings.Query convTerms = conversationPostings.query(terms);
     convCandidates.addAll(own);
     List<ConversationHit> convHits = new ArrayList<>();
     Double history = null;
@@ -361,7 +359,7 @@ public final class KnowledgeIndex implements AutoCloseable {
       }
       int ord = useVectors ? cm.ordinal(id) : -1;
       double cos = ord >= 0 ? convScores[ord] : useVectors ? Vectors.dot(e.vectors()[0], queryVector) : 0;
-      double score = wCos * calibrate(cos) + (1 - wCos) * coverage(convTerms, terms, idfSum, e);
+      double score = wCos * calibrate(cos) + (1 - wCos) * coverage(terms, idfSum, e);
       IndexedConversation c = e.conversation();
       convHits.add(new ConversationHit(c.id(), c.userId(), c.subject(), score));
       if (own.contains(id)) {
