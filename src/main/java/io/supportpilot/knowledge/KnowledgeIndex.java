@@ -55,6 +55,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   private static final int BM25_TERMS = 16;
   private static final int SYNONYMS_PER_TERM = 3;
   private static final int MAX_TEXT = 10_000;
+  private static final Set<String> ID_ONLY = Set.of(F_ID);
   private static final Pattern NUMBER = Pattern.compile("\\d+([.,]\\d+)*");
 
   private final SearchTuning tuning;
@@ -65,11 +66,16 @@ public final class KnowledgeIndex implements AutoCloseable {
   private final Map<String, Entry> conversations = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> userConversations = new ConcurrentHashMap<>();
   private volatile Map<String, CompiledPattern> patterns = Map.of();
+  // Error code -> slugs of the articles whose active patterns know it.
+  private volatile Map<String, Set<String>> codeArticles = Map.of();
   // Stems of the keywords of the active patterns that point to an article: they describe it too.
   private volatile Map<String, Set<String>> patternTermsNl = Map.of();
   private volatile Map<String, Set<String>> patternTermsEn = Map.of();
   private volatile Vocabulary vocabulary;
   private volatile VectorMatrix articleVectors = VectorMatrix.EMPTY;
+  // Term -> articles containing it (including their patterns' keywords), for coverage. Conversations are scored
+  // term by term: only about 50 are candidates, and bit sets over 20,000 of them would cost tens of megabytes.
+  private volatile Postings articlePostings = Postings.EMPTY;
   private volatile VectorMatrix conversationVectors = VectorMatrix.EMPTY;
 
   /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
@@ -196,9 +202,19 @@ public final class KnowledgeIndex implements AutoCloseable {
         enTerms.computeIfAbsent(slug, x -> new HashSet<>()).addAll(k.en());
       }
     }
+    Map<String, Set<String>> byCode = new HashMap<>();
+    for (CompiledPattern cp : next.values()) {
+      if (cp.pattern().articleSlug() != null) {
+        for (String c : cp.codes()) {
+          byCode.computeIfAbsent(c, x -> new HashSet<>()).add(cp.pattern().articleSlug());
+        }
+      }
+    }
+    codeArticles = Map.copyOf(byCode);
     patterns = Map.copyOf(next);
     patternTermsNl = Map.copyOf(nlTerms);
     patternTermsEn = Map.copyOf(enTerms);
+    articlePostings = Postings.build(articles.values(), patternTermsNl, patternTermsEn);
   }
 
   /** Adds or replaces resolved conversations. Blocking. */
@@ -276,16 +292,13 @@ public final class KnowledgeIndex implements AutoCloseable {
     // Article candidates: BM25 top-k, vector top-k, and the articles patterns point to.
     Map<String, Double> bm25 = useLexical ? bm25(ARTICLE, terms) : Map.of();
     double bm25Max = bm25.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
-    Map<String, Double> cosines = new HashMap<>();
     Set<String> candidates = new HashSet<>(bm25.keySet());
+    VectorMatrix am = articleVectors;
+    float[] articleCos = useVectors ? am.maxPerOwner(queryVector) : null;
     if (useVectors) {
-      VectorMatrix m = articleVectors;
-      for (int r = 0; r < m.rows(); r++) {
-        cosines.merge(m.owners[r], m.dot(r, queryVector), Math::max);
+      for (int o : VectorMatrix.top(articleCos, CANDIDATES)) {
+        candidates.add(am.ownerIds[o]);
       }
-      TopK top = new TopK(CANDIDATES);
-      cosines.forEach(top::offer);
-      candidates.addAll(top.ids());
     }
     Map<String, PatternHit> bestPatternPerArticle = new HashMap<>();
     for (PatternHit h : patternHits) {
@@ -296,6 +309,7 @@ public final class KnowledgeIndex implements AutoCloseable {
       }
     }
     double idfSum = terms.stream().mapToDouble(QueryTerm::idf).sum();
+    Postings.Query articleTerms = articlePostings.query(terms);
     boolean nl = "nl".equals(lang);
     double wCos = !useVectors ? 0 : !useLexical ? 1 : nl ? tuning.cosineWeightNl() : tuning.cosineWeightEn();
     List<ArticleHit> hits = new ArrayList<>();
@@ -304,8 +318,9 @@ public final class KnowledgeIndex implements AutoCloseable {
       if (e == null) {
         continue;
       }
-      double cos = cosines.getOrDefault(slug, 0.0);
-      double coverage = coverage(terms, idfSum, e);
+      int ord = useVectors ? am.ordinal(slug) : -1;
+      double cos = ord < 0 ? 0 : articleCos[ord];
+      double coverage = coverage(articleTerms, terms, idfSum, e);
       double similarity = wCos * calibrate(cos) + (1 - wCos) * coverage;
       PatternHit ph = bestPatternPerArticle.get(slug);
       double pScore = ph == null ? 0 : ph.score();
@@ -326,15 +341,12 @@ public final class KnowledgeIndex implements AutoCloseable {
     // many documents, and every candidate is scored with both signals below).
     Map<String, Double> convBm25 = useLexical && !useVectors ? bm25(CONVERSATION, terms) : Map.of();
     Set<String> convCandidates = new HashSet<>(convBm25.keySet());
-    Map<String, Double> convCos = new HashMap<>();
+    VectorMatrix cm = conversationVectors;
+    float[] convScores = useVectors ? cm.maxPerOwner(queryVector) : null;
     if (useVectors) {
-      VectorMatrix m = conversationVectors;
-      TopK top = new TopK(CANDIDATES);
-      for (int r = 0; r < m.rows(); r++) {
-        top.offer(m.owners[r], m.dot(r, queryVector));
+      for (int o : VectorMatrix.top(convScores, CANDIDATES)) {
+        convCandidates.add(cm.ownerIds[o]);
       }
-      convCandidates.addAll(top.ids());
-      convCos.putAll(top.scores());
     }
     Set<String> own = userId == null ? Set.of() : userConversations.getOrDefault(userId, Set.of());
     convCandidates.addAll(own);
@@ -345,8 +357,8 @@ public final class KnowledgeIndex implements AutoCloseable {
       if (e == null) {
         continue;
       }
-      double cos = convCos.containsKey(id) ? convCos.get(id)
-          : useVectors ? Vectors.dot(e.vectors()[0], queryVector) : 0;
+      int ord = useVectors ? cm.ordinal(id) : -1;
+      double cos = ord >= 0 ? convScores[ord] : useVectors ? Vectors.dot(e.vectors()[0], queryVector) : 0;
       double score = wCos * calibrate(cos) + (1 - wCos) * coverage(terms, idfSum, e);
       IndexedConversation c = e.conversation();
       convHits.add(new ConversationHit(c.id(), c.userId(), c.subject(), score));
@@ -380,6 +392,18 @@ public final class KnowledgeIndex implements AutoCloseable {
   private double calibrate(double cos) {
     double v = (cos - tuning.cosineFloor()) / (tuning.cosineCeiling() - tuning.cosineFloor());
     return Math.max(0, Math.min(1, v));
+  }
+
+  /**
+   * IDF-weighted share of the question's terms that the document contains (in either language), from the
+   * postings when the document is in them, else term by term.
+   */
+  private double coverage(Postings.Query q, List<QueryTerm> terms, double idfSum, Entry e) {
+    if (idfSum <= 0) {
+      return 0;
+    }
+    double hit = q.hits(e.id());
+    return Double.isNaN(hit) ? coverage(terms, idfSum, e) : hit / idfSum;
   }
 
   /** IDF-weighted share of the question's terms that the document contains (in either language). */
@@ -505,8 +529,9 @@ public final class KnowledgeIndex implements AutoCloseable {
       IndexSearcher s = searchers.acquire();
       try {
         TopDocs top = s.search(q, CANDIDATES);
+        org.apache.lucene.index.StoredFields stored = s.storedFields();
         for (ScoreDoc sd : top.scoreDocs) {
-          out.put(s.storedFields().document(sd.doc).get(F_ID), (double) sd.score);
+          out.put(stored.document(sd.doc, ID_ONLY).get(F_ID), (double) sd.score);
         }
       } finally {
         searchers.release(s);
@@ -551,13 +576,10 @@ public final class KnowledgeIndex implements AutoCloseable {
         return true;
       }
     }
-    for (CompiledPattern cp : patterns.values()) {
-      if (a.slug().equals(cp.pattern().articleSlug())) {
-        for (String c : cp.codes()) {
-          if (codes.contains(c)) {
-            return true;
-          }
-        }
+    Map<String, Set<String>> byCode = codeArticles;
+    for (String c : codes) {
+      if (byCode.getOrDefault(c, Set.of()).contains(a.slug())) {
+        return true;
       }
     }
     return false;
@@ -603,45 +625,109 @@ public final class KnowledgeIndex implements AutoCloseable {
     writer.deleteDocuments(new Term(F_KEY, kind + ":" + id));
   }
 
+  /**
+   * An immutable snapshot of which documents contain which Dutch and English stems (bit sets over document
+   * ordinals), so the coverage of every candidate costs a bit test per query term instead of set look-ups.
+   */
+  private static final class Postings {
+    static final Postings EMPTY = new Postings(Map.of(), Map.of(), Map.of());
+    private static final java.util.BitSet NONE = new java.util.BitSet();
+
+    private final Map<String, Integer> ordinal;
+    private final Map<String, java.util.BitSet> nl;
+    private final Map<String, java.util.BitSet> en;
+
+    private Postings(Map<String, Integer> ordinal, Map<String, java.util.BitSet> nl,
+        Map<String, java.util.BitSet> en) {
+      this.ordinal = ordinal;
+      this.nl = nl;
+      this.en = en;
+    }
+
+    static Postings build(Collection<Entry> entries, Map<String, Set<String>> extraNl,
+        Map<String, Set<String>> extraEn) {
+      Map<String, Integer> ordinal = new HashMap<>();
+      Map<String, java.util.BitSet> nl = new HashMap<>();
+      Map<String, java.util.BitSet> en = new HashMap<>();
+      for (Entry e : entries) {
+        int o = ordinal.size();
+        ordinal.put(e.id(), o);
+        for (String t : e.nl()) {
+          nl.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
+        }
+        for (String t : e.en()) {
+          en.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
+        }
+        for (String t : extraNl.getOrDefault(e.id(), Set.of())) {
+          nl.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
+        }
+        for (String t : extraEn.getOrDefault(e.id(), Set.of())) {
+          en.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
+        }
+      }
+      return new Postings(ordinal, nl, en);
+    }
+
+    /** The documents that contain each query term directly or only through a thesaurus word. */
+    Query query(List<QueryTerm> terms) {
+      java.util.BitSet[] direct = new java.util.BitSet[terms.size()];
+      java.util.BitSet[] synonym = new java.util.BitSet[terms.size()];
+      double[] idf = new double[terms.size()];
+      for (int i = 0; i < direct.length; i++) {
+        QueryTerm t = terms.get(i);
+        idf[i] = t.idf();
+        java.util.BitSet d = new java.util.BitSet();
+        if (t.nl() != null) {
+          d.or(nl.getOrDefault(t.nl(), NONE));
+        }
+        if (t.en() != null) {
+          d.or(en.getOrDefault(t.en(), NONE));
+        }
+        java.util.BitSet s = new java.util.BitSet();
+        for (String w : t.synNl()) {
+          s.or(nl.getOrDefault(w, NONE));
+        }
+        for (String w : t.synEn()) {
+          s.or(en.getOrDefault(w, NONE));
+        }
+        s.andNot(d);
+        direct[i] = d;
+        synonym[i] = s;
+      }
+      return new Query(ordinal, direct, synonym, idf);
+    }
+
+    /** One question's term hits. */
+    record Query(Map<String, Integer> ordinal, java.util.BitSet[] direct, java.util.BitSet[] synonym,
+        double[] idf) {
+
+      /** The IDF-weighted hits of a document, or NaN when the snapshot does not know it. */
+      double hits(String id) {
+        Integer o = ordinal.get(id);
+        if (o == null) {
+          return Double.NaN;
+        }
+        double hit = 0;
+        for (int i = 0; i < direct.length; i++) {
+          if (direct[i].get(o)) {
+            hit += idf[i];
+          } else if (synonym[i].get(o)) {
+            hit += SYNONYM_WEIGHT * idf[i];
+          }
+        }
+        return hit;
+      }
+    }
+  }
+
   private void commit() throws IOException {
     searchers.maybeRefreshBlocking();
     Map<String, float[][]> vs = new LinkedHashMap<>();
     articles.forEach((id, e) -> vs.put(id, e.vectors()));
     articleVectors = VectorMatrix.build(vs);
+    articlePostings = Postings.build(articles.values(), patternTermsNl, patternTermsEn);
     vocabulary = Vocabulary.build(articles.values().stream().map(e -> new String[][] {
         e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList(), synonyms);
-  }
-
-  /** The k best (id, score) pairs of a stream, with a bounded min-heap. */
-  private static final class TopK {
-    private final int k;
-    private final java.util.PriorityQueue<Map.Entry<String, Double>> heap =
-        new java.util.PriorityQueue<>(Map.Entry.comparingByValue());
-
-    TopK(int k) {
-      this.k = k;
-    }
-
-    void offer(String id, double score) {
-      if (heap.size() < k) {
-        heap.add(Map.entry(id, score));
-      } else if (score > heap.peek().getValue()) {
-        heap.poll();
-        heap.add(Map.entry(id, score));
-      }
-    }
-
-    List<String> ids() {
-      List<String> out = new ArrayList<>();
-      heap.forEach(e -> out.add(e.getKey()));
-      return out;
-    }
-
-    Map<String, Double> scores() {
-      Map<String, Double> out = new HashMap<>();
-      heap.forEach(e -> out.put(e.getKey(), e.getValue()));
-      return out;
-    }
   }
 
   /** Document frequencies of article terms, IDF, and typo correction against the article vocabulary. */

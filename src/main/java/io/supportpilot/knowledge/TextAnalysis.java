@@ -46,11 +46,29 @@ public final class TextAnalysis {
     return new LinkedHashSet<>(tokens(analyzer, text));
   }
 
-  /** The stem of one word, or null when it is a stop word. */
+  /** The stem of one word, or null when it is a stop word (cached: questions repeat their words). */
   public static String stem(Analyzer analyzer, String word) {
-    List<String> t = tokens(analyzer, word);
-    return t.isEmpty() ? null : t.get(0);
+    java.util.Map<String, String> cache = analyzer == DUTCH ? DUTCH_STEMS : analyzer == ENGLISH ? ENGLISH_STEMS : null;
+    if (cache == null) {
+      List<String> t = tokens(analyzer, word);
+      return t.isEmpty() ? null : t.get(0);
+    }
+    String cached = cache.get(word);
+    if (cached == null) {
+      List<String> t = tokens(analyzer, word);
+      cached = t.isEmpty() ? NO_STEM : t.get(0);
+      if (cache.size() < STEM_CACHE_SIZE) {
+        cache.put(word, cached);
+      }
+    }
+    return NO_STEM.equals(cached) ? null : cached;
   }
+
+  // Stems of single words, bounded (a word not cached is simply analysed again).
+  private static final int STEM_CACHE_SIZE = 200_000;
+  private static final String NO_STEM = "\u0000";
+  private static final java.util.Map<String, String> DUTCH_STEMS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, String> ENGLISH_STEMS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** {@code nl} or {@code en} by counting language-specific function words; {@code fallback} on a tie. */
   public static String detectLanguage(String text, String fallback) {

@@ -26,7 +26,8 @@ import java.util.UUID;
  * accuracy, the route confusion matrix and wrong auto-responses per language, next to the plan's keyword-only
  * baseline (simple keyword match ratio) in the same run.
  *
- * <p>Usage: {@code TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose]}. Environment variables
+ * <p>Usage: {@code TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose] [--dump out.jsonl]}
+ * ({@code --dump} writes every question with its full triage response, for offline analysis). Environment variables
  * override configuration as usual (e.g. {@code TRIAGE_SEARCH_MODE=lexical}).
  */
 public final class TriageEvaluation {
@@ -51,14 +52,18 @@ public final class TriageEvaluation {
 
   private static void run(String[] args) throws Exception {
     if (args.length < 2) {
-      System.err.println("usage: TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose]");
+      System.err.println("usage: TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose] "
+          + "[--dump out.jsonl]");
       System.exit(2);
     }
     String half = null;
     boolean verbose = false;
+    Path dump = null;
     for (int i = 2; i < args.length; i++) {
       if (args[i].equals("--half") && i + 1 < args.length) {
         half = args[++i];
+      } else if (args[i].equals("--dump") && i + 1 < args.length) {
+        dump = Path.of(args[++i]);
       } else if (args[i].equals("--verbose")) {
         verbose = true;
       }
@@ -106,6 +111,7 @@ public final class TriageEvaluation {
       List<Long> latencies = new ArrayList<>();
       List<String> missedEscalations = new ArrayList<>();
       KeywordBaseline baseline = new KeywordBaseline(kb);
+      List<String> dumped = new ArrayList<>();
       for (JsonObject q : questions) {
         JsonObject req = new JsonObject().put("subject", q.getString("subject")).put("body", q.getString("body"))
             .put("error_code", q.getString("error_code"));
@@ -113,6 +119,9 @@ public final class TriageEvaluation {
         JsonObject d = api.post("/api/triage", req, 200);
         latencies.add((System.nanoTime() - s) / 1000);
         JsonArray arts = d.getJsonArray("articles");
+        if (dump != null) {
+          dumped.add(new JsonObject().put("question", q).put("triage", d).encode());
+        }
         String top = arts.isEmpty() ? null : arts.getJsonObject(0).getString("slug");
         String lang = q.getString("lang");
         engineLang.computeIfAbsent(lang, k -> new Tally()).add(q, top, d.getString("action"));
@@ -146,6 +155,10 @@ public final class TriageEvaluation {
       print(baseAll, baseLang);
       System.out.println("\ngold-escalate questions not escalated: " + missedEscalations.size());
       missedEscalations.forEach(m -> System.out.println("  " + m));
+      if (dump != null) {
+        Files.write(dump, dumped);
+        System.out.println("\nevery question with its triage response written to " + dump);
+      }
       latencies.sort(Comparator.naturalOrder());
       if (!latencies.isEmpty()) {
         System.out.printf(Locale.ROOT, "%nHTTP triage latency: p50 %.1f ms, p99 %.1f ms (includes HTTP and JSON)%n",

@@ -27,14 +27,40 @@ public final class TriageEngine implements Triage {
 
   /** The decision with everything that explains it (for {@code POST /api/triage}). */
   public record Outcome(TriageDecision decision, ConfidenceScorer.Components components, ConfidenceScorer.Score score,
-      double suggestThreshold, List<EscalationRules.Match> rules, SearchResult search, double ambiguity) {
+      double suggestThreshold, List<EscalationRules.Match> rules, SearchResult search, Calibration calibration) {
   }
 
-  // Calibration of the semantic component, measured on labelled questions (docs/knowledge-and-triage.md).
-  static final double SIM_FLOOR = 0.30;
-  static final double SIM_FULL = 0.55;
-  static final double MARGIN_FULL = 0.40;
-  static final double AMBIGUITY_FLOOR = 0.70;
+  /**
+   * How the semantic component was derived from the best article's hybrid similarity: the linear map anchored on
+   * the bars, and the three reliability factors (margin to the runner-up, agreement of the cosine and lexical
+   * rankings, amount of evidence in the question).
+   */
+  public record Calibration(double similarity, double mapped, double ambiguity, double agreement, double evidence) {
+  }
+
+  // Calibration of the semantic component into [0, 1], chosen on half a of the labelled questions and checked on
+  // half b (docs/knowledge-and-triage.md). The hybrid similarity is mapped linearly so that SIM_AT_SUGGEST lands on
+  // the suggest bar (0.6) and SIM_AT_AUTO on the auto-respond bar (0.85); then it is discounted when the choice of
+  // article is uncertain.
+  static final double SIM_AT_SUGGEST = 0.23;
+  static final double SIM_AT_AUTO = 0.3675;
+  static final double SUGGEST_ANCHOR = 0.6;
+  static final double AUTO_ANCHOR = 0.85;
+  /** Rank margin to the runner-up from which the choice is unambiguous. */
+  static final double MARGIN_FULL = 0.30;
+  /** Factor at no margin at all. */
+  static final double AMBIGUITY_FLOOR = 0.80;
+  /** Factor per ranking signal (cosine, lexical coverage) that prefers another of the listed articles. */
+  static final double DISAGREEMENT = 0.90;
+  /**
+   * A keyword pattern confirms the article with {@code 1 - KEYWORD_MISS^hits} (one keyword 0.7, two 0.91, three
+   * 0.97): the chance that the hits are not all coincidental. A regex or error-code hit confirms it with 1.
+   */
+  static final double KEYWORD_MISS = 0.3;
+  /** A question with fewer analysed terms than this carries less evidence ... */
+  static final int EVIDENCE_TERMS = 6;
+  /** ... down to this share of the factor at no terms. */
+  static final double EVIDENCE_WEIGHT = 0.5;
 
   /** Timer of a whole triage (embedding, search, scoring). */
   public static final String METRIC_LATENCY = "supportpilot.triage.latency";
@@ -114,16 +140,9 @@ public final class TriageEngine implements Triage {
     List<EscalationRules.Match> rules = EscalationRules.match(subject + "\n" + body, lang);
 
     ArticleHit top = r.articles().isEmpty() ? null : r.articles().get(0);
-    ArticleHit second = r.articles().size() > 1 ? r.articles().get(1) : null;
-    // The semantic component is the calibrated hybrid similarity of the best article: below SIM_FLOOR nothing
-    // useful matched, from SIM_FULL on the article explains the question. A runner-up close behind makes the
-    // match less certain (ambiguity factor from AMBIGUITY_FLOOR at no margin to 1 at MARGIN_FULL).
-    double margin = top == null ? 0 : second == null ? MARGIN_FULL : Math.max(0, top.rank() - second.rank());
-    double ambiguity = Math.min(1, AMBIGUITY_FLOOR + (1 - AMBIGUITY_FLOOR) * margin / MARGIN_FULL);
-    double calibrated = top == null ? 0
-        : Math.max(0, Math.min(1, (top.similarity() - SIM_FLOOR) / (SIM_FULL - SIM_FLOOR)));
-    Double semantic = ConfidenceScorer.round(calibrated * ambiguity);
-    Double pattern = r.patterns().isEmpty() ? null : top == null ? 0.0 : top.patternScore();
+    Calibration cal = calibrate(r);
+    Double semantic = ConfidenceScorer.round(cal.mapped() * cal.ambiguity() * cal.agreement() * cal.evidence());
+    Double pattern = patternComponent(r, top);
     Double error = errorCode == null ? null : top != null && top.errorCodeHit() ? 1.0 : 0.0;
     Double history = r.historyRelevance() == null ? null : ConfidenceScorer.round(r.historyRelevance());
     ConfidenceScorer.Components c = new ConfidenceScorer.Components(semantic, pattern, history, error);
@@ -169,7 +188,60 @@ public final class TriageEngine implements Triage {
     }
     TriageDecision d = new TriageDecision(action, escalation, lang, semantic, pattern, history, error, s.raw(),
         s.renormalised(), bar, reason, articles, patterns, conversations);
-    return new Outcome(d, c, s, suggest, rules, r, ambiguity);
+    return new Outcome(d, c, s, suggest, rules, r, cal);
+  }
+
+  /**
+   * The semantic component's parts for the best article: its hybrid similarity mapped linearly onto the bars, times
+   * an ambiguity factor (a runner-up close behind), an agreement factor (the cosine or the lexical ranking prefers
+   * another listed article) and an evidence factor (a question of very few terms matches many articles by chance).
+   */
+  static Calibration calibrate(SearchResult r) {
+    if (r.articles().isEmpty()) {
+      return new Calibration(0, 0, 1, 1, 1);
+    }
+    List<ArticleHit> hits = r.articles();
+    ArticleHit top = hits.get(0);
+    double slope = (AUTO_ANCHOR - SUGGEST_ANCHOR) / (SIM_AT_AUTO - SIM_AT_SUGGEST);
+    double mapped = Math.max(0, Math.min(1, SUGGEST_ANCHOR + slope * (top.similarity() - SIM_AT_SUGGEST)));
+    double margin = hits.size() > 1 ? Math.max(0, top.rank() - hits.get(1).rank()) : MARGIN_FULL;
+    double ambiguity = AMBIGUITY_FLOOR + (1 - AMBIGUITY_FLOOR) * Math.min(1, margin / MARGIN_FULL);
+    double bestCosine = 0;
+    double bestCoverage = 0;
+    for (ArticleHit h : hits) {
+      bestCosine = Math.max(bestCosine, h.cosine());
+      bestCoverage = Math.max(bestCoverage, h.coverage());
+    }
+    int disagreeing = (top.cosine() < bestCosine - 1e-9 ? 1 : 0) + (top.coverage() < bestCoverage - 1e-9 ? 1 : 0);
+    double agreement = Math.pow(DISAGREEMENT, disagreeing);
+    double evidence = 1 - EVIDENCE_WEIGHT * (1 - Math.min(1.0, r.queryTerms().size() / (double) EVIDENCE_TERMS));
+    return new Calibration(top.similarity(), mapped, ambiguity, agreement, evidence);
+  }
+
+  /**
+   * The pattern component: the best score of a fired pattern that points to the best article; absent when no
+   * pattern fired, or when only keyword patterns of other articles fired (weak evidence the ranking already
+   * weighed); 0 when a regex or error-code pattern of another article fired (a real conflict).
+   */
+  static Double patternComponent(SearchResult r, ArticleHit top) {
+    if (r.patterns().isEmpty()) {
+      return null;
+    }
+    if (top == null) {
+      return 0.0;
+    }
+    Double mine = null;
+    boolean strongElsewhere = false;
+    for (PatternHit h : r.patterns()) {
+      boolean strong = h.regexHit() || h.errorCodeHit();
+      if (top.article().slug().equals(h.pattern().articleSlug())) {
+        double v = strong ? 1.0 : 1 - Math.pow(KEYWORD_MISS, h.keywordHits().size());
+        mine = mine == null ? v : Math.max(mine, v);
+      } else if (strong) {
+        strongElsewhere = true;
+      }
+    }
+    return mine != null ? Double.valueOf(ConfidenceScorer.round(mine)) : strongElsewhere ? Double.valueOf(0.0) : null;
   }
 
   /** The JSON of {@code POST /api/triage}: decision, every component, weights, bars, rules and matches. */
@@ -197,7 +269,12 @@ public final class TriageEngine implements Triage {
         .put("final", o.score().renormalised())
         .put("auto_respond_threshold", d.threshold())
         .put("suggest_threshold", o.suggestThreshold())
-        .put("ambiguity_factor", ConfidenceScorer.round(o.ambiguity()));
+        .put("semantic_calibration", new JsonObject()
+            .put("hybrid_similarity", ConfidenceScorer.round(o.calibration().similarity()))
+            .put("mapped", ConfidenceScorer.round(o.calibration().mapped()))
+            .put("ambiguity_factor", ConfidenceScorer.round(o.calibration().ambiguity()))
+            .put("agreement_factor", ConfidenceScorer.round(o.calibration().agreement()))
+            .put("evidence_factor", ConfidenceScorer.round(o.calibration().evidence())));
     JsonArray rules = new JsonArray();
     for (EscalationRules.Match m : o.rules()) {
       rules.add(new JsonObject().put("rule", m.rule()).put("escalation", m.escalation()).put("language", m.language())
