@@ -10,8 +10,8 @@
 #  5. measures a bare Vert.x server answering 202 with no work under the same wrk run and prints the ratio,
 #  6. stops everything and deletes the temp folder (also on Ctrl-C or failure).
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
-# Knobs (env): DURATION (s per phase, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
-#   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (4000),
+# Knobs (env): DURATION (s per phase, 20), WARMUP (s, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
+#   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (10000),
 #   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
 #   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms"),
 #   ENGINE_JAVA_OPTS (extra JVM options for the engine, e.g. "-XX:StartFlightRecording=filename=/tmp/e.jfr").
@@ -20,13 +20,14 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-20}
 OVERLOAD_DURATION=${OVERLOAD_DURATION:-60}
 LATENCY_RATE=${LATENCY_RATE:-10000}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-1}
 POOL_SIZE=${POOL_SIZE:-400000}
 BATCH_EVENTS=${BATCH_EVENTS:-100}
-BATCH_POOL_SIZE=${BATCH_POOL_SIZE:-4000}
+BATCH_POOL_SIZE=${BATCH_POOL_SIZE:-10000}
 ENGINE_HEAP=${ENGINE_HEAP:-1g}
 SECRET="load-test-secret-$RANDOM$RANDOM"
 WORK=$(mktemp -d /tmp/supportpilot-load.XXXXXX)
@@ -121,10 +122,11 @@ echo "== generating pre-signed pools"
 pool single "$POOL_SIZE" 1 "$WORK/single.pool" "s$RANDOM"
 pool batch "$BATCH_POOL_SIZE" "$BATCH_EVENTS" "$WORK/batch.pool" "b$RANDOM"
 pool single "$POOL_SIZE" 1 "$WORK/over.pool" "o$RANDOM"
+pool single "$POOL_SIZE" 1 "$WORK/warm.pool" "w$RANDOM"
 
 URL="http://127.0.0.1:$PORT/api/webhooks/mcp-error"
-echo "== warm-up (5 s)"
-run_wrk warmup pool.lua "$URL" "$WORK/over.pool" application/json "$CONNECTIONS" 5 0
+echo "== warm-up (${WARMUP}s: the JIT compiles the engine's paths; on 2 cores it takes a good part of the CPU for ~20 s)"
+run_wrk warmup pool.lua "$URL" "$WORK/warm.pool" application/json "$CONNECTIONS" "$WARMUP" 0
 
 echo "== phase 1: single endpoint, full speed, $CONNECTIONS connections, ${DURATION}s"
 run_wrk single pool.lua "$URL" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
