@@ -55,6 +55,9 @@ public final class SpikeHttpProgram {
   private static final long SURGE_MS = Long.getLong("surge.ms", 1000);
   /** Background events per request: 1 = the single endpoint, more = NDJSON batches to the batch endpoint. */
   private static final int BATCH = Integer.getInteger("batch", 1);
+  /** (b): alternating rounds and seconds per measurement. */
+  private static final int ROUNDS = Integer.getInteger("rounds", 3);
+  private static final int ROUND_SECONDS = Integer.getInteger("round.seconds", 5);
   private static final AtomicLong IDS = new AtomicLong();
 
   private SpikeHttpProgram() {
@@ -153,7 +156,7 @@ public final class SpikeHttpProgram {
       // (b) HTTP ingest rate with no subscribers and with `subscribers`, alternating.
       throughput(http, signer, concurrency, "warm");
       List<Double> ratios = new ArrayList<>();
-      for (int round = 0; round < 3; round++) {
+      for (int round = 0; round < ROUNDS; round++) {
         double none = throughput(http, signer, concurrency, "none" + round);
         HttpClient subs = readers.createHttpClient(new HttpClientOptions().setDefaultPort(engine.port())
             .setDefaultHost("127.0.0.1"), new PoolOptions().setHttp1MaxSize(subscribers + 10));
@@ -174,7 +177,7 @@ public final class SpikeHttpProgram {
       }
       ratios.sort(null);
       System.out.printf("(b) HTTP ingest ratio with/without %d SSE subscribers: median %.2f (min %.2f, max %.2f)%n",
-          subscribers, ratios.get(1), ratios.get(0), ratios.get(2));
+          subscribers, ratios.get(ratios.size() / 2), ratios.get(0), ratios.get(ratios.size() - 1));
     } finally {
       clients.close().await(10, TimeUnit.SECONDS);
       readers.close().await(10, TimeUnit.SECONDS);
@@ -232,7 +235,7 @@ public final class SpikeHttpProgram {
 
   private static double throughput(HttpClient http, Signer signer, int concurrency, String run) throws Exception {
     long t0 = System.nanoTime();
-    long end = t0 + TimeUnit.SECONDS.toNanos(5);
+    long end = t0 + TimeUnit.SECONDS.toNanos(ROUND_SECONDS);
     AtomicLong ok = new AtomicLong();
     AtomicLong seq = new AtomicLong();
     List<Future<Void>> loops = new ArrayList<>();
