@@ -90,7 +90,7 @@ public final class SpikeHttpProgram {
     try {
       Map<String, Long> acked = new ConcurrentHashMap<>();
       Map<String, Long> arrived = new ConcurrentHashMap<>();
-      subscribe(sse, true, (type, at) -> {
+      SpikeStreamReader.subscribe(sse, TOKEN, true, (type, at) -> {
         if (type != null) {
           arrived.putIfAbsent(type, at);
         }
@@ -163,7 +163,7 @@ public final class SpikeHttpProgram {
         List<Future<Void>> opened = new ArrayList<>();
         AtomicLong frames = new AtomicLong();
         for (int i = 0; i < subscribers; i++) {
-          opened.add(subscribe(subs, false, (type, at) -> frames.incrementAndGet()));
+          opened.add(SpikeStreamReader.subscribe(subs, TOKEN, false, (type, at) -> frames.incrementAndGet()));
         }
         Future.all(opened).await(60, TimeUnit.SECONDS);
         double with = throughput(http, signer, concurrency, "with" + round);
@@ -331,43 +331,6 @@ public final class SpikeHttpProgram {
       return "sha256=" + HexFormat.of().formatHex(macs.get().doFinal((ts + "." + body)
           .getBytes(StandardCharsets.UTF_8)));
     }
-  }
-
-  private interface FrameSink {
-    void started(String type, long nanoTime);
-  }
-
-  private static Future<Void> subscribe(HttpClient http, boolean parse, FrameSink sink) {
-    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/admin/spikes/stream")
-        .putHeader("Authorization", "Bearer " + TOKEN)).compose(req -> req.send()).map(resp -> {
-          if (resp.statusCode() != 200) {
-            throw new IllegalStateException("stream answered " + resp.statusCode());
-          }
-          StringBuilder pending = new StringBuilder();
-          resp.handler(buf -> {
-            long at = System.nanoTime();
-            if (!parse) {
-              String s = buf.toString();
-              int idx = 0;
-              while ((idx = s.indexOf("event: spike.started", idx)) >= 0) {
-                sink.started(null, at);
-                idx++;
-              }
-              return;
-            }
-            pending.append(buf.toString());
-            int cut;
-            while ((cut = pending.indexOf("\n\n")) >= 0) {
-              String frame = pending.substring(0, cut);
-              pending.delete(0, cut + 2);
-              if (frame.contains("event: spike.started")) {
-                String data = frame.substring(frame.indexOf("data: ") + 6);
-                sink.started(new JsonObject(data).getString("error_type"), at);
-              }
-            }
-          });
-          return null;
-        });
   }
 
   private static void delete(Path dir) {

@@ -8,10 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -65,7 +62,7 @@ public final class SpikeLatencyProgram {
     try {
       Map<String, Long> published = new ConcurrentHashMap<>();
       Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
-      subscribe(http, 1, (type, at) -> {
+      SpikeStreamReader.subscribe(http, TOKEN, true, (type, at) -> {
         Long t0 = published.remove(type);
         if (t0 != null) {
           synchronized (latency) {
@@ -119,7 +116,7 @@ public final class SpikeLatencyProgram {
         List<io.vertx.core.Future<Void>> opened = new ArrayList<>();
         AtomicLong frames = new AtomicLong();
         for (int i = 0; i < subscribers; i++) {
-          opened.add(subscribe(subs, 0, (type, at) -> frames.incrementAndGet()));
+          opened.add(SpikeStreamReader.subscribe(subs, TOKEN, false, (type, at) -> frames.incrementAndGet()));
         }
         io.vertx.core.Future.all(opened).await(60, TimeUnit.SECONDS);
         double with = throughput(engine, "with" + round);
@@ -163,43 +160,6 @@ public final class SpikeLatencyProgram {
     }
     engine.vertx().eventBus().request(Addresses.SPIKES_TICK, null).await(30, TimeUnit.SECONDS);
     return sent / ((System.nanoTime() - t0) / 1e9);
-  }
-
-  private interface FrameSink {
-    void started(String type, long nanoTime);
-  }
-
-  private static io.vertx.core.Future<Void> subscribe(HttpClient http, int parse, FrameSink sink) {
-    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/admin/spikes/stream")
-        .putHeader("Authorization", "Bearer " + TOKEN)).compose(req -> req.send()).map(resp -> {
-          if (resp.statusCode() != 200) {
-            throw new IllegalStateException("stream answered " + resp.statusCode());
-          }
-          StringBuilder pending = new StringBuilder();
-          resp.handler(buf -> {
-            long at = System.nanoTime();
-            if (parse == 0) {
-              String s = buf.toString();
-              int idx = 0;
-              while ((idx = s.indexOf("event: spike.started", idx)) >= 0) {
-                sink.started(null, at);
-                idx++;
-              }
-              return;
-            }
-            pending.append(buf.toString());
-            int cut;
-            while ((cut = pending.indexOf("\n\n")) >= 0) {
-              String frame = pending.substring(0, cut);
-              pending.delete(0, cut + 2);
-              if (frame.contains("event: spike.started")) {
-                String data = frame.substring(frame.indexOf("data: ") + 6);
-                sink.started(new JsonObject(data).getString("error_type"), at);
-              }
-            }
-          });
-          return null;
-        });
   }
 
   private static final AtomicInteger IDS = new AtomicInteger();
