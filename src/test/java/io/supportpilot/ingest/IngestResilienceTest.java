@@ -36,14 +36,6 @@ class IngestResilienceTest {
     return UUID.randomUUID().toString();
   }
 
-  static String inList(Set<String> ids) {
-    StringBuilder sb = new StringBuilder("(");
-    for (String s : ids) {
-      sb.append(sb.length() > 1 ? "," : "").append('\'').append(s).append('\'');
-    }
-    return sb.append(')').toString();
-  }
-
   @Test
   void whilePostgresIsDownSendersGet503WithRetryAfterAndIngestionRecoversByItself() throws Exception {
     // Verifies 503 + Retry-After while the store is down, nothing acknowledged is lost, and recovery without restart;
@@ -93,7 +85,7 @@ class IngestResilienceTest {
       }
       assertEquals(202, status, "ingestion recovers by itself");
       assertEquals(acked.size(), TestDatabase.queryLong(url, "SELECT count(*) FROM support_error_log WHERE event_id IN "
-          + inList(acked)));
+          + TestDatabase.inList(acked)));
     } finally {
       e.stop();
       own.close();
@@ -148,7 +140,7 @@ class IngestResilienceTest {
       assertTrue(overloaded >= 40, "most requests were refused with 429: " + overloaded);
       assertTrue(accepted.size() >= 1 && accepted.size() <= 8, "at most the bound was accepted: " + accepted.size());
       assertEquals(accepted.size(), TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE "
-          + "event_id IN " + inList(accepted)));
+          + "event_id IN " + TestDatabase.inList(accepted)));
       String later = id();
       assertEquals(202, Webhooks.mcp(e.port(), Webhooks.mcpError(later, "u", "after the lock").encode()).statusCode());
 
@@ -213,7 +205,7 @@ class IngestResilienceTest {
     window.acquire(64);
     assertTrue(acked.size() >= 500, "events were acknowledged before the stop: " + acked.size());
     long stored = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
-        + inList(acked));
+        + TestDatabase.inList(acked));
     assertEquals(acked.size(), stored, "every acknowledged event is in Postgres (" + failed.get()
         + " requests failed or were refused during the stop)");
   }

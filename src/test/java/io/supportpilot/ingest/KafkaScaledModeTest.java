@@ -45,14 +45,6 @@ class KafkaScaledModeTest {
     }
   }
 
-  static String inList(Set<String> ids) {
-    StringBuilder sb = new StringBuilder("(");
-    for (String s : ids) {
-      sb.append(sb.length() > 1 ? "," : "").append('\'').append(s).append('\'');
-    }
-    return sb.append(')').toString();
-  }
-
   @Test
   void everyAcknowledgedEventIsStoredExactlyOnceWhenAProcessingInstanceStopsMidStream() throws Exception {
     // Verifies scaled mode end to end on a real KRaft broker: two engines ingest to Kafka (202 on broker ack) and
@@ -127,7 +119,8 @@ class KafkaScaledModeTest {
       long deadline = System.currentTimeMillis() + 90_000;
       long stored = 0;
       while (System.currentTimeMillis() < deadline) {
-        stored = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN " + inList(acked));
+        stored = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
+            + TestDatabase.inList(acked));
         if (stored == acked.size()) {
           break;
         }

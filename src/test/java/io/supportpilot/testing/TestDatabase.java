@@ -85,4 +85,13 @@ public final class TestDatabase {
       // best effort: a leftover temp folder is not a test failure
     }
   }
+
+  /** A SQL {@code IN} list of quoted ids ({@code ('a','b')}); for test-generated ids only, never user input. */
+  public static String inList(java.util.Collection<String> ids) {
+    StringBuilder sb = new StringBuilder("(");
+    for (String s : ids) {
+      sb.append(sb.length() > 1 ? "," : "").append('\'').append(s).append('\'');
+    }
+    return sb.append(')').toString();
+  }
 }
