@@ -158,8 +158,10 @@ public final class KnowledgeIndex implements AutoCloseable {
           articles.remove(a.slug());
           continue;
         }
-        String nlText = a.titleNl() + "\n" + a.titleNl() + "\n" + a.contentNl() + "\n" + String.join(" ", a.tags());
-        String enText = a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags());
+        String nlText = TextAnalysis.withIdentifierParts(
+            a.titleNl() + "\n" + a.titleNl() + "\n" + a.contentNl() + "\n" + String.join(" ", a.tags()));
+        String enText = TextAnalysis.withIdentifierParts(
+            a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags()));
         Entry entry = new Entry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
             TextAnalysis.terms(TextAnalysis.ENGLISH, enText), e.getValue());
         writer.updateDocument(new Term(F_KEY, ARTICLE + ":" + a.slug()), doc(ARTICLE, a.slug(), nlText, enText));

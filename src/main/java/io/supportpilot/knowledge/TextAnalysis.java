@@ -36,6 +36,29 @@ public final class TextAnalysis {
   private TextAnalysis() {
   }
 
+  private static final java.util.regex.Pattern COMPOUND_IDENTIFIER =
+      java.util.regex.Pattern.compile("[\\p{L}\\p{N}]+(?:[_.][\\p{L}\\p{N}]+)+");
+
+  /**
+   * The text followed by the parts of its identifiers ({@code invalid_grant} -> {@code invalid grant},
+   * {@code EXACT_TOKEN_EXPIRED} -> {@code EXACT TOKEN EXPIRED}), so a question that quotes only a part of an error
+   * name, or describes it in words, still matches the document. For indexed documents; the identifier itself stays.
+   */
+  public static String withIdentifierParts(String text) {
+    java.util.regex.Matcher m = COMPOUND_IDENTIFIER.matcher(text);
+    StringBuilder parts = null;
+    while (m.find()) {
+      if (m.group().indexOf('_') < 0) {
+        continue;  // dotted numbers and host names stay whole
+      }
+      if (parts == null) {
+        parts = new StringBuilder(text).append('\n');
+      }
+      parts.append(m.group().replace('_', ' ')).append(' ');
+    }
+    return parts == null ? text : parts.toString();
+  }
+
   /** Lower-cased words (Unicode word boundaries), stop words kept. */
   public static List<String> words(String text) {
     return tokens(WORDS, text);
