@@ -484,7 +484,70 @@ public final class KnowledgeIndex implements AutoCloseable {
       }
       out.put(w, new QueryTerm(w, n, e, weight * vocab.idf(df)));
     }
+    if (nl) {
+      separableVerbs(TextAnalysis.words(text), vocab, out);
+    }
     return new ArrayList<>(out.values());
+  }
+
+  /** Particles of Dutch separable verbs ({@code opzeggen}: "ik zeg het op"). */
+  private static final Set<String> PARTICLES = Set.of("op", "af", "aan", "uit", "in", "mee", "terug", "door", "toe",
+      "weg", "over", "na", "vast", "bij", "om", "los", "voor", "neer", "samen", "binnen", "open", "dicht");
+  private static final int PARTICLE_REACH = 8;
+
+  /**
+   * Dutch splits a separable verb in a main clause: "zeg ik op" is {@code opzeggen}, "stel ik dat in" is
+   * {@code instellen}. For each particle, the words shortly before it are joined with it (also without the
+   * {@code -t} of the third person); a joined form whose stem the articles use becomes a query term.
+   */
+  /**
+   * A finite verb form and the infinitives it may come from, whose stems the articles are likely to use:
+   * {@code zegt} -> zeg, zeggen, zegen; {@code haal} -> halen; {@code stel} -> stellen.
+   */
+  static List<String> verbForms(String verb) {
+    List<String> out = new ArrayList<>(8);
+    infinitives(verb, out);
+    if (verb.endsWith("t") && verb.length() > 3) {
+      infinitives(verb.substring(0, verb.length() - 1), out);  // zegt -> zeg
+    }
+    return out;
+  }
+
+  private static void infinitives(String v, List<String> out) {
+    out.add(v);
+    int n = v.length();
+    char last = v.charAt(n - 1);
+    if (n >= 3 && v.charAt(n - 2) == v.charAt(n - 3) && "aeou".indexOf(v.charAt(n - 2)) >= 0) {
+      out.add(v.substring(0, n - 2) + v.substring(n - 1) + "en");   // haal -> halen
+    } else if ("aeiou".indexOf(last) < 0 && n >= 2 && "aeiou".indexOf(v.charAt(n - 2)) >= 0
+        && (n < 3 || "aeiou".indexOf(v.charAt(n - 3)) < 0)) {
+      out.add(v + last + "en");                                      // zeg -> zeggen
+    }
+    out.add(v + "en");                                               // sluit -> sluiten
+  }
+
+  private static void separableVerbs(List<String> words, Vocabulary vocab, Map<String, QueryTerm> out) {
+    for (int j = 1; j < words.size(); j++) {
+      String particle = words.get(j);
+      if (!PARTICLES.contains(particle)) {
+        continue;
+      }
+      for (int i = Math.max(0, j - PARTICLE_REACH); i < j; i++) {
+        String verb = words.get(i);
+        if (verb.length() < 2 || PARTICLES.contains(verb) || TextAnalysis.stem(TextAnalysis.DUTCH, verb) == null
+            || out.containsKey(particle + verb)) {
+          continue;
+        }
+        for (String form : verbForms(verb)) {
+          String stem = TextAnalysis.stem(TextAnalysis.DUTCH, particle + form);
+          int df = stem == null ? 0 : vocab.df(stem, null);
+          if (df > 0) {
+            out.put(particle + verb, new QueryTerm(particle + verb, stem, null, vocab.idf(df)));
+            break;
+          }
+        }
+      }
+    }
   }
 
   private Map<String, Double> bm25(String kind, List<QueryTerm> all) {

@@ -31,4 +31,13 @@ class TextAnalysisTest {
     assertSame(doc, TextAnalysis.withIdentifierParts(doc));
     assertEquals("a_b\na b ", TextAnalysis.withIdentifierParts("a_b"));
   }
+
+  @Test
+  void finiteVerbFormsLeadBackToTheirInfinitives() {
+    // Verifies the forms tried when a separable verb's particle is joined again (zegt ... op -> opzeggen).
+    assertTrue(KnowledgeIndex.verbForms("zegt").contains("zeggen"));
+    assertTrue(KnowledgeIndex.verbForms("haal").contains("halen"));
+    assertTrue(KnowledgeIndex.verbForms("sluit").contains("sluiten"));
+    assertTrue(KnowledgeIndex.verbForms("stel").contains("stellen"));
+  }
 }

@@ -67,6 +67,16 @@ class TriageApiTest {
   }
 
   @Test
+  void aDutchSeparableVerbIsJoinedAgain() {
+    // Verifies that "zeg ... op" is searched as opzeggen (the article's word): the joined stem is a query term and
+    // the cancellation article comes first.
+    JsonObject d = KnowledgeFixtures.triage(port, new JsonObject().put("subject", "Stoppen")
+        .put("body", "Hoe zeg ik dat op?"));
+    assertTrue(d.getJsonArray("query_terms").contains("opzegg"), d.encodePrettily());
+    assertEquals("cancel-subscription-howto", KnowledgeFixtures.topSlug(d), d.encodePrettily());
+  }
+
+  @Test
   void everyComponentAndBothScoresAreShownAndAbsentComponentsAreRenormalised() {
     // Verifies the /api/triage explanation: components, weights, raw and renormalised score, matches.
     JsonObject d = KnowledgeFixtures.triage(port, new JsonObject().put("subject", "Invoice download")
