@@ -48,7 +48,7 @@ public final class KnowledgeCapability implements Capability {
       embedder = Future.succeededFuture(new VoyageEmbedder(ctx.vertx(), config.voyageBaseUrl(), config.voyageModel(),
           key, config.voyageTimeout().toMillis()));
     } else {
-      embedder = ctx.vertx().executeBlocking(() -> new LocalEmbedder(ctx.vertx()), false);
+      embedder = ctx.vertx().executeBlocking(() -> new LocalEmbedder(ctx.vertx(), config.embeddingThreads()), false);
     }
     Future<KnowledgeIndex> created = ctx.vertx().executeBlocking(() ->
         new KnowledgeIndex(SearchTuning.defaults(searchMode), Synonyms.load(config.synonymsFile())), false);

@@ -1,7 +1,16 @@
 package io.supportpilot.knowledge;
 
 import dev.langchain4j.data.segment.TextSegment;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -17,12 +26,53 @@ public final class LocalEmbedder implements Embedder {
   public static final String MODEL = "all-minilm-l6-v2-q";
 
   private final Vertx vertx;
-  private final AllMiniLmL6V2QuantizedEmbeddingModel model;
+  private final AbstractInProcessEmbeddingModel model;
 
-  /** Loads the model (about a second; call from a worker or at start-up). */
+  /** Loads the model with one inference thread per call. */
   public LocalEmbedder(Vertx vertx) {
+    this(vertx, 1);
+  }
+
+  /**
+   * Loads the model (about a second; call from a worker or at start-up). {@code threads} is ONNX Runtime's intra-op
+   * thread count for one embedding; its workers never spin while idle.
+   */
+  public LocalEmbedder(Vertx vertx, int threads) {
     this.vertx = vertx;
-    this.model = new AllMiniLmL6V2QuantizedEmbeddingModel(Runnable::run);
+    this.model = load(threads);
+  }
+
+  private static AbstractInProcessEmbeddingModel load(int threads) {
+    try (InputStream onnx = resource("all-minilm-l6-v2-q.onnx");
+        InputStream tokenizer = resource("all-minilm-l6-v2-q-tokenizer.json")) {
+      OrtEnvironment env = OrtEnvironment.getEnvironment();
+      OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+      // One thread per embedding by default: on a small machine, concurrent triages and ingestion use the other
+      // cores better than a second inference thread would, and idle workers must not spin (measured:
+      // docs/knowledge-and-triage.md).
+      options.setIntraOpNumThreads(threads);
+      options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      OrtSession session = env.createSession(onnx.readAllBytes(), options);
+      OnnxBertBiEncoder encoder = new OnnxBertBiEncoder(env, session, tokenizer, PoolingMode.MEAN);
+      return new AbstractInProcessEmbeddingModel(Runnable::run) {
+        @Override
+        protected OnnxBertBiEncoder model() {
+          return encoder;
+        }
+      };
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot load the embedding model: " + e.getMessage(), e);
+    }
+  }
+
+  private static InputStream resource(String name) {
+    InputStream in = AllMiniLmL6V2QuantizedEmbeddingModel.class.getClassLoader().getResourceAsStream(name);
+    if (in == null) {
+      throw new IllegalStateException("the embedding model resource " + name + " is missing from the class path");
+    }
+    return in;
   }
 
   @Override

@@ -159,16 +159,34 @@ public final class TriageEvaluation {
         Files.write(dump, dumped);
         System.out.println("\nevery question with its triage response written to " + dump);
       }
-      latencies.sort(Comparator.naturalOrder());
+      // The pass above ran on a cold JVM (JIT, first ONNX runs); three more passes show the steady state.
+      List<Long> warm = new ArrayList<>();
+      for (int pass = 0; pass < WARM_PASSES; pass++) {
+        for (JsonObject q : questions) {
+          JsonObject req = new JsonObject().put("subject", q.getString("subject")).put("body", q.getString("body"))
+              .put("error_code", q.getString("error_code"));
+          long s = System.nanoTime();
+          api.post("/api/triage", req, 200);
+          warm.add((System.nanoTime() - s) / 1000);
+        }
+      }
       if (!latencies.isEmpty()) {
-        System.out.printf(Locale.ROOT, "%nHTTP triage latency: p50 %.1f ms, p99 %.1f ms (includes HTTP and JSON)%n",
-            latencies.get(latencies.size() / 2) / 1000.0,
-            latencies.get(Math.min(latencies.size() - 1, (int) Math.ceil(latencies.size() * 0.99) - 1)) / 1000.0);
+        System.out.printf(Locale.ROOT, "%nHTTP triage latency (one at a time, includes HTTP and JSON): first pass"
+            + " p50 %.1f ms, p99 %.1f ms; next %d passes p50 %.1f ms, p99 %.1f ms%n", percentile(latencies, 0.5),
+            percentile(latencies, 0.99), WARM_PASSES, percentile(warm, 0.5), percentile(warm, 0.99));
       }
     } finally {
       engine.stop();
       deleteTree(data);
     }
+  }
+
+  private static final int WARM_PASSES = 3;
+
+  private static double percentile(List<Long> micros, double p) {
+    List<Long> sorted = new ArrayList<>(micros);
+    sorted.sort(Comparator.naturalOrder());
+    return sorted.get(Math.min(sorted.size() - 1, Math.max(0, (int) Math.ceil(sorted.size() * p) - 1))) / 1000.0;
   }
 
   private static boolean ok(JsonObject q, String top, String action) {
