@@ -123,12 +123,16 @@ public final class TriageEvaluation {
           dumped.add(new JsonObject().put("question", q).put("triage", d).encode());
         }
         String top = arts.isEmpty() ? null : arts.getJsonObject(0).getString("slug");
+        List<String> ranked = new ArrayList<>();
+        for (int i = 0; i < arts.size(); i++) {
+          ranked.add(arts.getJsonObject(i).getString("slug"));
+        }
         String lang = q.getString("lang");
-        engineLang.computeIfAbsent(lang, k -> new Tally()).add(q, top, d.getString("action"));
-        engineAll.add(q, top, d.getString("action"));
-        String[] b = baseline.decide(q);
-        baseLang.computeIfAbsent(lang, k -> new Tally()).add(q, b[0], b[1]);
-        baseAll.add(q, b[0], b[1]);
+        engineLang.computeIfAbsent(lang, k -> new Tally()).add(q, ranked, d.getString("action"));
+        engineAll.add(q, ranked, d.getString("action"));
+        Map.Entry<List<String>, String> b = baseline.decide(q);
+        baseLang.computeIfAbsent(lang, k -> new Tally()).add(q, b.getKey(), b.getValue());
+        baseAll.add(q, b.getKey(), b.getValue());
         if ("escalate".equals(q.getString("gold_route")) && !"escalate".equals(d.getString("action"))) {
           missedEscalations.add(q.getString("id") + " [" + d.getString("action") + "] " + q.getString("subject"));
         }
@@ -196,8 +200,8 @@ public final class TriageEvaluation {
   }
 
   private static void print(Tally all, Map<String, Tally> byLang) {
-    System.out.printf(Locale.ROOT, "%-6s %-22s %-22s %-26s%n", "lang", "top-1 (gold article)", "route accuracy",
-        "wrong auto-responses");
+    System.out.printf(Locale.ROOT, "%-6s %-22s %-22s %-26s %s%n", "lang", "top-1 (gold article)", "route accuracy",
+        "wrong auto-responses", "gold article in top 3");
     for (Map.Entry<String, Tally> e : byLang.entrySet()) {
       e.getValue().line(e.getKey());
     }
@@ -214,17 +218,22 @@ public final class TriageEvaluation {
     int total;
     int withGold;
     int top1;
+    int top3;
     int routeOk;
     int wrongAuto;
     final int[][] confusion = new int[3][3];
 
-    void add(JsonObject q, String top, String action) {
+    void add(JsonObject q, List<String> ranked, String action) {
       total++;
       String gold = q.getString("gold_article");
+      String top = ranked.isEmpty() ? null : ranked.get(0);
       if (gold != null) {
         withGold++;
         if (gold.equals(top)) {
           top1++;
+        }
+        if (ranked.subList(0, Math.min(3, ranked.size())).contains(gold)) {
+          top3++;
         }
       }
       String goldRoute = q.getString("gold_route");
@@ -238,9 +247,10 @@ public final class TriageEvaluation {
     }
 
     void line(String label) {
-      System.out.printf(Locale.ROOT, "%-6s %3d/%-3d = %5.1f%%      %3d/%-3d = %5.1f%%      %3d = %4.1f%% of all%n",
+      System.out.printf(Locale.ROOT,
+          "%-6s %3d/%-3d = %5.1f%%      %3d/%-3d = %5.1f%%      %3d = %4.1f%% of all          %3d/%-3d = %5.1f%%%n",
           label, top1, withGold, pct(top1, withGold), routeOk, total, pct(routeOk, total), wrongAuto,
-          pct(wrongAuto, total));
+          pct(wrongAuto, total), top3, withGold, pct(top3, withGold));
     }
 
     private static double pct(int a, int b) {
@@ -280,11 +290,11 @@ public final class TriageEvaluation {
       }
     }
 
-    String[] decide(JsonObject q) {
+    /** The articles with a keyword hit, best ratio first, and the route of the best ratio. */
+    Map.Entry<List<String>, String> decide(JsonObject q) {
       String text = (q.getString("subject", "") + " " + q.getString("body", "") + " "
           + (q.getString("error_code") == null ? "" : q.getString("error_code"))).toLowerCase(Locale.ROOT);
-      String best = null;
-      double bestRatio = 0;
+      Map<String, Double> ratios = new LinkedHashMap<>();
       for (Map.Entry<String, List<String>> e : keywords.entrySet()) {
         if (e.getValue().isEmpty()) {
           continue;
@@ -295,14 +305,15 @@ public final class TriageEvaluation {
             hits++;
           }
         }
-        double ratio = (double) hits / e.getValue().size();
-        if (ratio > bestRatio) {
-          bestRatio = ratio;
-          best = e.getKey();
+        if (hits > 0) {
+          ratios.put(e.getKey(), (double) hits / e.getValue().size());
         }
       }
+      List<String> ranked = new ArrayList<>(ratios.keySet());
+      ranked.sort(Comparator.comparingDouble((String k) -> ratios.get(k)).reversed());  // stable: KB order on ties
+      double bestRatio = ranked.isEmpty() ? 0 : ratios.get(ranked.get(0));
       String route = bestRatio >= 0.85 ? "auto_respond" : bestRatio >= 0.6 ? "suggest_articles" : "escalate";
-      return new String[] {best, route};
+      return Map.entry(ranked, route);
     }
   }
 
