@@ -40,7 +40,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
  * articles. No thesaurus, typo correction or decompounding on either side: those are the engine's own additions on
  * top of whichever engine is chosen.
  *
- * <p>Usage: {@code LexicalComparison <kb.json> <questions.jsonl>} (see {@code scripts/lexical-compare.sh}).
+ * <p>Usage: {@code LexicalComparison <kb.json> <questions.jsonl>} (see {@code scripts/eval.sh --lexical-engines}).
  */
 public final class LexicalComparison {
 
