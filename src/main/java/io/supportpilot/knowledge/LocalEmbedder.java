@@ -15,12 +15,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The default embedder: all-MiniLM-L6-v2 (quantized ONNX) from the langchain4j Maven artifact, offline. Inference
  * runs on Vert.x worker threads, never on an event loop.
  */
 public final class LocalEmbedder implements Embedder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalEmbedder.class);
 
   /** The model name stored with each vector. */
   public static final String MODEL = "all-minilm-l6-v2-q";
@@ -53,6 +57,7 @@ public final class LocalEmbedder implements Embedder {
       options.setIntraOpNumThreads(threads);
       options.addConfigEntry("session.intra_op.allow_spinning", "0");
       OrtSession session = env.createSession(onnx.readAllBytes(), options);
+      removeExtractedNativeLibraries();
       OnnxBertBiEncoder encoder = new OnnxBertBiEncoder(env, session, tokenizer, PoolingMode.MEAN);
       return new AbstractInProcessEmbeddingModel(Runnable::run) {
         @Override
@@ -64,6 +69,32 @@ public final class LocalEmbedder implements Embedder {
       throw new UncheckedIOException(e);
     } catch (OrtException e) {
       throw new IllegalStateException("cannot load the embedding model: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * ONNX Runtime copies its native libraries into a new {@code onnxruntime-java*} folder under the temp directory on
+   * every start and asks for the folder's deletion on exit before its files', so an empty folder stays behind for
+   * every JVM (hundreds after a few test runs). The libraries are loaded by now, and a loaded library needs no file on
+   * Linux: remove them now. Best effort: where the files cannot be removed (another OS), ONNX Runtime's own
+   * deletion on exit still removes them.
+   */
+  static void removeExtractedNativeLibraries() {
+    try {
+      java.lang.reflect.Field f = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
+      f.setAccessible(true);
+      java.nio.file.Path dir = (java.nio.file.Path) f.get(null);
+      if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+        return;
+      }
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+        for (java.nio.file.Path p : files.toList()) {
+          java.nio.file.Files.deleteIfExists(p);
+        }
+      }
+      java.nio.file.Files.deleteIfExists(dir);
+    } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+      LOG.debug("ONNX Runtime's extracted libraries stay until exit: {}", e.toString());
     }
   }
 
