@@ -496,11 +496,6 @@ public final class KnowledgeIndex implements AutoCloseable {
   private static final int PARTICLE_REACH = 8;
 
   /**
-   * Dutch splits a separable verb in a main clause: "zeg ik op" is {@code opzeggen}, "stel ik dat in" is
-   * {@code instellen}. For each particle, the words shortly before it are joined with it (also without the
-   * {@code -t} of the third person); a joined form whose stem the articles use becomes a query term.
-   */
-  /**
    * A finite verb form and the infinitives it may come from, whose stems the articles are likely to use:
    * {@code zegt} -> zeg, zeggen, zegen; {@code haal} -> halen; {@code stel} -> stellen.
    */
@@ -526,6 +521,11 @@ public final class KnowledgeIndex implements AutoCloseable {
     out.add(v + "en");                                               // sluit -> sluiten
   }
 
+  /**
+   * Dutch splits a separable verb in a main clause: "zeg ik op" is {@code opzeggen}, "stel ik dat in" is
+   * {@code instellen}. For each particle, the words shortly before it are joined with it (in the forms of
+   * {@link #verbForms}); a joined form whose stem the articles use becomes a query term.
+   */
   private static void separableVerbs(List<String> words, Vocabulary vocab, Map<String, QueryTerm> out) {
     for (int j = 1; j < words.size(); j++) {
       String particle = words.get(j);

@@ -1,25 +1,30 @@
 package io.supportpilot.knowledge;
 
-import dev.langchain4j.data.segment.TextSegment;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default embedder: all-MiniLM-L6-v2 (quantized ONNX) from the langchain4j Maven artifact, offline. Inference
+ * The default embedder: all-MiniLM-L6-v2 (quantized ONNX) from the langchain4j Maven artifact, offline, run in an
+ * ONNX Runtime session of our own (thread count, no spinning) through langchain4j's BERT encoder. Inference
  * runs on Vert.x worker threads, never on an event loop.
  */
 public final class LocalEmbedder implements Embedder {
@@ -81,18 +86,18 @@ public final class LocalEmbedder implements Embedder {
    */
   static void removeExtractedNativeLibraries() {
     try {
-      java.lang.reflect.Field f = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
+      Field f = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
       f.setAccessible(true);
-      java.nio.file.Path dir = (java.nio.file.Path) f.get(null);
-      if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      Path dir = (Path) f.get(null);
+      if (dir == null || !Files.isDirectory(dir)) {
         return;
       }
-      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
-        for (java.nio.file.Path p : files.toList()) {
-          java.nio.file.Files.deleteIfExists(p);
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path p : files.toList()) {
+          Files.deleteIfExists(p);
         }
       }
-      java.nio.file.Files.deleteIfExists(dir);
+      Files.deleteIfExists(dir);
     } catch (ReflectiveOperationException | IOException | RuntimeException e) {
       LOG.debug("ONNX Runtime's extracted libraries stay until exit: {}", e.toString());
     }
