@@ -31,6 +31,7 @@ import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
@@ -46,8 +47,6 @@ public final class KnowledgeIndex implements AutoCloseable {
 
   static final String ARTICLE = "article";
   static final String CONVERSATION = "conversation";
-  private static final String F_KEY = "key";
-  private static final String F_KIND = "kind";
   private static final String F_ID = "id";
   private static final String F_NL = "nl";
   private static final String F_EN = "en";
@@ -59,9 +58,10 @@ public final class KnowledgeIndex implements AutoCloseable {
   private static final Pattern NUMBER = Pattern.compile("\\d+([.,]\\d+)*");
 
   private final SearchTuning tuning;
-  private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
-  private final IndexWriter writer;
-  private final SearcherManager searchers;
+  // One Lucene index per kind: article search must not walk the segments of thousands of conversations, and the
+  // small article index is kept at one segment (each admin change would otherwise add one).
+  private final LuceneIndex articleIndex;
+  private final LuceneIndex conversationIndex;
   private final Map<String, Entry> articles = new ConcurrentHashMap<>();
   private final Map<String, Entry> conversations = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> userConversations = new ConcurrentHashMap<>();
@@ -113,12 +113,8 @@ public final class KnowledgeIndex implements AutoCloseable {
     this.vocabulary = Vocabulary.build(List.of(), synonyms);
     Analyzer analyzer = new PerFieldAnalyzerWrapper(TextAnalysis.ENGLISH,
         Map.of(F_NL, TextAnalysis.DUTCH, F_EN, TextAnalysis.ENGLISH));
-    try {
-      writer = new IndexWriter(dir, new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE));
-      searchers = new SearcherManager(writer, null);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    articleIndex = new LuceneIndex(analyzer, true);
+    conversationIndex = new LuceneIndex(analyzer, false);
   }
 
   /**
@@ -154,7 +150,7 @@ public final class KnowledgeIndex implements AutoCloseable {
       for (Map.Entry<Article, float[][]> e : batch.entrySet()) {
         Article a = e.getKey();
         if (!a.published()) {
-          removeDoc(ARTICLE, a.slug());
+          articleIndex.writer.deleteDocuments(new Term(F_ID, a.slug()));
           articles.remove(a.slug());
           continue;
         }
@@ -164,7 +160,7 @@ public final class KnowledgeIndex implements AutoCloseable {
             a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags()));
         Entry entry = new Entry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
             TextAnalysis.terms(TextAnalysis.ENGLISH, enText), e.getValue());
-        writer.updateDocument(new Term(F_KEY, ARTICLE + ":" + a.slug()), doc(ARTICLE, a.slug(), nlText, enText));
+        articleIndex.writer.updateDocument(new Term(F_ID, a.slug()), doc(a.slug(), nlText, enText));
         articles.put(a.slug(), entry);
       }
       commit();
@@ -176,7 +172,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   /** Removes an article. Blocking. */
   public void removeArticle(String slug) {
     try {
-      removeDoc(ARTICLE, slug);
+      articleIndex.writer.deleteDocuments(new Term(F_ID, slug));
       articles.remove(slug);
       commit();
     } catch (IOException e) {
@@ -225,14 +221,13 @@ public final class KnowledgeIndex implements AutoCloseable {
       for (IndexedConversation c : batch) {
         Entry entry = new Entry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
             TextAnalysis.terms(TextAnalysis.ENGLISH, c.text()), new float[][] {c.vector()});
-        writer.updateDocument(new Term(F_KEY, CONVERSATION + ":" + c.id()), doc(CONVERSATION, c.id(), c.text(),
-            c.text()));
+        conversationIndex.writer.updateDocument(new Term(F_ID, c.id()), doc(c.id(), c.text(), c.text()));
         conversations.put(c.id(), entry);
         if (c.userId() != null) {
           userConversations.computeIfAbsent(c.userId(), u -> ConcurrentHashMap.newKeySet()).add(c.id());
         }
       }
-      searchers.maybeRefreshBlocking();
+      conversationIndex.refresh();
       Map<String, float[][]> vs = new LinkedHashMap<>();
       conversations.forEach((id, e) -> vs.put(id, e.vectors()));
       conversationVectors = VectorMatrix.build(vs);
@@ -381,12 +376,8 @@ public final class KnowledgeIndex implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      searchers.close();
-      writer.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    articleIndex.close();
+    conversationIndex.close();
   }
 
   // ---- scoring pieces
@@ -585,26 +576,7 @@ public final class KnowledgeIndex implements AutoCloseable {
         }
       }
     }
-    BooleanQuery q = new BooleanQuery.Builder()
-        .add(should.build(), BooleanClause.Occur.MUST)
-        .add(new TermQuery(new Term(F_KIND, kind)), BooleanClause.Occur.FILTER)
-        .build();
-    Map<String, Double> out = new HashMap<>();
-    try {
-      IndexSearcher s = searchers.acquire();
-      try {
-        TopDocs top = s.search(q, CANDIDATES);
-        org.apache.lucene.index.StoredFields stored = s.storedFields();
-        for (ScoreDoc sd : top.scoreDocs) {
-          out.put(stored.document(sd.doc, ID_ONLY).get(F_ID), (double) sd.score);
-        }
-      } finally {
-        searchers.release(s);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
+    return (expand ? articleIndex : conversationIndex).search(should.build(), CANDIDATES);
   }
 
   private static PatternHit matchPattern(CompiledPattern cp, String text, Set<String> nlStems, Set<String> enStems,
@@ -676,18 +648,72 @@ public final class KnowledgeIndex implements AutoCloseable {
         Set.copyOf(codes));
   }
 
-  private static Document doc(String kind, String id, String nl, String en) {
+  private static Document doc(String id, String nl, String en) {
     Document d = new Document();
-    d.add(new StringField(F_KEY, kind + ":" + id, Field.Store.NO));
-    d.add(new StringField(F_KIND, kind, Field.Store.NO));
     d.add(new StringField(F_ID, id, Field.Store.YES));
     d.add(new TextField(F_NL, nl, Field.Store.NO));
     d.add(new TextField(F_EN, en, Field.Store.NO));
     return d;
   }
 
-  private void removeDoc(String kind, String id) throws IOException {
-    writer.deleteDocuments(new Term(F_KEY, kind + ":" + id));
+  /**
+   * One in-memory Lucene index with near-real-time searchers. A compact one is merged into a single segment at every
+   * refresh: cheap for the article index (at most a few thousand small documents), and it keeps the per-segment
+   * cost of every term of every question (a term dictionary lookup and its buffers) to one segment.
+   */
+  private static final class LuceneIndex {
+    private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
+    final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final boolean compact;
+
+    LuceneIndex(Analyzer analyzer, boolean compact) {
+      this.compact = compact;
+      try {
+        writer = new IndexWriter(dir, new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE));
+        searchers = new SearcherManager(writer, null);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Makes the changes so far searchable (blocking; the index writer's thread). */
+    void refresh() throws IOException {
+      if (compact) {
+        writer.forceMerge(1);
+      }
+      searchers.maybeRefreshBlocking();
+    }
+
+    /** The ids and BM25 scores of the best {@code n} documents. */
+    Map<String, Double> search(Query q, int n) {
+      Map<String, Double> out = new HashMap<>();
+      try {
+        IndexSearcher s = searchers.acquire();
+        try {
+          TopDocs top = s.search(q, n);
+          org.apache.lucene.index.StoredFields stored = s.storedFields();
+          for (ScoreDoc sd : top.scoreDocs) {
+            out.put(stored.document(sd.doc, ID_ONLY).get(F_ID), (double) sd.score);
+          }
+        } finally {
+          searchers.release(s);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out;
+    }
+
+    void close() {
+      try {
+        searchers.close();
+        writer.close();
+        dir.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   /**
@@ -786,7 +812,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   }
 
   private void commit() throws IOException {
-    searchers.maybeRefreshBlocking();
+    articleIndex.refresh();
     Map<String, float[][]> vs = new LinkedHashMap<>();
     articles.forEach((id, e) -> vs.put(id, e.vectors()));
     articleVectors = VectorMatrix.build(vs);
