@@ -150,7 +150,7 @@ public final class KnowledgeIndex implements AutoCloseable {
       for (Map.Entry<Article, float[][]> e : batch.entrySet()) {
         Article a = e.getKey();
         if (!a.published()) {
-          articleIndex.writer.deleteDocuments(new Term(F_ID, a.slug()));
+          articleIndex.delete(a.slug());
           articles.remove(a.slug());
           continue;
         }
@@ -160,7 +160,7 @@ public final class KnowledgeIndex implements AutoCloseable {
             a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags()));
         Entry entry = new Entry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
             TextAnalysis.terms(TextAnalysis.ENGLISH, enText), e.getValue());
-        articleIndex.writer.updateDocument(new Term(F_ID, a.slug()), doc(a.slug(), nlText, enText));
+        articleIndex.put(a.slug(), nlText, enText);
         articles.put(a.slug(), entry);
       }
       commit();
@@ -172,7 +172,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   /** Removes an article. Blocking. */
   public void removeArticle(String slug) {
     try {
-      articleIndex.writer.deleteDocuments(new Term(F_ID, slug));
+      articleIndex.delete(slug);
       articles.remove(slug);
       commit();
     } catch (IOException e) {
@@ -221,7 +221,7 @@ public final class KnowledgeIndex implements AutoCloseable {
       for (IndexedConversation c : batch) {
         Entry entry = new Entry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
             TextAnalysis.terms(TextAnalysis.ENGLISH, c.text()), new float[][] {c.vector()});
-        conversationIndex.writer.updateDocument(new Term(F_ID, c.id()), doc(c.id(), c.text(), c.text()));
+        conversationIndex.put(c.id(), c.text(), c.text());
         conversations.put(c.id(), entry);
         if (c.userId() != null) {
           userConversations.computeIfAbsent(c.userId(), u -> ConcurrentHashMap.newKeySet()).add(c.id());
@@ -576,7 +576,7 @@ public final class KnowledgeIndex implements AutoCloseable {
         }
       }
     }
-    return (expand ? articleIndex : conversationIndex).search(should.build(), CANDIDATES);
+    return (ARTICLE.equals(kind) ? articleIndex : conversationIndex).search(should.build(), CANDIDATES);
   }
 
   private static PatternHit matchPattern(CompiledPattern cp, String text, Set<String> nlStems, Set<String> enStems,
@@ -663,7 +663,7 @@ public final class KnowledgeIndex implements AutoCloseable {
    */
   private static final class LuceneIndex {
     private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
-    final IndexWriter writer;
+    private final IndexWriter writer;
     private final SearcherManager searchers;
     private final boolean compact;
 
@@ -675,6 +675,15 @@ public final class KnowledgeIndex implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** Adds or replaces a document with its Dutch and English text (searchable after {@link #refresh}). */
+    void put(String id, String nl, String en) throws IOException {
+      writer.updateDocument(new Term(F_ID, id), doc(id, nl, en));
+    }
+
+    void delete(String id) throws IOException {
+      writer.deleteDocuments(new Term(F_ID, id));
     }
 
     /** Makes the changes so far searchable (blocking; the index writer's thread). */
