@@ -62,7 +62,11 @@ final class StreamTokens {
     return Instant.ofEpochSecond(clock.instant().plus(ttl).getEpochSecond());
   }
 
-  /** True when the token is well-formed, signed with this key and not expired. Constant-time signature check. */
+  /**
+   * True when the token is well-formed, signed with this key, not expired, and its expiry lies no further ahead than
+   * the configured lifetime (a token minted with a longer life, e.g. by an instance with another TTL sharing the key,
+   * is refused). Constant-time signature check.
+   */
   boolean valid(String token) {
     if (token == null || token.length() > 200) {
       return false;
@@ -86,7 +90,10 @@ final class StreamTokens {
       return false;
     }
     try {
-      return clock.instant().getEpochSecond() < Long.parseLong(parts[1]);
+      long now = clock.instant().getEpochSecond();
+      long expiry = Long.parseLong(parts[1]);
+      // issue() rounds the expiry down to the second, so a fresh token is never above now + ttl.
+      return now < expiry && expiry - now <= ttl.toSeconds() + 1;
     } catch (NumberFormatException e) {
       return false;
     }

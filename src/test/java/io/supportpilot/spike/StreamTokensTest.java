@@ -38,4 +38,25 @@ class StreamTokensTest {
     assertFalse(new StreamTokens(StreamTokens.keyFrom(null), Duration.ofMinutes(10), Clock.fixed(t0,
         ZoneOffset.UTC)).valid(token), "a random per-process key");
   }
+
+  @Test
+  void aTokenMintedWithALongerLifeIsRefused() {
+    // Verifies that a correctly signed token whose expiry lies beyond now + the configured TTL is refused, while
+    // a token of exactly the configured lifetime is accepted.
+    Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+    Clock clock = Clock.fixed(t0, ZoneOffset.UTC);
+    StreamTokens shortLived = new StreamTokens(StreamTokens.keyFrom("k1"), Duration.ofMinutes(10), clock);
+    StreamTokens longLived = new StreamTokens(StreamTokens.keyFrom("k1"), Duration.ofDays(30), clock);
+    String forever = longLived.issue();
+    assertTrue(longLived.valid(forever), "valid under the TTL it was minted with");
+    assertFalse(shortLived.valid(forever), "a 30-day token is refused where the TTL is 10 minutes");
+    String eleven = new StreamTokens(StreamTokens.keyFrom("k1"), Duration.ofMinutes(11), clock).issue();
+    assertFalse(shortLived.valid(eleven), "one minute too long is refused");
+    assertTrue(shortLived.valid(shortLived.issue()), "exactly the TTL is accepted");
+    // After five minutes the long token is still beyond the cap, the short one still valid.
+    StreamTokens later = new StreamTokens(StreamTokens.keyFrom("k1"), Duration.ofMinutes(10),
+        Clock.fixed(t0.plusSeconds(300), ZoneOffset.UTC));
+    assertFalse(later.valid(forever));
+    assertTrue(later.valid(shortLived.issue()));
+  }
 }
