@@ -43,6 +43,8 @@ public final class ErrorEventWriter extends VerticleBase {
   public static final int FULL = 429;
   /** Reply failure code: Postgres is unreachable. */
   public static final int STORE_DOWN = 503;
+  /** Reply failure code: Postgres rejected the data itself (SQLSTATE class 22 or 23); retrying cannot help. */
+  public static final int REJECTED = 422;
   /** Reply failure code: the batch could not be stored for another reason. */
   public static final int FAILED = 500;
 
@@ -306,7 +308,7 @@ public final class ErrorEventWriter extends VerticleBase {
     }
     noTickets.remove(batch.get(0));
     LOG.error("could not store {} error events", batch.get(0).events().size(), cause);
-    batch.get(0).message().fail(FAILED, "the error could not be stored");
+    batch.get(0).message().fail(isRejected(cause) ? REJECTED : FAILED, "the error could not be stored");
   }
 
   private void flushSingles() {
@@ -362,6 +364,15 @@ public final class ErrorEventWriter extends VerticleBase {
     if (drained != null && queue.isEmpty() && flushing == 0) {
       drained.tryComplete();
     }
+  }
+
+  /** True when Postgres refused the data itself (data exception or integrity violation): not transient. */
+  static boolean isRejected(Throwable t) {
+    if (!(t instanceof PgException)) {
+      return false;
+    }
+    String state = ((PgException) t).getSqlState();
+    return state != null && (state.startsWith("22") || state.startsWith("23"));
   }
 
   /** True when the failure means Postgres cannot be reached (connection, shutdown, resources). */

@@ -63,6 +63,8 @@ class KafkaScaledModeTest {
     Engine b = TestEngine.start(env);
     List<PartitionsAssigned> revokedB = new CopyOnWriteArrayList<>();
     b.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_REVOKED, m -> revokedB.add(m.body()));
+    List<PartitionsAssigned> assignedB = new CopyOnWriteArrayList<>();
+    b.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_ASSIGNED, m -> assignedB.add(m.body()));
     Set<String> acked = ConcurrentHashMap.newKeySet();
     AtomicInteger refused = new AtomicInteger();
     AtomicBoolean sending = new AtomicBoolean(true);
@@ -99,7 +101,9 @@ class KafkaScaledModeTest {
       assertEquals("UP", new JsonObject(health.body()).getJsonObject("checks").getJsonObject("kafka")
           .getString("status"));
       long deadline = System.currentTimeMillis() + 60_000;
-      while (acked.size() < 1500 && System.currentTimeMillis() < deadline) {
+      // b must own partitions before it stops, or there is nothing to hand over (and to revoke).
+      while ((acked.size() < 1500 || assignedB.stream().allMatch(p -> p.partitions().isEmpty()))
+          && System.currentTimeMillis() < deadline) {
         Thread.sleep(20);
       }
       bStopped.set(true);
@@ -126,9 +130,51 @@ class KafkaScaledModeTest {
         }
         Thread.sleep(200);
       }
+      // (source, event_id) is unique, so each acknowledged id present once means count over the IN list == acked.
       assertEquals(acked.size(), stored, "every acknowledged event is stored (" + refused.get() + " refused)");
-      assertEquals(0, TestDatabase.queryLong(db, "SELECT count(*) - count(DISTINCT (source, event_id)) FROM "
-          + "support_error_log"), "nothing stored twice");
+
+      // Nothing stored twice: resend acknowledged events (Kafka takes them again), then one fresh sentinel per type
+      // behind them on the same partitions; once the sentinels are stored the duplicates have been processed.
+      long before = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log");
+      List<String> resend = new ArrayList<>(acked).subList(0, 100);
+      for (String eid : resend) {
+        int t = Math.abs(eid.hashCode()) % types.length;
+        HttpResponse<String> r = Webhooks.mcp(a.port(), Webhooks.mcpError(eid, "u-dup", "dup")
+            .put("error_type", types[t]).encode());
+        assertTrue(r.statusCode() == 200 || r.statusCode() == 202, r.statusCode() + " " + r.body());
+      }
+      List<String> sentinels = new ArrayList<>();
+      for (String type : types) {
+        String eid = "sentinel-" + UUID.randomUUID();
+        HttpResponse<String> r = Webhooks.mcp(a.port(), Webhooks.mcpError(eid, "u-sentinel", "sentinel")
+            .put("error_type", type).encode());
+        assertEquals(202, r.statusCode(), r.body());
+        sentinels.add(eid);
+      }
+      deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline && TestDatabase.queryLong(db, "SELECT count(*) FROM "
+          + "support_error_log WHERE event_id IN " + TestDatabase.inList(sentinels)) < sentinels.size()) {
+        Thread.sleep(100);
+      }
+      assertEquals(before + sentinels.size(), TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log"),
+          "resent duplicates add no rows");
+      // Derived data has no unique key: every stored event with a user counts once in its ticket's occurrences.
+      long withUser = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE user_id IS NOT NULL");
+      long occurrences = 0;
+      deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline) {
+        occurrences = TestDatabase.queryLong(db, "SELECT coalesce(sum(occurrence_count), 0) FROM "
+            + "support_conversations WHERE auto_created");
+        if (occurrences >= withUser) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      Thread.sleep(500);
+      assertEquals(withUser, TestDatabase.queryLong(db, "SELECT coalesce(sum(occurrence_count), 0) FROM "
+          + "support_conversations WHERE auto_created"), "ticket occurrence counts match the stored events");
+      assertEquals(0, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log l WHERE l.user_id IS NOT "
+          + "NULL AND l.ticket_id IS NULL"), "every stored event with a user is linked to its ticket");
       long deadlineAssign = System.currentTimeMillis() + 30_000;
       while (System.currentTimeMillis() < deadlineAssign
           && assignedA.stream().noneMatch(p -> p.partitions().size() == 6)) {
@@ -144,4 +190,111 @@ class KafkaScaledModeTest {
     }
   }
 
+  @Test
+  void poisonRecordsGoToTheDeadLettersAndLaterRecordsAreStillStored() throws Exception {
+    // Verifies that records the processor cannot store (corrupt bytes, an unknown encoding version, an event
+    // Postgres rejects for a data error) end in support_dead_letters with their topic, partition, offset and raw
+    // bytes, that the good records polled with them and records sent after them are stored, and that a legacy
+    // record without a version byte is still read.
+    String db = TestDatabase.freshDatabase("KafkaPoison");
+    Map<String, String> env = TestEngine.env(db);
+    env.put("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
+    env.put("KAFKA_TOPIC", "errors-poison");
+    env.put("KAFKA_PARTITIONS", "2");
+    env.put("KAFKA_GROUP_ID", "processors-poison");
+    Engine a = TestEngine.start(env);
+    try {
+      String key = "PoisonError"; // one key: every record lands on one partition, in order
+      byte[] garbage = {(byte) 0xff, 0x00, 0x13, 'x'};
+      byte[] unknownVersion = EventCodec.encode(event("ev-unknown-version", "{}"));
+      unknownVersion[0] = 7;
+      byte[] rejected = EventCodec.encode(event("ev-rejected", "this is not json"));
+      byte[] good1 = EventCodec.encode(event("ev-good-1", "{}"));
+      byte[] good2 = EventCodec.encode(event("ev-good-2", "{\"a\":1}"));
+      byte[] legacy = java.util.Arrays.copyOfRange(EventCodec.encode(event("ev-legacy", "{}")), 1,
+          EventCodec.encode(event("ev-legacy", "{}")).length);
+      java.util.Properties p = new java.util.Properties();
+      p.put("bootstrap.servers", cluster.bootstrapServers());
+      p.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+      p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+      p.put("linger.ms", "50");
+      Map<String, Long> offsets = new java.util.HashMap<>();
+      int partition;
+      try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer =
+          new org.apache.kafka.clients.producer.KafkaProducer<>(p)) {
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
+        String[] names = {"good1", "garbage", "rejected", "unknown", "good2", "legacy"};
+        byte[][] values = {good1, garbage, rejected, unknownVersion, good2, legacy};
+        for (byte[] v : values) {
+          sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("errors-poison", key, v)));
+        }
+        producer.flush();
+        for (int i = 0; i < names.length; i++) {
+          offsets.put(names[i], sent.get(i).get(10, TimeUnit.SECONDS).offset());
+        }
+        partition = sent.get(0).get().partition();
+      }
+      // A record sent through HTTP after the poison, on the same partition.
+      HttpResponse<String> r = Webhooks.mcp(a.port(), Webhooks.mcpError("ev-after", "u-poison", "after the poison")
+          .put("error_type", key).encode());
+      assertEquals(202, r.statusCode(), r.body());
+      List<String> good = List.of("ev-good-1", "ev-good-2", "ev-legacy", "ev-after");
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline && TestDatabase.queryLong(db, "SELECT count(*) FROM "
+          + "support_error_log WHERE event_id IN " + TestDatabase.inList(good)) < good.size()) {
+        Thread.sleep(100);
+      }
+      assertEquals(good.size(), TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
+          + TestDatabase.inList(good)), "the good records around the poison and after it are stored");
+      assertEquals(0, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
+          + "('ev-rejected', 'ev-unknown-version')"));
+      assertEquals(3, TestDatabase.queryLong(db, "SELECT count(*) FROM support_dead_letters"));
+      for (String name : List.of("garbage", "rejected", "unknown")) {
+        assertEquals(1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_dead_letters WHERE topic = "
+            + "'errors-poison' AND \"partition\" = " + partition + " AND \"offset\" = " + offsets.get(name)
+            + " AND key = '" + key + "'"), name + " is dead-lettered at its offset");
+      }
+      try (java.sql.Connection c = TestDatabase.connect(db); java.sql.Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT \"offset\", raw, error FROM support_dead_letters")) {
+        Map<Long, byte[]> raw = new java.util.HashMap<>();
+        Map<Long, String> errors = new java.util.HashMap<>();
+        while (rs.next()) {
+          raw.put(rs.getLong(1), rs.getBytes(2));
+          errors.put(rs.getLong(1), rs.getString(3));
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(garbage, raw.get(offsets.get("garbage")));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(rejected, raw.get(offsets.get("rejected")));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(unknownVersion, raw.get(offsets.get("unknown")));
+        assertTrue(errors.get(offsets.get("unknown")).contains("unknown event encoding version 7"),
+            errors.toString());
+        assertTrue(errors.get(offsets.get("rejected")).startsWith("rejected by Postgres"), errors.toString());
+        assertTrue(errors.get(offsets.get("garbage")).startsWith("undecodable"), errors.toString());
+      }
+    } finally {
+      a.stop();
+    }
+    // Offsets were committed past the poison: a restart replays nothing into the dead letters or the log.
+    long rows = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log");
+    Engine again = TestEngine.start(env);
+    try {
+      HttpResponse<String> r = Webhooks.mcp(again.port(), Webhooks.mcpError("ev-after-restart", "u-poison", "x")
+          .put("error_type", "PoisonError").encode());
+      assertEquals(202, r.statusCode(), r.body());
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline && TestDatabase.queryLong(db, "SELECT count(*) FROM "
+          + "support_error_log WHERE event_id = 'ev-after-restart'") == 0) {
+        Thread.sleep(100);
+      }
+      assertEquals(rows + 1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log"));
+      assertEquals(3, TestDatabase.queryLong(db, "SELECT count(*) FROM support_dead_letters"));
+    } finally {
+      again.stop();
+    }
+  }
+
+  private static io.supportpilot.bus.ErrorEvent event(String id, String context) {
+    java.time.Instant now = java.time.Instant.now();
+    return new io.supportpilot.bus.ErrorEvent("mcp", id, "u-poison", "c-poison", "get_invoices", "PoisonError",
+        "E_POISON", 500, "error", "poison test " + id, null, context, "fp-poison", now, now);
+  }
 }
