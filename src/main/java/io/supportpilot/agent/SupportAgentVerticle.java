@@ -330,12 +330,14 @@ public final class SupportAgentVerticle extends VerticleBase {
       return Future.succeededFuture(new SharedAnswer("escalate", "human", null,
           new JsonObject().put("reason", "no triage service is running")));
     }
-    String sampleMessage = ticket != null && ticket.sample() != null ? ticket.sample().message() : null;
-    String code = ticket != null && ticket.sample() != null ? ticket.sample().errorCode() : null;
-    String body = (c.errorType() == null ? "" : c.errorType() + ": ") + (sampleMessage == null ? c.subject()
-        : sampleMessage);
-    SupportTools.Scope scope = new SupportTools.Scope(c.id(), c.userId(), c.language(), c.errorType());
-    return triage.triage(new TriageQuery(c.userId(), c.language(), c.subject(), body, code)).compose(d -> {
+    // The shared answer serves every customer of this fingerprint: it is built only from what they all have in
+    // common. No user goes into the triage or the tools (so no one's history, errors or connections), and the
+    // raw message and subject (which hold the first customer's ids) are replaced by the masked template.
+    SharedError err = SharedError.of(c.errorType(), ticket != null ? ticket.sample() : null, c.subject());
+    String code = err.errorCode();
+    String body = err.describe();
+    SupportTools.Scope scope = new SupportTools.Scope(c.id(), null, c.language(), c.errorType());
+    return triage.triage(new TriageQuery(null, c.language(), err.subject(), body, code)).compose(d -> {
       JsonObject tm = triageMeta(d);
       if (!"auto_respond".equals(d.action())) {
         if ("devops".equals(d.escalation())) {
@@ -356,10 +358,9 @@ public final class SupportAgentVerticle extends VerticleBase {
         return Future.succeededFuture(offlineShared(article, why.name().toLowerCase(), tm));
       }
       JsonObject meta = meta("claude").put("model", gateway.model()).put("triage", tm);
-      String userTurn = "An error from our MCP server hit a customer. Explain to the customer, in general terms "
+      String userTurn = "An error from our MCP server hit customers. Explain to the customer, in general terms "
           + "that fit every customer with this error, what it means and what to do. Do not mention account-specific "
-          + "details: they are added separately.\n<error>\n" + body + (code == null ? "" : "\ncode: " + code)
-          + "\n</error>";
+          + "details: they are added separately.\n<error>\n" + body + "\n</error>";
       return loop.run(scope, systemPrompt(c.language(), true), userTurn, SHARED_TOOLS, meta, "auto_ticket")
           .map(r -> r.answered() && r.text() != null && !r.text().isBlank()
               ? new SharedAnswer("claude", "none", r.text(), meta.copy().put("iterations", r.iterations())
