@@ -23,7 +23,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -79,8 +80,8 @@ final class SupportTools {
                 .put("description", "How many errors (default 10)"))
                 .put("since_hours", new JsonObject().put("type", "integer").put("minimum", 1).put("maximum", 720)
                     .put("description", "How far back (default 168)"))))
-        .add(tool("check_known_issues", "Check known issue patterns and currently active error spikes. Without "
-            + "arguments it checks the customer's own recent errors.",
+        .add(tool("check_known_issues", "Check known issue patterns, and whether an error this customer hit recently "
+            + "is part of an active error spike. Without arguments it checks the customer's own recent errors.",
             props().put("error_code", str("An error code, if known")).put("error_type", str("An error type, if known"))
                 .put("text", str("Words from the question to match against known patterns"))))
         .add(tool("trigger_reauth", "Send the customer an e-mail with a fresh link to re-authorise their Exact Online "
@@ -230,44 +231,62 @@ final class SupportTools {
         });
   }
 
+  /**
+   * Known issue patterns that match the customer's own recent errors (codes and types), the given code or type, or
+   * the given text (through the knowledge index's own pattern matcher: regex, stemmed keywords, error codes), and
+   * the active spikes of error types this customer hit recently. Never other customers' data: no spike of a type
+   * the customer did not hit, and no counts.
+   */
   Future<JsonObject> knownIssues(JsonObject input, Scope scope) {
     String code = input.getValue("error_code") instanceof String ? input.getString("error_code") : null;
     String type = input.getValue("error_type") instanceof String ? input.getString("error_type") : null;
-    String text = input.getValue("text") instanceof String ? input.getString("text").toLowerCase(Locale.ROOT) : "";
+    String text = input.getValue("text") instanceof String ? input.getString("text").strip() : "";
     OffsetDateTime since = OffsetDateTime.ofInstant(clock.instant().minus(Duration.ofDays(7)), ZoneOffset.UTC);
-    Future<List<String[]>> recent = pool.preparedQuery("SELECT DISTINCT error_type, error_code FROM support_error_log "
-        + "WHERE user_id = $1 AND occurred_at >= $2 LIMIT 20")
+    Future<List<String[]>> recent = scope.userId() == null ? Future.succeededFuture(List.of())
+        : pool.preparedQuery("SELECT DISTINCT error_type, error_code FROM support_error_log "
+            + "WHERE user_id = $1 AND occurred_at >= $2 LIMIT 50")
         .execute(Tuple.of(scope.userId(), since))
         .map(rows -> {
           List<String[]> l = new ArrayList<>();
           rows.forEach(r -> l.add(new String[] {r.getString(0), r.getString(1)}));
           return l;
         });
-    return recent.compose(errs -> {
+    Triage triage = services.find(Triage.class).orElse(null);
+    Future<List<TriageDecision.PatternMatch>> byText = text.isEmpty() || triage == null
+        ? Future.succeededFuture(List.of())
+        : triage.triage(new TriageQuery(scope.userId(), scope.language(), null, text, code))
+            .map(d -> d.patterns() == null ? List.<TriageDecision.PatternMatch>of() : d.patterns());
+    return Future.all(recent, byText).compose(all -> {
+      List<String[]> errs = recent.result();
+      Set<String> ownTypes = new LinkedHashSet<>();
       Set<String> codes = new LinkedHashSet<>();
-      Set<String> types = new LinkedHashSet<>();
-      if (code != null) {
-        codes.add(code);
-      }
-      if (type != null) {
-        types.add(type);
-      }
       if (scope.errorType() != null) {
-        types.add(scope.errorType());
+        ownTypes.add(scope.errorType());
       }
       for (String[] e : errs) {
         if (e[0] != null) {
-          types.add(e[0]);
+          ownTypes.add(e[0]);
         }
         if (e[1] != null) {
           codes.add(e[1]);
         }
       }
-      return pool.query("SELECT id, name, keywords, error_codes, error_types, article_slug FROM support_patterns "
+      Set<String> types = new LinkedHashSet<>(ownTypes);
+      if (type != null) {
+        types.add(type);
+      }
+      if (code != null) {
+        codes.add(code);
+      }
+      Map<String, List<String>> textHits = new LinkedHashMap<>();
+      for (TriageDecision.PatternMatch m : byText.result()) {
+        textHits.put(m.id(), new ArrayList<>(List.of("text")));
+      }
+      return pool.query("SELECT id, name, error_codes, error_types, article_slug FROM support_patterns "
           + "WHERE active").execute().map(rows -> {
             JsonArray matches = new JsonArray();
             for (Row r : rows) {
-              List<String> why = new ArrayList<>();
+              List<String> why = new ArrayList<>(textHits.getOrDefault(r.getString("id"), List.of()));
               for (String c : r.getArrayOfStrings("error_codes")) {
                 if (codes.contains(c)) {
                   why.add("error code " + c);
@@ -276,13 +295,6 @@ final class SupportTools {
               for (String t : r.getArrayOfStrings("error_types")) {
                 if (types.contains(t)) {
                   why.add("error type " + t);
-                }
-              }
-              if (!text.isEmpty()) {
-                for (String k : r.getArrayOfStrings("keywords")) {
-                  if (!k.isBlank() && text.contains(k.toLowerCase(Locale.ROOT))) {
-                    why.add("keyword " + k);
-                  }
                 }
               }
               if (!why.isEmpty()) {
@@ -294,9 +306,12 @@ final class SupportTools {
             JsonArray spikes = new JsonArray();
             services.find(ActiveSpikes.class).ifPresent(s -> {
               for (SpikeSummary sp : s.active()) {
-                spikes.add(new JsonObject().put("error_type", sp.errorType()).put("count_last_hour", sp.countLastHour())
-                    .put("started_at", sp.startedAt() == null ? null : sp.startedAt().toString())
-                    .put("affects_this_customer", types.contains(sp.errorType())));
+                // Only what concerns this customer's own errors, and no counts of other customers' errors.
+                if (ownTypes.contains(sp.errorType())) {
+                  spikes.add(new JsonObject().put("error_type", sp.errorType())
+                      .put("started_at", sp.startedAt() == null ? null : sp.startedAt().toString())
+                      .put("affects_this_customer", true));
+                }
               }
             });
             return new JsonObject().put("known_patterns", matches).put("active_spikes", spikes)
