@@ -90,19 +90,28 @@ class EndToEndTest {
 
   @Test
   void aDutchCustomerQuestionIsAnsweredFromTheKnowledgeBase() {
-    // Verifies the customer flow: question in, triage, an agent message back in the customer's language.
+    // Verifies the customer flow: question in, triage, an agent answer in the customer's language that carries the
+    // matched starter article (its Dutch title and its link), not just any message.
     JsonObject q = new JsonObject().put("user_id", "u-e2e").put("subject", "Koppeling werkt niet meer")
         .put("message", "Mijn assistent zegt dat de verbinding met Exact Online verlopen is. Hoe koppel ik opnieuw?");
     HttpResponse<String> created = Http.post(port, "/api/support/conversations", q.encode(), Http.portal());
     assertEquals(201, created.statusCode(), created.body());
     String id = new JsonObject(created.body()).getString("id");
-    awaitTrue(() -> {
-      HttpResponse<String> r = Http.get(port, "/api/support/conversations/" + id + "?user_id=u-e2e", Http.portal());
-      JsonArray messages = new JsonObject(r.body()).getJsonArray("messages");
-      return messages.stream().map(JsonObject.class::cast).anyMatch(m -> "agent".equals(m.getString("sender_type")));
-    }, "agent answered");
+    awaitTrue(() -> agentAnswer(id) != null, "agent answered");
+    String answer = agentAnswer(id);
+    assertTrue(answer.contains("/kb/reconnect-exact-after-token-expiry"), "links the matched article: " + answer);
+    assertTrue(answer.contains("Exact Online-koppeling verlopen of ongeldig: zo herstel je hem"),
+        "names the matched article in Dutch: " + answer);
     assertEquals(404, Http.get(port, "/api/support/conversations/" + id + "?user_id=someone-else", Http.portal())
         .statusCode(), "another user cannot read it");
+  }
+
+  /** The first agent message of a conversation, or null while there is none. */
+  static String agentAnswer(String id) {
+    HttpResponse<String> r = Http.get(port, "/api/support/conversations/" + id + "?user_id=u-e2e", Http.portal());
+    JsonArray messages = new JsonObject(r.body()).getJsonArray("messages");
+    return messages.stream().map(JsonObject.class::cast).filter(m -> "agent".equals(m.getString("sender_type")))
+        .map(m -> m.getString("content")).findFirst().orElse(null);
   }
 
   static JsonObject error(String eventId, String message) {
