@@ -1,6 +1,7 @@
 package io.supportpilot.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -26,7 +27,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses webhook bodies (strict JSON with depth and string-length limits, valid UTF-8 only) and normalises MCP
@@ -91,7 +95,7 @@ public final class ErrorPayloads {
   static HttpFailure unreadable(IOException e) {
     if (e instanceof StreamConstraintsException) {
       String m = String.valueOf(((StreamConstraintsException) e).getOriginalMessage());
-      if (m.toLowerCase(java.util.Locale.ROOT).contains("nesting depth")) {
+      if (m.toLowerCase(Locale.ROOT).contains("nesting depth")) {
         return HttpFailure.badRequest("the JSON nests deeper than " + depthLimit(m) + " levels");
       }
       if (m.contains("String value length") || m.contains("Name length")) {
@@ -124,11 +128,11 @@ public final class ErrorPayloads {
   }
 
   private static String depthLimit(String m) {
-    java.util.regex.Matcher mm = java.util.regex.Pattern.compile("maximum allowed \\((\\d+)").matcher(m);
+    Matcher mm = DEPTH_LIMIT.matcher(m);
     return mm.find() ? mm.group(1) : "the allowed number of";
   }
 
-  private static String at(com.fasterxml.jackson.core.JsonLocation loc) {
+  private static String at(JsonLocation loc) {
     if (loc == null || loc.getLineNr() < 1) {
       return "";
     }
@@ -137,7 +141,7 @@ public final class ErrorPayloads {
 
   /** The parser's complaint, said plainly: which character or word was unexpected, or that the input ended. */
   private static String reason(String m) {
-    java.util.regex.Matcher ch = UNEXPECTED_CHAR.matcher(m);
+    Matcher ch = UNEXPECTED_CHAR.matcher(m);
     if (m.startsWith("Unexpected end-of-input") || m.contains("end-of-input")) {
       return "it ends before the value is complete";
     }
@@ -148,7 +152,7 @@ public final class ErrorPayloads {
       return "unexpected character " + ch.group(1);
     }
     if (m.startsWith("Unrecognized token")) {
-      java.util.regex.Matcher t = TOKEN.matcher(m);
+      Matcher t = TOKEN.matcher(m);
       return t.find() ? "unknown word '" + shorten(t.group(1)) + "' (text must be quoted)" : "an unknown word";
     }
     if (m.startsWith("Illegal unquoted character")) {
@@ -173,9 +177,10 @@ public final class ErrorPayloads {
     return s.length() > 40 ? s.substring(0, 37) + "..." : s;
   }
 
-  private static final java.util.regex.Pattern UNEXPECTED_CHAR =
-      java.util.regex.Pattern.compile("Unexpected character \\(('.{1,2}'|\\S+) \\(code");
-  private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("token '([^']*)'");
+  private static final Pattern UNEXPECTED_CHAR =
+      Pattern.compile("Unexpected character \\(('.{1,2}'|\\S+) \\(code");
+  private static final Pattern TOKEN = Pattern.compile("token '([^']*)'");
+  private static final Pattern DEPTH_LIMIT = Pattern.compile("maximum allowed \\((\\d+)");
 
   // ---------------------------------------------------------------- MCP
 
