@@ -27,54 +27,56 @@ public final class StorableText {
   public static String jsonProblem(byte[] b, int offset, int length, boolean nulAllowed) {
     int end = offset + length;
     int i = offset;
-    boolean inString = false;
     while (i < end) {
       int c = b[i];
-      if (c < 0) {
+      if (c == '"') {
+        // A string: skip plain ASCII fast, stop at its end, an escape or a multi-byte sequence.
+        i++;
+        while (true) {
+          while (i < end && (c = b[i]) >= 0 && c != '"' && c != '\\') {
+            i++;
+          }
+          if (i >= end || c == '"') {
+            i++;
+            break;
+          }
+          if (c < 0) {
+            int n = utf8Sequence(b, i, end);
+            if (n < 0) {
+              return "the body is not valid UTF-8 (byte " + (i - offset) + ")";
+            }
+            i += n;
+            continue;
+          }
+          int skip = escape(b, i, end, nulAllowed);
+          if (skip < 0) {
+            return escapeProblem(b, i, end);
+          }
+          i += skip;
+        }
+      } else if (c < 0) {
         int n = utf8Sequence(b, i, end);
         if (n < 0) {
           return "the body is not valid UTF-8 (byte " + (i - offset) + ")";
         }
         i += n;
-      } else if (inString) {
-        if (c == '"') {
-          inString = false;
-          i++;
-        } else if (c == '\\' && i + 1 < end) {
-          if (b[i + 1] != 'u') {
-            i += 2;
-            continue;
-          }
-          int cp = hex4(b, i + 2, end);
-          if (cp < 0) {
-            return null; // a malformed escape: the parser names it
-          }
-          if (cp == 0 && !nulAllowed) {
-            return "a string holds the NUL character (\\u0000), which cannot be stored";
-          }
-          if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            return loneSurrogate(cp);
-          }
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            int low = i + 7 < end && b[i + 6] == '\\' && b[i + 7] == 'u' ? hex4(b, i + 8, end) : -1;
-            if (low < 0xDC00 || low > 0xDFFF) {
-              return loneSurrogate(cp);
-            }
-            i += 12;
-          } else {
-            i += 6;
-          }
-        } else {
-          i++;
-        }
-      } else if (c == '"') {
-        inString = true;
-        i++;
       } else if (c == '-' || (c >= '0' && c <= '9')) {
-        int j = numberEnd(b, i, end);
-        String problem = numberProblem(b, i, j);
-        if (problem != null) {
-          return problem;
+        int j = i + 1;
+        boolean exponent = false;
+        while (j < end) {
+          int d = b[j];
+          if (d == 'e' || d == 'E') {
+            exponent = true;
+          } else if (!(d >= '0' && d <= '9' || d == '.' || d == '+' || d == '-')) {
+            break;
+          }
+          j++;
+        }
+        if (exponent) {
+          String problem = numberProblem(b, i, j);
+          if (problem != null) {
+            return problem;
+          }
         }
         i = j;
       } else {
@@ -82,6 +84,34 @@ public final class StorableText {
       }
     }
     return null;
+  }
+
+  /** Bytes taken by the escape at {@code i} (a backslash), or -1 when it cannot be stored; malformed ones pass. */
+  private static int escape(byte[] b, int i, int end, boolean nulAllowed) {
+    if (i + 1 >= end || b[i + 1] != 'u') {
+      return 2;
+    }
+    int cp = hex4(b, i + 2, end);
+    if (cp < 0) {
+      return 2; // a malformed escape: the parser names it
+    }
+    if (cp == 0 && !nulAllowed || cp >= 0xDC00 && cp <= 0xDFFF) {
+      return -1;
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      int low = i + 7 < end && b[i + 6] == '\\' && b[i + 7] == 'u' ? hex4(b, i + 8, end) : -1;
+      return low >= 0xDC00 && low <= 0xDFFF ? 12 : -1;
+    }
+    return 6;
+  }
+
+  private static String escapeProblem(byte[] b, int i, int end) {
+    int cp = hex4(b, i + 2, end);
+    if (cp == 0) {
+      return "a string holds the NUL character (\\u0000), which cannot be stored";
+    }
+    return "a string holds the escape \\u" + Integer.toHexString(cp)
+        + ", half of a UTF-16 surrogate pair without its other half; text must be valid Unicode";
   }
 
   /**
@@ -160,11 +190,6 @@ public final class StorableText {
     return null;
   }
 
-  private static String loneSurrogate(int cp) {
-    return "a string holds the escape \\u" + Integer.toHexString(cp)
-        + ", half of a UTF-16 surrogate pair without its other half; text must be valid Unicode";
-  }
-
   /** Length of the strict UTF-8 sequence (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF). */
   private static int utf8Sequence(byte[] b, int i, int end) {
     int c = b[i] & 0xff;
@@ -220,30 +245,11 @@ public final class StorableText {
     return v;
   }
 
-  private static int numberEnd(byte[] b, int i, int end) {
-    int j = i + 1;
-    while (j < end) {
-      byte c = b[j];
-      if ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
-        j++;
-      } else {
-        break;
-      }
-    }
-    return j;
-  }
-
   /** Only numbers with an exponent can leave numeric's range (a plain number's length is limited by the parser). */
   private static String numberProblem(byte[] b, int from, int to) {
-    int e = -1;
-    for (int k = from; k < to; k++) {
-      if (b[k] == 'e' || b[k] == 'E') {
-        e = k;
-        break;
-      }
-    }
-    if (e < 0) {
-      return null;
+    int e = from;
+    while (b[e] != 'e' && b[e] != 'E') {
+      e++;
     }
     String text = new String(b, from, to - from, StandardCharsets.US_ASCII);
     int digits = 0;
