@@ -83,6 +83,7 @@ public final class Engine {
     EngineConfig engineConfig = EngineConfig.from(config);
     List<Capability> capabilities = Capabilities.create(config);
     Duration maxLoop = config.duration("vertx.max-event-loop-execute-time", Duration.ofMillis(1));
+    Duration stackAfter = config.duration("vertx.blocked-thread-stack-after", Duration.ofMillis(1));
     int loops = config.intIn("vertx.event-loops", 0, 256);
 
     EmbeddedDatabase embedded = null;
@@ -112,6 +113,8 @@ public final class Engine {
       VertxOptions options = new VertxOptions()
           .setMaxEventLoopExecuteTime(maxLoop.toNanos())
           .setMaxEventLoopExecuteTimeUnit(TimeUnit.NANOSECONDS)
+          .setWarningExceptionTime(stackAfter.toNanos())
+          .setWarningExceptionTimeUnit(TimeUnit.NANOSECONDS)
           .setMetricsOptions(new MicrometerMetricsOptions()
               .setEnabled(true)
               .setJvmMetricsEnabled(false)

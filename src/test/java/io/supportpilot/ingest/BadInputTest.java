@@ -198,6 +198,28 @@ class BadInputTest {
   }
 
   @Test
+  void aLargeBatchParsedOffTheEventLoopGetsTheSameAnswers() {
+    // Verifies the worker-thread path (bodies over 64 KiB): per-item results with a bad item, 401 for a wrong
+    // signature, and the rows stored.
+    String m = marker();
+    StringBuilder ndjson = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      ndjson.append(i == 7 ? "{\"error_type\":\"X\",\"message\":\"" + m + " \\ud800\"}"
+          : Webhooks.mcpError(m + "-" + i, "user-large", m + " " + "x".repeat(300)).encode()).append('\n');
+    }
+    byte[] body = ndjson.toString().getBytes(StandardCharsets.UTF_8);
+    assertTrue(body.length > WebhookRoutes.INLINE_BODY_BYTES);
+    HttpResponse<String> r = Webhooks.mcp(port, WebhookRoutes.MCP_BATCH_PATH, body, "application/x-ndjson");
+    assertEquals(207, r.statusCode(), r.body());
+    assertEquals(299, json(r).getInteger("accepted"));
+    assertTrue(json(r).getJsonArray("results").getJsonObject(7).getString("detail").startsWith("line 8: "), r.body());
+    assertEquals(299, count("SELECT count(*) FROM support_error_log WHERE event_id LIKE '" + m + "-%'"));
+    long ts = Webhooks.now();
+    assertEquals(401, Http.post(port, WebhookRoutes.MCP_BATCH_PATH, body, "Content-Type", "application/x-ndjson",
+        "X-Timestamp", String.valueOf(ts), "X-Signature", Webhooks.mcpSignature("wrong", ts, body)).statusCode());
+  }
+
+  @Test
   void timestampsOutsideWhatPostgresStoresAsSentAre400() {
     // Verifies occurred_at beyond year 9999 (stored as infinity before) and a Sentry epoch of 1e300 (stored as
     // 1970 before) are 400 naming the field.
