@@ -55,15 +55,17 @@ public final class Engine {
   private final List<Capability> capabilities;
   private final String httpDeployment;
   private final int port;
+  private final List<Integer> httpPorts;
   private final AtomicReference<Future<Void>> stopping = new AtomicReference<>();
 
   private Engine(EngineContext ctx, EmbeddedDatabase embedded, List<Capability> capabilities, String httpDeployment,
-      int port) {
+      int port, List<Integer> httpPorts) {
     this.ctx = ctx;
     this.embedded = embedded;
     this.capabilities = capabilities;
     this.httpDeployment = httpDeployment;
     this.port = port;
+    this.httpPorts = httpPorts;
   }
 
   /** Starts with the process environment. */
@@ -81,6 +83,7 @@ public final class Engine {
     EngineConfig engineConfig = EngineConfig.from(config);
     List<Capability> capabilities = Capabilities.create(config);
     Duration maxLoop = config.duration("vertx.max-event-loop-execute-time", Duration.ofMillis(1));
+    Duration stackAfter = config.duration("vertx.blocked-thread-stack-after", Duration.ofMillis(1));
     int loops = config.intIn("vertx.event-loops", 0, 256);
 
     EmbeddedDatabase embedded = null;
@@ -110,6 +113,8 @@ public final class Engine {
       VertxOptions options = new VertxOptions()
           .setMaxEventLoopExecuteTime(maxLoop.toNanos())
           .setMaxEventLoopExecuteTimeUnit(TimeUnit.NANOSECONDS)
+          .setWarningExceptionTime(stackAfter.toNanos())
+          .setWarningExceptionTimeUnit(TimeUnit.NANOSECONDS)
           .setMetricsOptions(new MicrometerMetricsOptions()
               .setEnabled(true)
               .setJvmMetricsEnabled(false)
@@ -145,10 +150,17 @@ public final class Engine {
         return v;
       }, new DeploymentOptions().setInstances(engineConfig.http().instances())), "HTTP server");
       int port = servers.get(0).actualPort();
+      for (HttpServerVerticle v : servers) {
+        if (v.actualPort() != port) {
+          throw new IllegalStateException("the HTTP instances listen on different ports (" + port + ", "
+              + v.actualPort() + "): each would serve on one event loop only");
+        }
+      }
       LOG.info("supportpilot listening on http://{}:{} ({} HTTP instances, {} Postgres, {} mode)",
           engineConfig.http().host(), port, engineConfig.http().instances(),
           engineConfig.pg().embedded() ? "embedded" : "external", engineConfig.kafka().enabled() ? "scaled" : "embedded");
-      return new Engine(ctx, embedded, started, deployment, port);
+      List<Integer> ports = servers.stream().map(HttpServerVerticle::actualPort).toList();
+      return new Engine(ctx, embedded, started, deployment, port, ports);
     } catch (RuntimeException e) {
       if (vertx != null) {
         try {
@@ -167,6 +179,11 @@ public final class Engine {
   /** The HTTP port. */
   public int port() {
     return port;
+  }
+
+  /** The port of each HTTP verticle instance (one per instance; all the same). */
+  public List<Integer> httpPorts() {
+    return httpPorts;
   }
 
   /** What capabilities see: Vert.x, pool, registry, config. */

@@ -1,6 +1,7 @@
 package io.supportpilot.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.web.HttpFailure;
+import io.supportpilot.web.StorableText;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.security.MessageDigest;
@@ -25,7 +27,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses webhook bodies (strict JSON with depth and string-length limits, valid UTF-8 only) and normalises MCP
@@ -39,6 +44,11 @@ public final class ErrorPayloads {
   public static final String SENTRY = "sentry";
 
   static final int MAX_ID_CHARS = 200;
+  static final int MAX_NUMBER_CHARS = 100;
+  /** Earliest occurrence time accepted (what Postgres timestamptz and ISO-8601's four-digit years agree on). */
+  static final Instant MIN_TIME = Instant.parse("0001-01-01T00:00:00Z");
+  /** Latest occurrence time accepted. */
+  static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999999Z");
   private static final int MAX_STACK_FRAMES = 100;
 
   private final ObjectMapper mapper;
@@ -50,7 +60,7 @@ public final class ErrorPayloads {
         .streamReadConstraints(StreamReadConstraints.builder()
             .maxNestingDepth(maxDepth)
             .maxStringLength(maxStringChars)
-            .maxNumberLength(100)
+            .maxNumberLength(MAX_NUMBER_CHARS)
             .build())
         .build();
     this.factory = f;
@@ -58,10 +68,17 @@ public final class ErrorPayloads {
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   }
 
-  /** Parses one JSON value from raw bytes; malformed JSON, invalid UTF-8 or limits give a 400. */
+  /**
+   * Parses one JSON value from raw bytes; malformed JSON, invalid UTF-8, unpaired surrogate escapes, numbers
+   * outside Postgres numeric, or limits give a 400.
+   */
   public JsonNode parse(byte[] bytes, int offset, int length) {
     if (length == 0) {
       throw HttpFailure.badRequest("the body is empty");
+    }
+    String problem = StorableText.jsonProblem(bytes, offset, length, true);
+    if (problem != null) {
+      throw HttpFailure.badRequest(problem);
     }
     try {
       JsonNode node = mapper.readTree(bytes, offset, length);
@@ -74,91 +91,123 @@ public final class ErrorPayloads {
     }
   }
 
-  /** The 400 for a body Jackson could not read: over a limit, not UTF-8, or not JSON. */
-  private static HttpFailure unreadable(IOException e) {
+  /** The 400 for a body the JSON parser could not read, in the product's words (never the parser's internals). */
+  static HttpFailure unreadable(IOException e) {
     if (e instanceof StreamConstraintsException) {
-      return HttpFailure.badRequest("the JSON exceeds a limit: "
-          + firstSentence(((StreamConstraintsException) e).getOriginalMessage()));
+      String m = String.valueOf(((StreamConstraintsException) e).getOriginalMessage());
+      if (m.toLowerCase(Locale.ROOT).contains("nesting depth")) {
+        return HttpFailure.badRequest("the JSON nests deeper than " + depthLimit(m) + " levels");
+      }
+      if (m.contains("String value length") || m.contains("Name length")) {
+        return HttpFailure.badRequest("a string in the JSON is longer than the configured limit "
+            + "(ingest.max-string-chars)");
+      }
+      if (m.contains("Number value length")) {
+        return HttpFailure.badRequest("a number in the JSON has more than " + MAX_NUMBER_CHARS + " characters");
+      }
+      return HttpFailure.badRequest("the JSON is larger or deeper than this endpoint accepts");
     }
     if (e instanceof JsonParseException) {
-      String m = String.valueOf(((JsonParseException) e).getOriginalMessage());
-      if (m.contains("UTF-8") || m.contains("UTF8") || m.contains("byte")) {
+      JsonParseException p = (JsonParseException) e;
+      String m = String.valueOf(p.getOriginalMessage());
+      if (m.contains("UTF-8") || m.contains("UTF8") || m.contains("Invalid UTF") || m.contains("byte 0x")) {
         return HttpFailure.badRequest("the body is not valid UTF-8");
       }
-      return HttpFailure.badRequest("the body is not valid JSON: " + firstSentence(m));
+      return HttpFailure.badRequest("the body is not valid JSON" + at(p.getLocation()) + ": " + reason(m));
     }
     if (e instanceof JsonProcessingException) {
-      return HttpFailure.badRequest("the body is not valid JSON: "
-          + firstSentence(((JsonProcessingException) e).getOriginalMessage()));
+      JsonProcessingException p = (JsonProcessingException) e;
+      String m = String.valueOf(p.getOriginalMessage());
+      if (m.startsWith("Trailing token")) {
+        return HttpFailure.badRequest("the body is not valid JSON" + at(p.getLocation())
+            + ": unexpected content after the value");
+      }
+      return HttpFailure.badRequest("the body is not valid JSON" + at(p.getLocation()) + ": " + reason(m));
     }
     return HttpFailure.badRequest("the body is not valid JSON");
   }
 
-  private static String firstSentence(String m) {
-    if (m == null) {
-      return "malformed";
-    }
-    int nl = m.indexOf('\n');
-    String s = nl > 0 ? m.substring(0, nl) : m;
-    return s.length() > 200 ? s.substring(0, 200) : s;
+  private static String depthLimit(String m) {
+    Matcher mm = DEPTH_LIMIT.matcher(m);
+    return mm.find() ? mm.group(1) : "the allowed number of";
   }
+
+  private static String at(JsonLocation loc) {
+    if (loc == null || loc.getLineNr() < 1) {
+      return "";
+    }
+    return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+  }
+
+  /** The parser's complaint, said plainly: which character or word was unexpected, or that the input ended. */
+  private static String reason(String m) {
+    Matcher ch = UNEXPECTED_CHAR.matcher(m);
+    if (m.startsWith("Unexpected end-of-input") || m.contains("end-of-input")) {
+      return "it ends before the value is complete";
+    }
+    if (m.contains("was expecting double-quote to start field name")) {
+      return "a field name must be a quoted string";
+    }
+    if (m.startsWith("Unexpected character") && ch.find()) {
+      return "unexpected character " + ch.group(1);
+    }
+    if (m.startsWith("Unrecognized token")) {
+      Matcher t = TOKEN.matcher(m);
+      return t.find() ? "unknown word '" + shorten(t.group(1)) + "' (text must be quoted)" : "an unknown word";
+    }
+    if (m.startsWith("Illegal unquoted character")) {
+      return "a control character inside a string must be escaped";
+    }
+    if (m.contains("Non-standard token") || m.contains("NaN") || m.contains("Infinity")) {
+      return "NaN and Infinity are not JSON numbers";
+    }
+    if (m.contains("numeric value") || m.contains("Leading zeroes") || m.contains("number")) {
+      return "a malformed number";
+    }
+    if (m.contains("Unrecognized character escape")) {
+      return "an unknown escape sequence in a string";
+    }
+    if (m.contains("was expecting comma") || m.contains("was expecting a colon")) {
+      return "a comma or colon is missing";
+    }
+    return "malformed";
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 40 ? s.substring(0, 37) + "..." : s;
+  }
+
+  private static final Pattern UNEXPECTED_CHAR =
+      Pattern.compile("Unexpected character \\(('.{1,2}'|\\S+) \\(code");
+  private static final Pattern TOKEN = Pattern.compile("token '([^']*)'");
+  private static final Pattern DEPTH_LIMIT = Pattern.compile("maximum allowed \\((\\d+)");
 
   // ---------------------------------------------------------------- MCP
 
   /**
-   * Normalises one MCP error object. {@code raw} (the item's bytes) seeds the event id when the sender gave
-   * none, so a retried body stays idempotent. The {@code field} prefix names the item in errors (e.g. "[3].").
+   * Parses and normalises one MCP error straight from its raw bytes with a streaming parser (the hot path of
+   * the single endpoint and NDJSON lines): no tree is built, and the context object is kept as the exact bytes
+   * the sender sent (already validated by the parser) instead of being re-serialised. An error without
+   * {@code event_id} gets one derived from its bytes alone.
    */
-  public ErrorEvent mcp(JsonNode node, byte[] raw, int offset, int length, Instant receivedAt, String field) {
-    if (!node.isObject()) {
-      throw HttpFailure.badRequest(where(field, "") + "the error must be a JSON object");
-    }
-    String errorType = requiredText(node, "error_type", field);
-    String message = text(node, "message", field, Integer.MAX_VALUE);
-    if (message == null) {
-      throw HttpFailure.badRequest("the field '" + field + "message' is required (a string)");
-    }
-    String userId = idText(node, "user_id", field);
-    String connectionId = idText(node, "connection_id", field);
-    String tool = idText(node, "tool", field);
-    String errorCode = codeText(node, "error_code", field);
-    Integer status = statusCode(node, "status_code", field);
-    String level = idText(node, "level", field);
-    if (level == null) {
-      level = status != null && status < 500 ? "warning" : "error";
-    }
-    String stack = text(node, "stack", field, Integer.MAX_VALUE);
-    JsonNode ctx = node.get("context");
-    String contextJson = null;
-    if (ctx != null && !ctx.isNull()) {
-      if (!ctx.isObject()) {
-        throw HttpFailure.badRequest("the field '" + field + "context' must be an object");
-      }
-      contextJson = json(ctx);
-    }
-    Instant occurred = instant(node, "occurred_at", field);
-    String eventId = idText(node, "event_id", field);
-    if (eventId == null) {
-      // No id from the sender: derive one from the bytes (plus the arrival time when nothing dates the event),
-      // so a retried identical body dedupes instead of being stored twice.
-      eventId = "gen-" + sha256Hex(raw, offset, length, occurred == null ? receivedAt.toEpochMilli() : 0).substring(0, 32);
-    }
-    if (occurred == null) {
-      occurred = receivedAt;
-    }
-    String fp = Fingerprints.of(errorType, errorCode, message, Fingerprints.framesOfText(stack));
-    return new ErrorEvent(MCP, eventId, userId, connectionId, tool, errorType, errorCode, status, level,
-        clean(message), clean(stack), contextJson, fp, occurred, receivedAt);
+  public ErrorEvent mcpFromBytes(byte[] raw, int offset, int length, Instant receivedAt, String field) {
+    return mcpFromBytes(raw, offset, length, receivedAt, field, "");
   }
 
   /**
-   * Parses and normalises one MCP error straight from its raw bytes with a streaming parser (the hot path of
-   * the single endpoint and NDJSON lines): no tree is built, and the context object is kept as the exact bytes
-   * the sender sent (already validated by the parser) instead of being re-serialised.
+   * As {@link #mcpFromBytes(byte[], int, int, Instant, String)}; an error without {@code event_id} gets
+   * {@code gen-} plus a SHA-256 of its bytes, and, when it has no {@code occurred_at} either, of {@code idSalt}
+   * (the signed timestamp and the item's position): a replay or retry of the same signed request then gets the
+   * same id and is stored once, while the same error sent again later is a new event.
    */
-  public ErrorEvent mcpFromBytes(byte[] raw, int offset, int length, Instant receivedAt, String field) {
+  public ErrorEvent mcpFromBytes(byte[] raw, int offset, int length, Instant receivedAt, String field,
+      String idSalt) {
     if (length == 0) {
-      throw HttpFailure.badRequest("the body is empty");
+      throw HttpFailure.badRequest(where(field, "") + "the body is empty");
+    }
+    String problem = StorableText.jsonProblem(raw, offset, length, true);
+    if (problem != null) {
+      throw HttpFailure.badRequest(field.isEmpty() ? problem : where(field, "") + problem.replace("the body", "it"));
     }
     String eventId = null;
     String userId = null;
@@ -243,8 +292,7 @@ public final class ErrorPayloads {
       level = status != null && status < 500 ? "warning" : "error";
     }
     if (eventId == null) {
-      eventId = "gen-" + sha256Hex(raw, offset, length, occurred == null ? receivedAt.toEpochMilli() : 0)
-          .substring(0, 32);
+      eventId = "gen-" + sha256Hex(raw, offset, length, occurred == null ? idSalt : "").substring(0, 32);
     }
     if (occurred == null) {
       occurred = receivedAt;
@@ -307,13 +355,37 @@ public final class ErrorPayloads {
     return b == ' ' || b == '\r' || b == '\t' || b == '\n';
   }
 
-  /** The raw bytes of one array element, re-serialised (used to seed generated ids of array items). */
-  public byte[] bytesOf(JsonNode node) {
-    try {
-      return mapper.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+  /**
+   * The items of a JSON array body as (offset, length) of each element's exact bytes, found with a streaming
+   * parser (no tree): each item is then checked on its own, so one bad item fails only itself. A body that is not
+   * a well-formed array gives a 400; more than {@code maxItems} items a 413.
+   */
+  public List<int[]> arrayItems(byte[] body, int length, int maxItems) {
+    List<int[]> items = new ArrayList<>();
+    try (JsonParser p = factory.createParser(body, 0, length)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw HttpFailure.badRequest("the body must be a JSON array of errors");
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        if (t == null) {
+          throw HttpFailure.badRequest("the body is not valid JSON: it ends before the array is closed");
+        }
+        if (items.size() == maxItems) {
+          throw HttpFailure.tooLarge("the batch holds more than " + maxItems + " items");
+        }
+        long start = p.currentTokenLocation().getByteOffset();
+        p.skipChildren();
+        long end = p.currentLocation().getByteOffset();
+        items.add(new int[] {(int) start, (int) (end - start)});
+      }
+      if (p.nextToken() != null) {
+        throw HttpFailure.badRequest("the body is not valid JSON: unexpected content after the array");
+      }
+    } catch (IOException e) {
+      throw unreadable(e);
     }
+    return items;
   }
 
   // ---------------------------------------------------------------- Sentry
@@ -397,7 +469,7 @@ public final class ErrorPayloads {
     Integer status = intOrNull(firstText(tags.path("http.status_code"), tags.path("status_code"),
         ev.path("contexts").path("response").path("status_code")));
     String level = ev.path("level").asText("error");
-    Instant occurred = sentryTime(ev, receivedAt);
+    Instant occurred = sentryTime(ev, at, receivedAt);
     ObjectNode ctx = JsonNodeFactory.instance.objectNode();
     ObjectNode s = ctx.putObject("sentry");
     copy(ev, s, "issue_id", "web_url", "url", "project", "release", "environment", "platform", "culprit", "title",
@@ -485,18 +557,27 @@ public final class ErrorPayloads {
     return out;
   }
 
-  private static Instant sentryTime(JsonNode ev, Instant receivedAt) {
+  private static Instant sentryTime(JsonNode ev, String at, Instant receivedAt) {
     JsonNode dt = ev.get("datetime");
     if (dt != null && dt.isTextual()) {
+      Instant t = null;
       try {
-        return OffsetDateTime.parse(dt.asText()).toInstant();
+        t = OffsetDateTime.parse(dt.asText()).toInstant();
       } catch (DateTimeParseException e) {
         // fall through to the epoch timestamp
+      }
+      if (t != null) {
+        return inRange(t, at + ".datetime");
       }
     }
     JsonNode ts = ev.get("timestamp");
     if (ts != null && ts.isNumber()) {
       BigDecimal secs = ts.decimalValue();
+      if (secs.compareTo(BigDecimal.valueOf(MIN_TIME.getEpochSecond())) < 0
+          || secs.compareTo(BigDecimal.valueOf(MAX_TIME.getEpochSecond())) > 0) {
+        throw HttpFailure.badRequest("the field '" + at + ".timestamp' is out of range: unix seconds between the "
+            + "years 1 and 9999 are required");
+      }
       return Instant.ofEpochMilli(secs.movePointRight(3).longValue());
     }
     return receivedAt;
@@ -521,7 +602,11 @@ public final class ErrorPayloads {
   }
 
   private static String where(String field, String name) {
-    return field.isEmpty() && name.isEmpty() ? "" : "item " + field + name + ": ";
+    String at = field + name;
+    if (at.endsWith(".")) {
+      at = at.substring(0, at.length() - 1);
+    }
+    return at.isEmpty() ? "" : "item " + at + ": ";
   }
 
   private static String requiredText(JsonNode node, String name, String field) {
@@ -551,51 +636,33 @@ public final class ErrorPayloads {
     return s;
   }
 
-  private static String codeText(JsonNode node, String name, String field) {
-    JsonNode v = node.get(name);
-    if (v != null && v.isIntegralNumber()) {
-      return v.asText();
-    }
-    return idText(node, name, field);
-  }
 
-  private static Integer statusCode(JsonNode node, String name, String field) {
-    JsonNode v = node.get(name);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 100 || v.intValue() > 599) {
-      throw HttpFailure.badRequest("the field '" + field + name + "' must be an HTTP status (an integer 100-599)");
-    }
-    return v.intValue();
-  }
 
-  private static Instant instant(JsonNode node, String name, String field) {
-    JsonNode v = node.get(name);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    if (!v.isTextual()) {
-      throw HttpFailure.badRequest("the field '" + field + name + "' must be an ISO-8601 timestamp string");
-    }
-    return parseInstant(v.asText(), field + name);
-  }
 
   private static Instant parseInstant(String s, String name) {
     Instant fast = fastInstant(s);
     if (fast != null) {
-      return fast;
+      return inRange(fast, name);
     }
     try {
-      return OffsetDateTime.parse(s).toInstant();
+      return inRange(OffsetDateTime.parse(s).toInstant(), name);
     } catch (DateTimeParseException e) {
       try {
-        return Instant.parse(s);
+        return inRange(Instant.parse(s), name);
       } catch (DateTimeParseException e2) {
         throw HttpFailure.badRequest("the field '" + name + "' must be an ISO-8601 timestamp such as "
             + "2026-01-31T12:00:00Z");
       }
     }
+  }
+
+  /** A time Postgres stores as sent: years 1 to 9999 (beyond, timestamptz would turn it into infinity or fail). */
+  private static Instant inRange(Instant t, String name) {
+    if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+      throw HttpFailure.badRequest("the field '" + name + "' is out of range: a time between the years 1 and 9999 "
+          + "is required");
+    }
+    return t;
   }
 
   /**
@@ -747,14 +814,14 @@ public final class ErrorPayloads {
     }
   });
 
-  private static String sha256Hex(byte[] raw, int offset, int length, long salt) {
+  private static String sha256Hex(byte[] raw, int offset, int length, String salt) {
     MessageDigest md = SHA256.get();
-    md.update(raw, offset, length);
-    if (salt != 0) {
-      for (int i = 0; i < 8; i++) {
-        md.update((byte) (salt >>> (8 * i)));
-      }
+    if (!salt.isEmpty()) {
+      // The salt is ASCII (digits, '#'), ended by a NUL no JSON body starts with: salt and bytes cannot run together.
+      md.update(salt.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      md.update((byte) 0);
     }
+    md.update(raw, offset, length);
     return Signatures.hex(md.digest());
   }
 }

@@ -108,7 +108,7 @@ public final class IngestCapability implements Capability {
   private static void warmUp(ErrorPayloads payloads, Signatures mcp, Signatures sentry) {
     byte[] b = ("{\"error_type\":\"Warm\",\"message\":\"up 1\",\"stack\":\"at x (a.js:1:2)\","
         + "\"context\":{\"k\":1}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    payloads.mcp(payloads.parse(b, 0, b.length), b, 0, b.length, java.time.Instant.now(), "");
+    payloads.mcpFromBytes(b, 0, b.length, java.time.Instant.now(), "", "0");
     payloads.sentry("issue", payloads.parse(new byte[] {'{', '}'}, 0, 2), java.time.Instant.now());
     Signatures.withSecret("warm-up", "warm-up").hmac(null, b, 0, b.length);
   }

@@ -1,6 +1,5 @@
 package io.supportpilot.ingest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bus.ErrorEvent;
@@ -8,9 +7,9 @@ import io.supportpilot.ingest.IngestMetrics.Outcome;
 import io.supportpilot.ingest.IngestMetrics.Reason;
 import io.supportpilot.ingest.IngestMetrics.Source;
 import io.supportpilot.web.HttpFailure;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * The webhook endpoints: {@code POST /api/webhooks/mcp-error}, {@code /api/webhooks/mcp-error/batch} and
@@ -34,6 +35,8 @@ final class WebhookRoutes {
   private static final String SOURCE_KEY = "supportpilot.ingest.source";
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final byte[] EMPTY = new byte[0];
+  /** Bodies up to this size are verified and parsed on the event loop (well under a millisecond); larger ones not. */
+  static final int INLINE_BODY_BYTES = 64 * 1024;
 
   private final IngestConfig config;
   private final ErrorPayloads payloads;
@@ -121,23 +124,37 @@ final class WebhookRoutes {
     }
   }
 
-  // ---------------------------------------------------------------- MCP single
-
-  /** The raw body of an MCP request whose secret is configured and whose timestamped signature holds. */
-  private byte[] verifiedMcpBody(RoutingContext rc, Instant now) {
-    requireMcpSecret();
-    byte[] body = bytes(rc);
-    mcp.verifyMcp(rc.request().getHeader("X-Timestamp"), rc.request().getHeader("X-Signature"), body,
-        now.getEpochSecond(), config.maxSkew());
-    return body;
+  /**
+   * Runs {@code task} (signature check, parse, validation) inline when the body is small, else on a worker thread
+   * (unordered), so no request holds an event loop for more than a fraction of a millisecond: a full 8 MiB batch
+   * costs tens of milliseconds of CPU. The result is handled back on the event loop.
+   */
+  private <T> Future<T> offLoopIfLarge(RoutingContext rc, Callable<T> task) {
+    if (rc.body().length() <= INLINE_BODY_BYTES) {
+      try {
+        return Future.succeededFuture(task.call());
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      } catch (Exception e) {
+        return Future.failedFuture(new IllegalStateException(e));
+      }
+    }
+    return rc.vertx().executeBlocking(task, false);
   }
+
+  // ---------------------------------------------------------------- MCP single
 
   private void mcpSingle(RoutingContext rc) {
     long t0 = rc.get("t0");
     Instant now = clock.instant();
-    byte[] body = verifiedMcpBody(rc, now);
-    ErrorEvent event = payloads.mcpFromBytes(body, 0, body.length, now, "");
-    submitOne(rc, Source.MCP, event, t0);
+    requireMcpSecret();
+    String ts = rc.request().getHeader("X-Timestamp");
+    String sig = rc.request().getHeader("X-Signature");
+    offLoopIfLarge(rc, () -> {
+      byte[] body = bytes(rc);
+      mcp.verifyMcp(ts, sig, body, now.getEpochSecond(), config.maxSkew());
+      return payloads.mcpFromBytes(body, 0, body.length, now, "", ts.trim());
+    }).onSuccess(event -> submitOne(rc, Source.MCP, event, t0)).onFailure(rc::fail);
   }
 
   private void submitOne(RoutingContext rc, Source source, ErrorEvent event, long t0) {
@@ -173,67 +190,34 @@ final class WebhookRoutes {
   private void mcpBatch(RoutingContext rc) {
     long t0 = rc.get("t0");
     Instant now = clock.instant();
-    byte[] body = verifiedMcpBody(rc, now);
-    int firstNonSpace = 0;
-    while (firstNonSpace < body.length && Character.isWhitespace(body[firstNonSpace])) {
-      firstNonSpace++;
-    }
-    if (firstNonSpace == body.length) {
-      throw HttpFailure.badRequest("the batch is empty");
-    }
-    List<Item> items = new ArrayList<>();
-    if (body[firstNonSpace] == '[') {
-      JsonNode array = payloads.parse(body, 0, body.length);
-      if (array.size() > config.batchMaxItems()) {
-        throw HttpFailure.tooLarge("the batch holds " + array.size() + " items; at most " + config.batchMaxItems());
-      }
-      int i = 0;
-      for (JsonNode node : array) {
-        String at = "[" + i + "].";
-        try {
-          byte[] raw = payloads.bytesOf(node);
-          items.add(new Item(i, payloads.mcp(node, raw, 0, raw.length, now, at), null));
-        } catch (HttpFailure f) {
-          items.add(new Item(i, null, f));
-        }
-        i++;
-      }
-    } else {
-      List<int[]> lines = ErrorPayloads.ndjsonLines(body, body.length);
-      if (lines.size() > config.batchMaxItems()) {
-        throw HttpFailure.tooLarge("the batch holds " + lines.size() + " lines; at most " + config.batchMaxItems());
-      }
-      for (int i = 0; i < lines.size(); i++) {
-        int[] l = lines.get(i);
-        String at = "[" + i + "].";
-        try {
-          items.add(new Item(i, payloads.mcpFromBytes(body, l[0], l[1], now, at), null));
-        } catch (HttpFailure f) {
-          items.add(new Item(i, null, new HttpFailure(f.status(), f.code(), "line " + (i + 1) + ": "
-              + f.getMessage())));
-        }
-      }
-    }
-    if (items.isEmpty()) {
-      throw HttpFailure.badRequest("the batch is empty");
-    }
+    requireMcpSecret();
+    String ts = rc.request().getHeader("X-Timestamp");
+    String sig = rc.request().getHeader("X-Signature");
+    offLoopIfLarge(rc, () -> {
+      byte[] body = bytes(rc);
+      mcp.verifyMcp(ts, sig, body, now.getEpochSecond(), config.maxSkew());
+      return McpBatch.parse(payloads, body, ts.trim(), now, config.batchMaxItems());
+    }).onSuccess(items -> submitBatch(rc, items, t0)).onFailure(rc::fail);
+  }
+
+  private void submitBatch(RoutingContext rc, List<McpBatch.Item> items, long t0) {
     List<ErrorEvent> toWrite = new ArrayList<>(items.size());
-    List<Item> writing = new ArrayList<>(items.size());
+    int[] writing = new int[items.size()];
     int invalid = 0;
-    for (Item it : items) {
-      if (it.failure != null) {
+    for (int k = 0; k < items.size(); k++) {
+      McpBatch.Item it = items.get(k);
+      if (it.failure() != null) {
         invalid++;
-      } else if (recent == null || recent.getIfPresent(it.event.source() + ':' + it.event.eventId()) == null) {
-        toWrite.add(it.event);
-        writing.add(it);
+      } else if (recent == null || recent.getIfPresent(it.event().source() + ':' + it.event().eventId()) == null) {
+        writing[toWrite.size()] = k;
+        toWrite.add(it.event());
       }
     }
     if (invalid > 0) {
       metrics.rejected(Source.MCP, Reason.MALFORMED, invalid);
     }
-    int invalidCount = invalid;
     if (toWrite.isEmpty()) {
-      batchReply(rc, items, null, writing, invalidCount, t0);
+      batchReply(rc, items, new boolean[items.size()], t0);
       return;
     }
     sink.submit(toWrite).onComplete(ar -> {
@@ -241,53 +225,30 @@ final class WebhookRoutes {
         rc.fail(ar.cause());
         return;
       }
-      batchReply(rc, items, ar.result(), writing, invalidCount, t0);
+      boolean[] isNew = new boolean[items.size()];
+      boolean[] inserted = ar.result();
+      for (int w = 0; w < toWrite.size(); w++) {
+        isNew[writing[w]] = inserted[w];
+      }
+      batchReply(rc, items, isNew, t0);
     });
   }
 
-  private void batchReply(RoutingContext rc, List<Item> items, boolean[] inserted, List<Item> writing, int invalid,
-      long t0) {
-    java.util.IdentityHashMap<Item, Boolean> written = new java.util.IdentityHashMap<>();
-    for (int i = 0; i < writing.size(); i++) {
-      written.put(writing.get(i), inserted[i]);
-    }
-    JsonArray results = new JsonArray();
-    int accepted = 0;
-    int duplicates = 0;
-    for (Item it : items) {
-      JsonObject r = new JsonObject().put("index", it.index);
-      if (it.failure != null) {
-        r.put("status", it.failure.status()).put("error", it.failure.code()).put("detail", it.failure.getMessage());
-      } else {
-        Boolean ins = written.get(it);
-        boolean isNew = Boolean.TRUE.equals(ins);
-        if (recent != null) {
-          recent.put(it.event.source() + ':' + it.event.eventId(), Boolean.TRUE);
+  private void batchReply(RoutingContext rc, List<McpBatch.Item> items, boolean[] isNew, long t0) {
+    if (recent != null) {
+      for (McpBatch.Item it : items) {
+        if (it.event() != null) {
+          recent.put(it.event().source() + ':' + it.event().eventId(), Boolean.TRUE);
         }
-        if (isNew) {
-          accepted++;
-        } else {
-          duplicates++;
-        }
-        r.put("status", isNew ? 202 : 200).put("event_id", it.event.eventId());
       }
-      results.add(r);
     }
-    metrics.count(Source.MCP, Outcome.ACCEPTED, accepted);
-    metrics.count(Source.MCP, Outcome.DUPLICATE, duplicates);
-    if (accepted + duplicates > 0) {
+    McpBatch.Reply r = McpBatch.reply(items, isNew);
+    metrics.count(Source.MCP, Outcome.ACCEPTED, r.accepted());
+    metrics.count(Source.MCP, Outcome.DUPLICATE, r.duplicates());
+    if (r.accepted() + r.duplicates() > 0) {
       metrics.acked(Source.MCP, t0);
     }
-    int status = invalid == items.size() ? 400 : invalid > 0 ? 207 : accepted > 0 ? 202 : 200;
-    JsonObject out = new JsonObject().put("accepted", accepted).put("duplicates", duplicates)
-        .put("rejected", invalid).put("results", results);
-    if (status == 400) {
-      out.put("error", "bad_request").put("detail", "no item of the batch is valid; see results");
-    }
-    rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(out.encode());
-  }
-
-  private record Item(int index, ErrorEvent event, HttpFailure failure) {
+    rc.response().setStatusCode(r.status()).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(r.body());
   }
 
   // ---------------------------------------------------------------- Sentry
@@ -298,18 +259,22 @@ final class WebhookRoutes {
       throw HttpFailure.unauthorized("the Sentry webhook is not configured (SENTRY_CLIENT_SECRET is not set); "
           + "unsigned events are refused");
     }
-    byte[] body = bytes(rc);
-    sentry.verifySentry(rc.request().getHeader("Sentry-Hook-Signature"), body);
+    String sig = rc.request().getHeader("Sentry-Hook-Signature");
     String resource = rc.request().getHeader("Sentry-Hook-Resource");
-    JsonNode root = payloads.parse(body, 0, body.length);
-    ErrorEvent event = payloads.sentry(resource, root, clock.instant());
-    if (event == null) {
-      metrics.count(Source.SENTRY, Outcome.IGNORED, 1);
-      rc.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-          .end(new JsonObject().put("status", "ignored").put("resource", resource == null ? "" : resource)
-              .encode());
-      return;
-    }
-    submitOne(rc, Source.SENTRY, event, t0);
+    Instant now = clock.instant();
+    offLoopIfLarge(rc, () -> {
+      byte[] body = bytes(rc);
+      sentry.verifySentry(sig, body);
+      return Optional.ofNullable(payloads.sentry(resource, payloads.parse(body, 0, body.length), now));
+    }).onSuccess(event -> {
+      if (event.isEmpty()) {
+        metrics.count(Source.SENTRY, Outcome.IGNORED, 1);
+        rc.response().setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+            .end(new JsonObject().put("status", "ignored").put("resource", resource == null ? "" : resource)
+                .encode());
+        return;
+      }
+      submitOne(rc, Source.SENTRY, event.get(), t0);
+    }).onFailure(rc::fail);
   }
 }

@@ -38,6 +38,11 @@ public final class FailureHandler implements Handler<RoutingContext> {
       status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
       code = codeFor(status);
       detail = detailFor(status);
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // Vert.x itself refused the request with a 4xx (e.g. no Host header): the client's fault, never a 500.
+      status = ctx.statusCode();
+      code = codeFor(status);
+      detail = vertxDetail(status, failure);
     } else {
       status = 500;
       code = "internal_error";
@@ -59,6 +64,21 @@ public final class FailureHandler implements Handler<RoutingContext> {
     response.setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("error", code).put("detail", detail).encode());
+  }
+
+  /** Vert.x's own 4xx reasons in the product's words; its message is not passed on as such. */
+  private static String vertxDetail(int status, Throwable failure) {
+    String m = String.valueOf(failure.getMessage());
+    if (m.contains("'Host' header")) {
+      return "the Host header is required in HTTP/1.1 requests";
+    }
+    if (m.contains(":authority")) {
+      return "the :authority pseudo-header is required in HTTP/2 requests";
+    }
+    if (m.contains("path must start with")) {
+      return "the request path must start with '/'";
+    }
+    return detailFor(status);
   }
 
   static String codeFor(int status) {

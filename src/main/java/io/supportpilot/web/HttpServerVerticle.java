@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * One HTTP server instance (the engine deploys one per event loop). Route order: capabilities' pre-auth
  * routes, bearer auth on the admin and customer paths with a body limit, capabilities' routes, operations
- * routes, then a JSON 404 and the one failure handler.
+ * routes, then a JSON 404 and the one failure handler. Request targets and admin/customer JSON bodies that no
+ * column could store are refused first ({@link RequestGuard}). All instances listen on one port.
  */
 public final class HttpServerVerticle extends VerticleBase {
 
   /** Routing-context key a pre-auth route sets when it has authenticated the request another way. */
   public static final String AUTHENTICATED = "supportpilot.authenticated";
+
+  private static final int SHARED_RANDOM_PORT = -1;
 
   private final EngineContext ctx;
   private final List<Capability> capabilities;
@@ -31,6 +34,7 @@ public final class HttpServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(RequestGuard::target);
     for (Capability c : capabilities) {
       if (c instanceof PreAuthRoutes) {
         ((PreAuthRoutes) c).preAuthRoutes(router, ctx);
@@ -41,9 +45,9 @@ public final class HttpServerVerticle extends VerticleBase {
     router.route("/api/triage").handler(rc -> authenticate(rc, ctx.adminAuth()));
     router.route("/api/triage/*").handler(rc -> authenticate(rc, ctx.adminAuth()));
     router.route("/api/support/*").handler(rc -> authenticate(rc, ctx.portalAuth()));
-    router.route("/api/admin/*").handler(body);
-    router.route("/api/triage").handler(body);
-    router.route("/api/support/*").handler(body);
+    router.route("/api/admin/*").handler(body).handler(RequestGuard::jsonBody);
+    router.route("/api/triage").handler(body).handler(RequestGuard::jsonBody);
+    router.route("/api/support/*").handler(body).handler(RequestGuard::jsonBody);
     for (Capability c : capabilities) {
       c.routes(router, ctx);
     }
@@ -53,14 +57,16 @@ public final class HttpServerVerticle extends VerticleBase {
     router.route().failureHandler(new FailureHandler());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(ctx.engine().http().host())
-        .setPort(ctx.engine().http().port())
         .setTcpNoDelay(true)
         .setTcpFastOpen(true)
         .setReusePort(true)
         .setCompressionSupported(false)
         .setIdleTimeout(120);
     server = vertx.createHttpServer(options).requestHandler(router);
-    return server.listen();
+    int port = ctx.engine().http().port();
+    // Port 0 would give every instance its own random port (one event loop each); a negative port makes Vert.x
+    // bind one random port and share it between all instances, as a fixed port is shared.
+    return server.listen(port == 0 ? SHARED_RANDOM_PORT : port, ctx.engine().http().host());
   }
 
   /** The port this instance listens on. */

@@ -20,7 +20,8 @@ public final class HotPathCpuTime {
     IngestHotPathBenchmark b = new IngestHotPathBenchmark();
     b.setUp();
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    String[] names = {"fullHotPath", "signatureOnly", "parseAndNormaliseOnly", "treeParseOnly", "fingerprintOnly"};
+    String[] names = {"fullHotPath", "signatureOnly", "parseAndNormaliseOnly", "storableCheckOnly", "treeParseOnly",
+        "fingerprintOnly"};
     for (int round = 0; round < 2; round++) {
       for (String name : names) {
         long ops = 0;
@@ -34,6 +35,7 @@ public final class HotPathCpuTime {
               case "fullHotPath": sink = b.fullHotPath(); break;
               case "signatureOnly": sink = b.signatureOnly(); break;
               case "parseAndNormaliseOnly": sink = b.parseAndNormaliseOnly(); break;
+              case "storableCheckOnly": sink = b.storableCheckOnly(); break;
               case "treeParseOnly": sink = b.treeParseOnly(); break;
               default: sink = b.fingerprintOnly(); break;
             }

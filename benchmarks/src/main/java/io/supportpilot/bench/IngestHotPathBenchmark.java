@@ -7,6 +7,7 @@ import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.ingest.ErrorPayloads;
 import io.supportpilot.ingest.Fingerprints;
 import io.supportpilot.ingest.Signatures;
+import io.supportpilot.web.StorableText;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +20,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The ingestion hot path for one MCP error, as the webhook route runs it: HMAC check over the raw bytes,
- * strict parse and validation, normalisation with fingerprint, and the recent-event-id dedupe lookup
+ * the check for what Postgres cannot store (part of the parse; alone in {@code storableCheckOnly}), strict parse
+ * and validation, normalisation with fingerprint, and the recent-event-id dedupe lookup
  * (Caffeine, 200k entries). Bodies are realistic (stack, context; 500-1500 bytes), 1024 of them in rotation.
  */
 @State(Scope.Thread)
@@ -76,6 +78,12 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
   public Object parseAndNormaliseOnly() {
     int k = i++ & (N - 1);
     return payloads.mcpFromBytes(bodies[k], 0, bodies[k].length, Instant.ofEpochSecond(now), "");
+  }
+
+  @Benchmark
+  public Object storableCheckOnly() {
+    int k = i++ & (N - 1);
+    return StorableText.jsonProblem(bodies[k], 0, bodies[k].length, true);
   }
 
   @Benchmark

@@ -1,0 +1,123 @@
+package io.supportpilot.ingest;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.supportpilot.bench.BenchmarkBase;
+import io.supportpilot.bench.load.SignedPool;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * The event-loop slices of the batch endpoint for the largest batch (8 MiB, 5,000 items) and the largest body still
+ * handled inline ({@link WebhookRoutes#INLINE_BODY_BYTES}): what one request holds an event loop for, in
+ * microseconds. {@code fullBatchOffLoop} is the work that the route moves to a worker thread, for comparison.
+ * The worst slice is the largest of the {@code onLoop*} figures; the target is well under 10 ms.
+ */
+@State(Scope.Thread)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class BatchSliceBenchmark extends BenchmarkBase {
+
+  private static final String SECRET = "bench-secret";
+  private final ErrorPayloads payloads = new ErrorPayloads(32, 262_144);
+  private final Signatures signatures = Signatures.withSecret(SECRET, "MCP");
+  private final Cache<String, Boolean> recent = Caffeine.newBuilder().maximumSize(200_000)
+      .executor(Runnable::run).build();
+  private byte[] fullBatch;
+  private String fullSig;
+  private byte[] inlineBatch;
+  private String inlineSig;
+  private byte[] inlineSingle;
+  private String inlineSingleSig;
+  private List<McpBatch.Item> fullItems;
+  private boolean[] isNew;
+  private long now;
+  private String ts;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    now = System.currentTimeMillis() / 1000;
+    ts = String.valueOf(now);
+    SignedPool gen = new SignedPool(7, 2000, 300);
+    fullBatch = ndjson(gen, 5000, 8 * 1024 * 1024, "full-");
+    inlineBatch = ndjson(gen, 5000, WebhookRoutes.INLINE_BODY_BYTES, "inline-");
+    fullSig = SignedPool.sign(SECRET, now, fullBatch);
+    inlineSig = SignedPool.sign(SECRET, now, inlineBatch);
+    String pad = "x".repeat(WebhookRoutes.INLINE_BODY_BYTES - 200);
+    inlineSingle = ("{\"error_type\":\"ExactApiError\",\"message\":\"timeout " + pad + "\",\"user_id\":\"u1\"}")
+        .getBytes(StandardCharsets.UTF_8);
+    inlineSingleSig = SignedPool.sign(SECRET, now, inlineSingle);
+    fullItems = McpBatch.parse(payloads, fullBatch, ts, Instant.ofEpochSecond(now), 5000);
+    isNew = new boolean[fullItems.size()];
+    for (int k = 0; k < isNew.length; k += 2) {
+      isNew[k] = true;
+    }
+    for (int k = 0; k < 200_000; k++) {
+      recent.put("mcp:warm-" + k, Boolean.TRUE);
+    }
+  }
+
+  /** NDJSON lines of realistic errors, as many as fit in {@code maxBytes} (at most {@code maxItems}). */
+  private static byte[] ndjson(SignedPool gen, int maxItems, int maxBytes, String prefix) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(maxBytes);
+    for (int k = 0; k < maxItems; k++) {
+      byte[] line = (gen.mcpBody(prefix + k) + "\n").getBytes(StandardCharsets.UTF_8);
+      if (out.size() + line.length > maxBytes) {
+        break;
+      }
+      out.writeBytes(line);
+    }
+    return out.toByteArray();
+  }
+
+  /** On the loop: the largest inline batch body, verified and parsed item by item. */
+  @Benchmark
+  public Object onLoopInlineBatch() {
+    signatures.verifyMcp(ts, inlineSig, inlineBatch, now, Duration.ofMinutes(5));
+    return McpBatch.parse(payloads, inlineBatch, ts, Instant.ofEpochSecond(now), 5000);
+  }
+
+  /** On the loop: the largest inline single event (a 64 KiB message). */
+  @Benchmark
+  public Object onLoopInlineSingle() {
+    signatures.verifyMcp(ts, inlineSingleSig, inlineSingle, now, Duration.ofMinutes(5));
+    return payloads.mcpFromBytes(inlineSingle, 0, inlineSingle.length, Instant.ofEpochSecond(now), "", ts);
+  }
+
+  /** On the loop: the recent-id lookups of a 5,000-item batch before it goes to the writer. */
+  @Benchmark
+  public int onLoopDedupeLookups() {
+    int hits = 0;
+    for (McpBatch.Item it : fullItems) {
+      if (recent.getIfPresent(it.event().source() + ':' + it.event().eventId()) != null) {
+        hits++;
+      }
+    }
+    return hits;
+  }
+
+  /** On the loop: remembering the ids and writing the 207/202 reply of a 5,000-item batch. */
+  @Benchmark
+  public Object onLoopReply() {
+    for (McpBatch.Item it : fullItems) {
+      recent.put(it.event().source() + ':' + it.event().eventId(), Boolean.TRUE);
+    }
+    return McpBatch.reply(fullItems, isNew);
+  }
+
+  /** On a worker thread: HMAC, strict checks, parse, normalise and fingerprint of 8 MiB / 5,000 items. */
+  @Benchmark
+  public Object fullBatchOffLoop() {
+    signatures.verifyMcp(ts, fullSig, fullBatch, now, Duration.ofMinutes(5));
+    return McpBatch.parse(payloads, fullBatch, ts, Instant.ofEpochSecond(now), 5000);
+  }
+}
