@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
-import io.supportpilot.testing.BlockedThreads;
+import io.supportpilot.testing.BlockedThreadRecorder;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.supportpilot.testing.TestKafka;
@@ -36,7 +36,8 @@ class KafkaBrokerDownTest {
     env.put("KAFKA_PARTITIONS", "2");
     env.put("KAFKA_GROUP_ID", "processors-down");
     Engine engine = TestEngine.start(env);
-    try (BlockedThreads blocked = BlockedThreads.watch()) {
+    BlockedThreadRecorder.drain();
+    try {
       HttpResponse<String> ok = Webhooks.mcp(engine.port(), Webhooks.mcpError(UUID.randomUUID().toString(), "u-1",
           "before the outage").encode());
       assertEquals(202, ok.statusCode(), ok.body());
@@ -65,7 +66,7 @@ class KafkaBrokerDownTest {
         assertTrue(r.headers().firstValue("Retry-After").isPresent(), "Retry-After is set");
         assertTrue(ms < DELIVERY_TIMEOUT_MS / 2, "refused without waiting for the broker (" + ms + " ms)");
       }
-      assertEquals(java.util.List.of(), blocked.eventLoopWarnings(), "no event loop was blocked");
+      assertEquals(java.util.List.of(), BlockedThreadRecorder.drain(), "no event loop was blocked");
     } finally {
       engine.stop();
     }
