@@ -214,6 +214,26 @@ public final class ErrorEventWriter extends VerticleBase {
 
   private void write(List<Pending> batch, int n) {
     batchSizes.record(n);
+    String[] ticket = new String[n];
+    Tuple params;
+    try {
+      params = params(batch, n, ticket);
+    } catch (RuntimeException e) {
+      // A fault of the engine while building the statement (never an outage): only this batch fails.
+      flushing--;
+      writingEvents -= n;
+      inFlight.addAndGet(-n);
+      engineFault(batch, e);
+      checkDrained();
+      return;
+    }
+    Write w = new Write(batch, n);
+    writing.add(w);
+    armTimer(w);
+    execute(w, params, ticket);
+  }
+
+  private Tuple params(List<Pending> batch, int n, String[] ticket) {
     String[] source = new String[n];
     String[] eventId = new String[n];
     String[] user = new String[n];
@@ -228,7 +248,6 @@ public final class ErrorEventWriter extends VerticleBase {
     String[] context = new String[n];
     String[] fingerprint = new String[n];
     OffsetDateTime[] occurred = new OffsetDateTime[n];
-    String[] ticket = new String[n];
     boolean tickets = settings.ticketOf() != null && !noTickets.contains(batch.get(0));
     int i = 0;
     for (Pending p : batch) {
@@ -251,11 +270,13 @@ public final class ErrorEventWriter extends VerticleBase {
         i++;
       }
     }
-    Tuple params = Tuple.of(source, eventId, user, connection, tool, type, code, status, level, message, stack,
+    return Tuple.of(source, eventId, user, connection, tool, type, code, status, level, message, stack,
         context, fingerprint, occurred, ticket);
-    Write w = new Write(batch, n);
-    writing.add(w);
-    armTimer(w);
+  }
+
+  private void execute(Write w, Tuple params, String[] ticket) {
+    List<Pending> batch = w.batch;
+    int n = w.n;
     pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
       if (w.timer >= 0) {
         vertx.cancelTimer(w.timer);
