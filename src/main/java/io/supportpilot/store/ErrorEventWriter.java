@@ -118,6 +118,8 @@ public final class ErrorEventWriter extends VerticleBase {
   private final Set<Write> writing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   private final Set<String> loggedFaults = new HashSet<>();
   private boolean checking;
+  /** When Postgres last answered this writer (any statement or probe, success or error). */
+  private long lastAnswerNanos = System.nanoTime();
 
   /** A writer on the shared pool; meters are registered once per registry. */
   public ErrorEventWriter(Pool pool, Settings settings, MeterRegistry registry) {
@@ -278,6 +280,7 @@ public final class ErrorEventWriter extends VerticleBase {
     List<Pending> batch = w.batch;
     int n = w.n;
     pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
+      lastAnswerNanos = System.nanoTime();
       if (w.timer >= 0) {
         vertx.cancelTimer(w.timer);
         w.timer = -1;
@@ -307,7 +310,16 @@ public final class ErrorEventWriter extends VerticleBase {
   private void armTimer(Write w) {
     w.timer = vertx.setTimer(Math.max(1, settings.responseTimeout().toMillis()), t -> {
       w.timer = -1;
-      if (!w.answered) {
+      if (w.answered) {
+        return;
+      }
+      if (storeDown) {
+        // Known down already (another statement failed): do not keep this request waiting for a frozen server.
+        abandonWrites(null);
+      } else if (answeredRecently()) {
+        // Other statements complete: the store is slow (load, a lock), not frozen. Keep waiting.
+        armTimer(w);
+      } else {
         checkStore();
       }
     });
@@ -321,7 +333,7 @@ public final class ErrorEventWriter extends VerticleBase {
     checking = true;
     probe().onComplete(ar -> {
       checking = false;
-      if (ar.succeeded()) {
+      if (ar.succeeded() || answeredRecently()) {
         for (Write w : writing) {
           if (w.timer < 0 && !w.answered) {
             armTimer(w);
@@ -333,15 +345,22 @@ public final class ErrorEventWriter extends VerticleBase {
     });
   }
 
+  private boolean answeredRecently() {
+    return System.nanoTime() - lastAnswerNanos < settings.responseTimeout().toNanos();
+  }
+
   private Future<?> probe() {
     return pool.query("SELECT 1").execute()
+        .onSuccess(r -> lastAnswerNanos = System.nanoTime())
         .timeout(Math.max(1, settings.responseTimeout().toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The store stopped answering: every request still waiting on a statement gets 503, and the writer probes. */
   private void abandonWrites(Throwable cause) {
-    LOG.warn("error store not answering within {} ms ({}); answering 503 until it is back",
-        settings.responseTimeout().toMillis(), cause.toString());
+    if (cause != null) {
+      LOG.warn("error store not answering within {} ms ({}); answering 503 until it is back",
+          settings.responseTimeout().toMillis(), cause.toString());
+    }
     for (Write w : writing) {
       w.answered = true;
       flushing--;
