@@ -527,11 +527,9 @@ public final class ErrorEventWriter extends VerticleBase {
     }
   }
 
-  /**
-   * True when the failure means Postgres cannot be reached or cannot work right now (connection refused or lost,
-   * time-outs, shutdown, out of resources); false for everything else, including faults of the engine itself.
-   */
+  /** True when the failure means Postgres cannot be reached (connection, shutdown, resources). */
   static boolean isStoreDown(Throwable t) {
+    // Connection refused or lost, time-outs, Postgres' availability states; never a fault of the engine itself.
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof PgException) {
         String state = ((PgException) c).getSqlState();
