@@ -146,11 +146,13 @@ class DurabilityFaultTest {
   @Test
   void aKilledEngineStartsAgainOnItsDataFolderAtTheFirstAttempt() throws Exception {
     // Verifies that after kill -9 of an engine process its orphaned postmaster is stopped by the next engine, which
-    // starts at the first attempt on the same data folder with every acknowledged event in its store exactly once.
+    // starts at the first attempt on the same data folder with every acknowledged event in its store exactly once;
+    // and that a further engine on that folder exits with one sentence and no stack trace.
     Path dir = Files.createTempDirectory("fault-engine");
     Path logs = Files.createTempDirectory("fault-engine-logs");
     Process first = null;
     Process second = null;
+    Process third = null;
     long orphan = -1;
     try {
       int port = freePort();
@@ -173,7 +175,18 @@ class DurabilityFaultTest {
       assertEquals(202, Webhooks.mcp(port2, Webhooks.mcpError(id, "u-after", "after restart").encode()).statusCode());
       sender.acked.add(id);
       assertStoredExactlyOnce(postmasterPort(dir), sender.acked);
+
+      // A third engine on the same folder while the second runs: one sentence, no stack trace, exit code 1.
+      Path thirdLog = logs.resolve("third.log");
+      third = startChild(dir, freePort(), thirdLog);
+      assertTrue(third.waitFor(120, TimeUnit.SECONDS), "the third engine stops by itself");
+      String said = Files.readString(thirdLog);
+      assertEquals(1, third.exitValue(), said);
+      assertTrue(said.contains("is in use by another running supportpilot engine"), said);
+      assertFalse(said.contains("\tat "), "no stack trace: " + said);
+      assertEquals(200, Http.get(port2, "/health").statusCode(), "the running engine is untouched");
     } finally {
+      stopChild(third);
       stopChild(second);
       stopChild(first);
       if (orphan > 0) {
