@@ -10,13 +10,17 @@ RUN mvn -B -q -DskipTests package
 # Run stage: a JRE, the jar and its libraries, the default config.
 FROM eclipse-temurin:17-jre
 WORKDIR /app
-RUN useradd --system --uid 10001 supportpilot && mkdir -p /app/data && chown supportpilot /app/data
+# curl for the HEALTHCHECK (the base image does not promise one; /bin/sh is dash, which has no /dev/tcp).
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
+  && useradd --system --uid 10001 supportpilot && mkdir -p /app/data && chown supportpilot /app/data
 COPY --from=build /src/target/supportpilot.jar /app/supportpilot.jar
 COPY --from=build /src/target/lib /app/lib
 COPY conf /app/conf
 USER supportpilot
 EXPOSE 8080
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+# A fixed heap (not a share of the host's memory); raise -Xmx with JAVA_OPTS for bigger caches.
+ENV HTTP_PORT=8080 JAVA_OPTS="-Xms256m -Xmx1g -XX:+ExitOnOutOfMemoryError"
+# Liveness on the port the engine listens on: fails when the engine cannot recover by itself.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+  CMD curl -fsS -o /dev/null "http://127.0.0.1:${HTTP_PORT}/health/live" || exit 1
 ENTRYPOINT ["/bin/sh", "-c", "exec java $JAVA_OPTS -jar /app/supportpilot.jar"]

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests package
-exec java ${JAVA_OPTS:-} -jar target/supportpilot.jar "$@"
+# A fixed heap rather than the JVM's default of a quarter of the machine's memory; override with JAVA_OPTS.
+exec java ${JAVA_OPTS:--Xms256m -Xmx1g -XX:+ExitOnOutOfMemoryError} -jar target/supportpilot.jar "$@"

@@ -12,7 +12,8 @@
 #  3. prints rows/s per client count, stops the engine and deletes the temp folder.
 # Needs: java 17+, pgbench and psql (Debian package postgresql-client), curl, python3; the engine jar
 # (mvn -DskipTests package). Knobs: DURATION (15), BATCH (256), CLIENTS ("1 2 4"), PRE_SQL (SQL run once before,
-# e.g. to try another index: PRE_SQL="DROP INDEX idx_error_log_created").
+# e.g. to try another index: PRE_SQL="DROP INDEX idx_error_log_created"), ENGINE_ENV (engine settings, e.g.
+# "PG_DURABILITY=off" to see what fsync costs).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +39,7 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 PORT=$(free_port); PGPORT=$(free_port)
 ( cd "$WORK" && exec env HTTP_PORT="$PORT" PG_EMBEDDED_PORT="$PGPORT" DATA_DIR="$WORK/pgdata" ADMIN_TOKEN=x \
-    KNOWLEDGE_SEED_ENABLED=false java -jar "$ROOT/target/supportpilot.jar" > "$WORK/engine.log" 2>&1 ) &
+    KNOWLEDGE_SEED_ENABLED=false ${ENGINE_ENV:-} java -jar "$ROOT/target/supportpilot.jar" > "$WORK/engine.log" 2>&1 ) &
 ENGINE_PID=$!
 for _ in $(seq 1 240); do
   curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break

@@ -175,8 +175,15 @@ SERVER_202=$(grep '^supportpilot_ingest_events_total{outcome="accepted",reason="
   | awk '{printf "%d", $2}')
 echo "   events the engine answered 202: $SERVER_202; seen by wrk: $CLIENT_202 (wrk drops replies still in flight"
 echo "   when a phase ends); rows in support_error_log: $ROWS (distinct ids $DISTINCT)"
-if [ "$SERVER_202" = "$ROWS" ] && [ "$ROWS" = "$DISTINCT" ] && [ "$CLIENT_202" -le "$ROWS" ]; then CHECK=PASS; else CHECK=FAIL; fi
-echo "   check rows in Postgres == 2xx (202) replies, nothing stored twice: $CHECK"
+# Events answered 503 because Postgres stopped answering may still commit later (a retry of them is a duplicate), so
+# rows may exceed the 202s by at most the events refused as store_down; every 202 must be a row, none twice.
+STORE_DOWN=$(grep '^supportpilot_ingest_events_total{outcome="rejected",reason="store_down",source="mcp"}' \
+  "$WORK/metrics.txt" | awk '{printf "%d", $2}')
+STORE_DOWN=${STORE_DOWN:-0}
+if [ "$SERVER_202" -le "$ROWS" ] && [ $((ROWS - SERVER_202)) -le "$STORE_DOWN" ] && [ "$ROWS" = "$DISTINCT" ] \
+  && [ "$CLIENT_202" -le "$ROWS" ]; then CHECK=PASS; else CHECK=FAIL; fi
+echo "   events refused 503 (store down): $STORE_DOWN, of which committed late: $((ROWS - SERVER_202))"
+echo "   check every 202 is a row, nothing stored twice, extra rows only from 503s: $CHECK"
 grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp)' \
   "$WORK/metrics.txt" | grep -v ' 0.0$' | sed 's/^/   /' || true
 
@@ -203,5 +210,5 @@ echo "================ summary ($(nproc) cores; load generator on the same machi
 echo "single endpoint: $SINGLE_RATE durable events/s (target >= 20000); bare server $BARE_RATE req/s; ratio $(awk -v a="$SINGLE_RATE" -v b="$BARE_RATE" 'BEGIN{printf "%.2f", a/b}') (target >= 0.4)"
 echo "batch endpoint:  $BATCH_RATE durable events/s (target >= 60000)"
 echo "paced at ~$PACED_RATE req/s: p50 $(awk -v v="$(result "$WORK/paced.txt" p50_us)" 'BEGIN{printf "%.2f", v/1000}') ms, p99 $(awk -v v="$(result "$WORK/paced.txt" p99_us)" 'BEGIN{printf "%.2f", v/1000}') ms (target p99 <= 25 ms at 10000/s)"
-echo "overload ${OVERLOAD_DURATION}s: 429s $(( $(result "$WORK/over_single.txt" s429) + $(result "$WORK/over_batch.txt" s429) )), engine RSS max ${RSS_MAX} kB; rows == 202 replies: $CHECK"
+echo "overload ${OVERLOAD_DURATION}s: 429s $(( $(result "$WORK/over_single.txt" s429) + $(result "$WORK/over_batch.txt" s429) )), engine RSS max ${RSS_MAX} kB; every 202 stored once: $CHECK"
 [ "$CHECK" = PASS ]

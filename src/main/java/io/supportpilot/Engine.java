@@ -86,10 +86,13 @@ public final class Engine {
     Duration stackAfter = config.duration("vertx.blocked-thread-stack-after", Duration.ofMillis(1));
     int loops = config.intIn("vertx.event-loops", 0, 256);
 
+    refuseBusyPort(engineConfig.http());
     EmbeddedDatabase embedded = null;
     String pgUrl;
     if (engineConfig.pg().embedded()) {
-      embedded = EmbeddedDatabase.start(engineConfig.pg().dataDir(), engineConfig.pg().embeddedPort());
+      embedded = EmbeddedDatabase.start(engineConfig.pg().dataDir(), engineConfig.pg().embeddedPort(),
+          engineConfig.pg().durability());
+      embedded.supervise(Duration.ofMillis(500));
       pgUrl = embedded.url();
     } else {
       pgUrl = engineConfig.pg().url().get();
@@ -126,6 +129,9 @@ public final class Engine {
       Pool pool = Database.pool(vertx, pgUrl, engineConfig.pg());
       HealthChecks health = new HealthChecks();
       health.register("database", () -> pool.query("SELECT 1").execute());
+      if (embedded != null) {
+        health.registerLiveness("database", embedded::restorable);
+      }
 
       byte[] adminHash = await(AdminTokens.resolve(pool, secrets), "admin token");
       BearerAuth admin = BearerAuth.forHash("the admin API", adminHash);
@@ -173,6 +179,23 @@ public final class Engine {
         embedded.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Refuses to start, before any other work, when the configured HTTP port is already taken (a second engine, or
+   * another server); 0 (any free port) is never refused.
+   */
+  private static void refuseBusyPort(EngineConfig.Http http) {
+    if (http.port() == 0) {
+      return;
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(http.host(), http.port()));
+    } catch (java.io.IOException e) {
+      throw new io.supportpilot.config.StartupRefused("HTTP port " + http.port() + " on " + http.host()
+          + " is already in use; stop what listens there or set HTTP_PORT to a free port (0 picks one)");
     }
   }
 

@@ -1,6 +1,7 @@
 package io.supportpilot;
 
 import io.supportpilot.config.ConfigException;
+import io.supportpilot.config.StartupRefused;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,10 @@ public final class Main {
       LOG.error("invalid configuration: {}", e.getMessage());
       System.err.println("supportpilot: invalid configuration: " + e.getMessage());
       System.exit(2);
+      return;
+    } catch (StartupRefused e) {
+      LOG.error("cannot start: {}", e.getMessage());
+      System.exit(1);
       return;
     } catch (RuntimeException e) {
       LOG.error("start-up failed: {}", e.getMessage(), e);

@@ -11,8 +11,19 @@ public record EngineConfig(Http http, Pg pg, Kafka kafka, String publicBaseUrl, 
   public record Http(String host, int port, int instances, long bodyLimitBytes) {
   }
 
-  /** Postgres: an external URL, or an embedded server with its data under {@code dataDir}. */
-  public record Pg(Optional<String> url, Path dataDir, int embeddedPort, int poolSize, int pipeliningLimit) {
+  /**
+   * Postgres: an external URL, or an embedded server with its data under {@code dataDir}. {@code durability} is
+   * {@code full}, {@code async-commit} or {@code off} (embedded server only); {@code responseTimeout} is how long a
+   * store write or probe may go unanswered before the store counts as down.
+   */
+  public record Pg(Optional<String> url, Path dataDir, int embeddedPort, int poolSize, int pipeliningLimit,
+      String durability, Duration connectTimeout, Duration statementTimeout, Duration responseTimeout) {
+
+    /** The defaults for durability and timeouts (full durability, 1 s connect, 30 s statement, 1 s response). */
+    public Pg(Optional<String> url, Path dataDir, int embeddedPort, int poolSize, int pipeliningLimit) {
+      this(url, dataDir, embeddedPort, poolSize, pipeliningLimit, "full", Duration.ofSeconds(1),
+          Duration.ofSeconds(30), Duration.ofSeconds(1));
+    }
 
     /** True when the engine starts its own embedded Postgres. */
     public boolean embedded() {
@@ -45,7 +56,11 @@ public record EngineConfig(Http http, Pg pg, Kafka kafka, String publicBaseUrl, 
       }
     });
     Pg pg = new Pg(url, Path.of(c.string("pg.data-dir")), c.intIn("pg.embedded-port", 0, 65535),
-        c.intIn("pg.pool-size", 1, 512), c.intIn("pg.pipelining-limit", 1, 4096));
+        c.intIn("pg.pool-size", 1, 512), c.intIn("pg.pipelining-limit", 1, 4096),
+        c.oneOf("pg.durability", "full", "async-commit", "off"),
+        c.duration("pg.connect-timeout", Duration.ofMillis(50)),
+        c.duration("pg.statement-timeout", Duration.ofMillis(0)),
+        c.duration("pg.response-timeout", Duration.ofMillis(50)));
     Kafka kafka = new Kafka(c.optional("kafka.bootstrap-servers"), c.string("kafka.topic"),
         c.intIn("kafka.partitions", 1, 10_000), c.string("kafka.group-id"),
         c.oneOf("kafka.role", "both", "ingest", "process"));

@@ -81,7 +81,8 @@ public final class IngestCapability implements Capability {
       ErrorEventWriter.Settings settings = new ErrorEventWriter.Settings(config.writeBatchSize(),
           config.writeBatchDelay(), config.writerConcurrency(), perWriter, config.storeProbeInterval(),
           new AtomicInteger(), new AtomicInteger(),
-          openTickets == null ? null : e -> openTickets.ticketId(e.userId(), e.fingerprint()));
+          openTickets == null ? null : e -> openTickets.ticketId(e.userId(), e.fingerprint()),
+          ctx.engine().pg().responseTimeout());
       ErrorEventWriter.registerGauges(ctx.registry(), settings);
       chain = chain.compose(v -> deploy(() -> new ErrorEventWriter(ctx.pool(), settings, ctx.registry()),
           config.writerInstances()));

@@ -22,7 +22,8 @@ final class WriterSink implements ErrorSink {
   WriterSink(Vertx vertx, int retryAfterSeconds) {
     this.vertx = vertx;
     this.retryAfter = retryAfterSeconds;
-    this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+    // A backstop only: the writer answers by itself within about two pg.response-timeouts, also when Postgres hangs.
+    this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
   }
 
   @Override

@@ -33,7 +33,11 @@ import org.slf4j.LoggerFactory;
  * {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT (source, event_id) DO NOTHING RETURNING} statement per
  * batch. Each request is answered only after its batch commits, with which events were new. New rows are then
  * published on {@link Addresses#ERRORS_STORED}. Bounded: beyond {@code maxInFlight} queued or writing events a
- * request fails with 429; while Postgres is unreachable with 503, and a probe brings the writer back.
+ * request fails with 429; while Postgres is unreachable with 503, and a probe brings the writer back. A write that
+ * has not answered within {@code responseTimeout} triggers a probe of its own: when that probe does not answer in
+ * time either, the store counts as down (a frozen server is detected in about two response timeouts), the waiting
+ * requests get 503, and a statement that still commits later is published as stored (a retry of it is a
+ * duplicate). Only connection and availability failures mean "store down"; any other exception fails its batch.
  */
 public final class ErrorEventWriter extends VerticleBase {
 
@@ -71,7 +75,14 @@ public final class ErrorEventWriter extends VerticleBase {
    */
   public record Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight,
       Duration probeInterval, AtomicInteger inFlight, AtomicInteger downWriters,
-      java.util.function.Function<ErrorEvent, String> ticketOf) {
+      java.util.function.Function<ErrorEvent, String> ticketOf, Duration responseTimeout) {
+
+    /** Settings with the default response timeout (1 s). */
+    public Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight, Duration probeInterval,
+        AtomicInteger inFlight, AtomicInteger downWriters, java.util.function.Function<ErrorEvent, String> ticketOf) {
+      this(batchSize, batchDelay, concurrency, maxInFlight, probeInterval, inFlight, downWriters, ticketOf,
+          Duration.ofSeconds(1));
+    }
   }
 
   private final Pool pool;
@@ -92,6 +103,25 @@ public final class ErrorEventWriter extends VerticleBase {
 
   private record Pending(Message<WriteRequest> message, List<ErrorEvent> events) {
   }
+
+  /** One statement in flight; {@code answered} once its requests got 503 because the store stopped answering. */
+  private static final class Write {
+    final List<Pending> batch;
+    final int n;
+    boolean answered;
+    long timer = -1;
+
+    Write(List<Pending> batch, int n) {
+      this.batch = batch;
+      this.n = n;
+    }
+  }
+
+  private final Set<Write> writing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Set<String> loggedFaults = new HashSet<>();
+  private boolean checking;
+  /** When Postgres last answered this writer (any statement or probe, success or error). */
+  private long lastAnswerNanos = System.nanoTime();
 
   /** A writer on the shared pool; meters are registered once per registry. */
   public ErrorEventWriter(Pool pool, Settings settings, MeterRegistry registry) {
@@ -188,6 +218,26 @@ public final class ErrorEventWriter extends VerticleBase {
 
   private void write(List<Pending> batch, int n) {
     batchSizes.record(n);
+    String[] ticket = new String[n];
+    Tuple params;
+    try {
+      params = params(batch, n, ticket);
+    } catch (RuntimeException e) {
+      // A fault of the engine while building the statement (never an outage): only this batch fails.
+      flushing--;
+      writingEvents -= n;
+      inFlight.addAndGet(-n);
+      engineFault(batch, e);
+      checkDrained();
+      return;
+    }
+    Write w = new Write(batch, n);
+    writing.add(w);
+    armTimer(w);
+    execute(w, params, ticket);
+  }
+
+  private Tuple params(List<Pending> batch, int n, String[] ticket) {
     String[] source = new String[n];
     String[] eventId = new String[n];
     String[] user = new String[n];
@@ -202,7 +252,6 @@ public final class ErrorEventWriter extends VerticleBase {
     String[] context = new String[n];
     String[] fingerprint = new String[n];
     OffsetDateTime[] occurred = new OffsetDateTime[n];
-    String[] ticket = new String[n];
     boolean tickets = settings.ticketOf() != null && !noTickets.contains(batch.get(0));
     int i = 0;
     for (Pending p : batch) {
@@ -225,14 +274,33 @@ public final class ErrorEventWriter extends VerticleBase {
         i++;
       }
     }
-    Tuple params = Tuple.of(source, eventId, user, connection, tool, type, code, status, level, message, stack,
+    return Tuple.of(source, eventId, user, connection, tool, type, code, status, level, message, stack,
         context, fingerprint, occurred, ticket);
+  }
+
+  private void execute(Write w, Tuple params, String[] ticket) {
+    List<Pending> batch = w.batch;
+    int n = w.n;
     pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
+      lastAnswerNanos = System.nanoTime();
+      if (w.timer >= 0) {
+        vertx.cancelTimer(w.timer);
+        w.timer = -1;
+      }
+      if (w.answered) {
+        // Answered 503 when the store stopped answering; the statement finished after all.
+        if (ar.succeeded()) {
+          LOG.info("a batch of {} errors answered 503 was committed late; retries of them are duplicates", n);
+          committed(batch, ar.result(), ticket, false);
+        }
+        return;
+      }
+      writing.remove(w);
       flushing--;
       writingEvents -= n;
       inFlight.addAndGet(-n);
       if (ar.succeeded()) {
-        committed(batch, ar.result(), ticket);
+        committed(batch, ar.result(), ticket, true);
       } else {
         failed(batch, ar.cause());
       }
@@ -241,7 +309,76 @@ public final class ErrorEventWriter extends VerticleBase {
     });
   }
 
-  private void committed(List<Pending> batch, RowSet<Row> rows, String[] tickets) {
+  private void armTimer(Write w) {
+    w.timer = vertx.setTimer(Math.max(1, settings.responseTimeout().toMillis()), t -> {
+      w.timer = -1;
+      if (w.answered) {
+        return;
+      }
+      if (storeDown) {
+        // Known down already (another statement failed): do not keep this request waiting for a frozen server.
+        abandonWrites(null);
+      } else if (answeredRecently()) {
+        // Other statements complete: the store is slow (load, a lock), not frozen. Keep waiting.
+        armTimer(w);
+      } else {
+        checkStore();
+      }
+    });
+  }
+
+  /** A write is slow: a probe tells a slow statement (locks, load) from a store that does not answer at all. */
+  private void checkStore() {
+    if (checking || storeDown) {
+      return;
+    }
+    checking = true;
+    probe().onComplete(ar -> {
+      checking = false;
+      if (ar.succeeded() || answeredRecently()) {
+        for (Write w : writing) {
+          if (w.timer < 0 && !w.answered) {
+            armTimer(w);
+          }
+        }
+      } else {
+        abandonWrites(ar.cause());
+      }
+    });
+  }
+
+  private boolean answeredRecently() {
+    return System.nanoTime() - lastAnswerNanos < settings.responseTimeout().toNanos();
+  }
+
+  private Future<?> probe() {
+    return pool.query("SELECT 1").execute()
+        .onSuccess(r -> lastAnswerNanos = System.nanoTime())
+        .timeout(Math.max(1, settings.responseTimeout().toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** The store stopped answering: every request still waiting on a statement gets 503, and the writer probes. */
+  private void abandonWrites(Throwable cause) {
+    if (cause != null) {
+      LOG.warn("error store not answering within {} ms ({}); answering 503 until it is back",
+          settings.responseTimeout().toMillis(), cause.toString());
+    }
+    for (Write w : writing) {
+      w.answered = true;
+      flushing--;
+      writingEvents -= w.n;
+      inFlight.addAndGet(-w.n);
+      for (Pending p : w.batch) {
+        noTickets.remove(p);
+        p.message().fail(STORE_DOWN, "the error store did not answer in time; retry later");
+      }
+    }
+    writing.clear();
+    markDown();
+    checkDrained();
+  }
+
+  private void committed(List<Pending> batch, RowSet<Row> rows, String[] tickets, boolean reply) {
     Set<String> inserted = new HashSet<>(rows.rowCount() * 2);
     for (Row r : rows) {
       inserted.add(r.getString(0) + '\u0000' + r.getString(1));
@@ -262,7 +399,9 @@ public final class ErrorEventWriter extends VerticleBase {
         }
         at++;
       }
-      p.message().reply(new WriteResult(flags));
+      if (reply) {
+        p.message().reply(new WriteResult(flags));
+      }
     }
     if (!stored.isEmpty()) {
       vertx.eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(stored));
@@ -275,11 +414,17 @@ public final class ErrorEventWriter extends VerticleBase {
   private void failed(List<Pending> batch, Throwable cause) {
     if (isStoreDown(cause)) {
       batch.forEach(noTickets::remove);
-      LOG.warn("error store unreachable ({}); answering 503 until it is back", cause.toString());
+      if (!storeDown) {
+        LOG.warn("error store unreachable ({}); answering 503 until it is back", cause.toString());
+      }
       for (Pending p : batch) {
         p.message().fail(STORE_DOWN, "the error store is unavailable; retry later");
       }
       markDown();
+      return;
+    }
+    if (!(cause instanceof PgException)) {
+      engineFault(batch, cause);
       return;
     }
     if (cause instanceof PgException && "23503".equals(((PgException) cause).getSqlState())
@@ -311,6 +456,24 @@ public final class ErrorEventWriter extends VerticleBase {
     batch.get(0).message().fail(isRejected(cause) ? REJECTED : FAILED, "the error could not be stored");
   }
 
+  /**
+   * Not a database answer and not an outage: a fault in the engine itself. Only this batch fails (the store stays
+   * "up" for everyone else); the stack is logged the first time a fault of this kind is seen.
+   */
+  private void engineFault(List<Pending> batch, Throwable cause) {
+    String kind = cause.getClass().getName() + (cause.getStackTrace().length > 0 ? "@" + cause.getStackTrace()[0] : "");
+    if (loggedFaults.size() < 100 && loggedFaults.add(kind)) {
+      LOG.error("could not store a batch of {} requests because of an engine fault (stack logged once per fault)",
+          batch.size(), cause);
+    } else {
+      LOG.warn("could not store a batch of {} requests because of an engine fault: {}", batch.size(), cause.toString());
+    }
+    for (Pending p : batch) {
+      noTickets.remove(p);
+      p.message().fail(FAILED, "the error could not be stored because of a fault in the engine; it was not stored");
+    }
+  }
+
   private void flushSingles() {
     while (!queue.isEmpty() && !storeDown) {
       Pending p = queue.pollFirst();
@@ -337,7 +500,7 @@ public final class ErrorEventWriter extends VerticleBase {
     }
     probeTimer = vertx.setTimer(settings.probeInterval().toMillis(), t -> {
       probeTimer = -1;
-      pool.query("SELECT 1").execute().onComplete(ar -> {
+      probe().onComplete(ar -> {
         if (ar.succeeded()) {
           LOG.info("error store reachable again; accepting errors");
           if (storeDown) {
@@ -377,11 +540,24 @@ public final class ErrorEventWriter extends VerticleBase {
 
   /** True when the failure means Postgres cannot be reached (connection, shutdown, resources). */
   static boolean isStoreDown(Throwable t) {
-    if (t instanceof PgException) {
-      String state = ((PgException) t).getSqlState();
-      return state == null || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
-          || state.startsWith("58");
+    // Connection refused or lost, time-outs, Postgres' availability states; never a fault of the engine itself.
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof PgException) {
+        String state = ((PgException) c).getSqlState();
+        return state == null || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
+            || state.startsWith("58");
+      }
+      if (c instanceof java.io.IOException || c instanceof java.util.concurrent.TimeoutException
+          || c instanceof io.vertx.sqlclient.ClosedConnectionException) {
+        return true;
+      }
+      if (c instanceof io.vertx.core.VertxException && c.getMessage() != null) {
+        String m = c.getMessage().toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("connection") || m.contains("closed") || m.contains("timeout") || m.contains("timed out")) {
+          return true;
+        }
+      }
     }
-    return true;
+    return false;
   }
 }

@@ -12,6 +12,8 @@ import org.slf4j.LoggerFactory;
 public final class FailureHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+  /** 429/503 answers come in floods while a dependency is down: one log line per status per interval. */
+  private static final LogThrottle REFUSALS = new LogThrottle(java.time.Duration.ofSeconds(10));
 
   @Override
   public void handle(RoutingContext ctx) {
@@ -50,6 +52,12 @@ public final class FailureHandler implements Handler<RoutingContext> {
     }
     if (status >= 500 && failure != null && !(failure instanceof HttpFailure)) {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+    } else if (status == 503 || status == 429) {
+      long suppressed = REFUSALS.permit(status);
+      if (suppressed >= 0) {
+        LOG.warn("{} {} -> {} {} ({} more {} answers in the last {} s not logged)", ctx.request().method(),
+            ctx.request().path(), status, detail, suppressed, status, REFUSALS.intervalSeconds());
+      }
     } else if (status >= 500) {
       LOG.warn("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), status, detail);
     } else if (LOG.isDebugEnabled()) {

@@ -20,7 +20,7 @@ final class OpsRoutes {
   }
 
   static void mount(Router router, EngineContext ctx) {
-    router.get("/health/live").handler(rc -> rc.json(new JsonObject().put("status", "UP")));
+    router.get("/health/live").handler(rc -> liveness(rc, ctx));
     router.get("/health").handler(rc -> readiness(rc, ctx));
     PrometheusMeterRegistry registry = ctx.registry();
     router.get("/metrics").handler(rc -> rc.vertx().executeBlocking(registry::scrape, false)
@@ -28,6 +28,21 @@ final class OpsRoutes {
             .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .end(text))
         .onFailure(rc::fail));
+  }
+
+  private static void liveness(RoutingContext rc, EngineContext ctx) {
+    JsonObject details = new JsonObject();
+    boolean up = true;
+    for (Map.Entry<String, java.util.function.BooleanSupplier> e : ctx.health().liveness().entrySet()) {
+      boolean alive = e.getValue().getAsBoolean();
+      up &= alive;
+      details.put(e.getKey(), new JsonObject().put("status", alive ? "UP" : "DOWN"));
+    }
+    JsonObject body = new JsonObject().put("status", up ? "UP" : "DOWN");
+    if (!details.isEmpty()) {
+      body.put("checks", details);
+    }
+    rc.response().setStatusCode(up ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
   }
 
   private static void readiness(RoutingContext rc, EngineContext ctx) {
