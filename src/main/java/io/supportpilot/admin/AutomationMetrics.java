@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * The plan's AutomationMetrics (section 6.1) and its success-metrics table, over the last 24 hours. Every figure
  * comes from recorded facts: the per-minute {@code desk_rollup} counters the database triggers keep on state
- * transitions (whole hours from {@code desk_rollup_hour}), the small pattern and spike tables. A field whose capability does not exist yet is 0 and named in
- * {@code not_yet_measured}.
+ * transitions (whole hours from {@code desk_rollup_hour}), the small pattern and spike tables. A field whose
+ * capability does not exist yet is 0 and named in {@code not_yet_measured}.
  */
 final class AutomationMetrics {
 

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Rolls ingested errors up into per-minute counts ({@code desk_rollup} metric {@code errors}) for the dashboard,
  * from a watermark in {@code app_settings}, one closed minute range at a time (a minute is closed one minute after
- * it ends, so rows committed late still count), and deletes minute rollups older than 35 days, hourly ones older than 400. Several instances
- * take turns through the watermark's row lock. Keeping this off the ingestion path keeps writes there untouched.
+ * it ends, so rows committed late still count), and deletes minute rollups older than 35 days, hourly ones older
+ * than 400. Several instances take turns through the watermark's row lock. Keeping this off the ingestion path
+ * keeps writes there untouched.
  */
 final class RollupJob extends VerticleBase {
 
@@ -71,7 +72,8 @@ final class RollupJob extends VerticleBase {
                   .execute(Tuple.of(WATERMARK, until.toInstant().toString())))
               .mapEmpty();
         })
-        .compose(x -> prune ? tx.preparedQuery("DELETE FROM desk_rollup WHERE bucket < now() - make_interval(days => $1)")
+        .compose(x -> prune ? tx.preparedQuery("DELETE FROM desk_rollup WHERE bucket < now() - "
+                + "make_interval(days => $1)")
             .execute(Tuple.of((int) RETENTION.toDays()))
             .compose(y -> tx.preparedQuery("DELETE FROM desk_rollup_hour WHERE bucket < now() - "
                 + "make_interval(days => $1)").execute(Tuple.of((int) HOURLY_RETENTION.toDays())))

@@ -71,7 +71,8 @@ final class CustomerStore {
         Map.entry("UPDATE email_outbox SET user_id = $2, recipient = $3, subject = $3, body = $3, link = NULL "
             + "WHERE user_id = $1", Tuple.of(id, pseudonym, REDACTED)),
         Map.entry("UPDATE desk_reply_mail SET user_id = $2 WHERE user_id = $1", Tuple.of(id, pseudonym)),
-        Map.entry("UPDATE api_usage SET user_id = $2, connection_id = NULL WHERE user_id = $1", Tuple.of(id, pseudonym)),
+        Map.entry("UPDATE api_usage SET user_id = $2, connection_id = NULL WHERE user_id = $1",
+            Tuple.of(id, pseudonym)),
         Map.entry("DELETE FROM users WHERE id = $1", Tuple.of(id)));
     return pool.withTransaction(tx -> {
       Future<Integer> chain = Future.succeededFuture(0);

@@ -141,7 +141,8 @@ public final class DeskQueueProgram {
       + "CASE WHEN s.status IN ('open', 'waiting_support', 'escalated') THEN t.created + interval '1 minute' * "
       + "(i % 600) END "
       + "FROM generate_series($1::int, $2::int) i, LATERAL (SELECT abs(hashtext(i::text)) % 50 AS p) h, "
-      + "LATERAL (SELECT now() - interval '90 days' * (((i::bigint * 7919) % $3::int)::float8 / $3::int) AS created) t, "
+      + "LATERAL (SELECT now() - interval '90 days' * (((i::bigint * 7919) % $3::int)::float8 / $3::int) "
+      + "AS created) t, "
       + "LATERAL (SELECT CASE WHEN i % 100 < 70 THEN 'resolved' WHEN i % 100 < 80 THEN 'closed' WHEN i % 100 < 88 "
       + "THEN 'waiting_customer' WHEN i % 100 < 93 THEN 'open' WHEN i % 100 < 98 THEN 'escalated' "
       + "ELSE 'waiting_support' END AS status) s";
@@ -149,7 +150,8 @@ public final class DeskQueueProgram {
   static final String MESSAGES = "INSERT INTO support_messages (conversation_id, sender_type, content, metadata, "
       + "created_at) SELECT c.id, CASE WHEN k % 2 = 0 THEN 'customer' ELSE 'agent' END, "
       + "'Message ' || k || ' of a benchmark conversation about an Exact Online connection that stopped syncing', "
-      + "'{}'::jsonb, c.created_at + interval '1 minute' * k FROM support_conversations c, generate_series(0, $3::int) k "
+      + "'{}'::jsonb, c.created_at + interval '1 minute' * k FROM support_conversations c, "
+      + "generate_series(0, $3::int) k "
       + "WHERE c.id >= $1 AND c.id < $2 ORDER BY c.id, k";
 
   /** What the triggers would have recorded for the filled rows (they are off during the fill). */
