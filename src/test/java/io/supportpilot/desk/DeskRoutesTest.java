@@ -162,6 +162,38 @@ class DeskRoutesTest {
         .statusCode());
   }
 
+  // Verifies that two people replying at the same moment from the same version never both succeed: one reply is
+  // stored, the other gets 409 and nothing of it is stored.
+  @Test
+  void concurrentRepliesOneWins() throws Exception {
+    String id = conversation("u-race", "race question");
+    long v = version(id);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      for (String who : new String[] {agent, admin}) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return Http.post(port, "/api/admin/conversations/" + id + "/replies", new JsonObject()
+              .put("content", "answer from " + who.substring(0, 8)).put("version", v).encode(), bearer(who))
+              .statusCode();
+        }));
+      }
+      go.countDown();
+      Set<Integer> codes = new HashSet<>();
+      for (java.util.concurrent.Future<Integer> f : answers) {
+        codes.add(f.get(30, TimeUnit.SECONDS));
+      }
+      assertEquals(Set.of(201, 409), codes);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM support_messages WHERE conversation_id = '" + id
+        + "' AND sender_type = 'admin'"));
+    assertEquals(v + 1, version(id));
+  }
+
   // Verifies keyset paging: every conversation exactly once across pages, in order, whatever the page size.
   @Test
   void paging() {
