@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 /**
  * The routing policy's hard rules, written from the support domain in Dutch and English (never from individual
  * questions): a question that asks for money back or a billing correction, for a person, for another account or a
- * change of ownership, that raises a legal or privacy matter, or that tries to instruct the assistant goes to a
- * person; a question that shows our product misbehaving (a stack trace from our code, an automated error report, a
+ * change of ownership, that raises a legal or privacy matter, that asks for a new feature or a commercial deal, or
+ * that tries to instruct the assistant goes to a person; a question that shows our product misbehaving (a stack trace from our code, an automated error report, a
  * regression tied to a release, a security bug) goes to DevOps. Instruction overrides are recognised by their
  * structure: text addressed to the assistant or the system, role or system markers, requests to change rules, role,
  * ticket status, permissions or prices. {@link #signals} adds softer cues that the learned router weighs.
@@ -151,6 +151,17 @@ public final class EscalationRules {
               "\\breal\\s+(person|human)\\b|\\bhuman\\s+(agent|being)\\b|\\b(call|phone|ring)\\s+me\\b|\\bwhoever\\s+is\\s+in\\s+charge\\b",
               "\\bunacceptable\\b|\\bridiculous\\b|\\boutrageous\\b|\\bdisgrace\\w*|\\bpathetic\\b|\\bfurious\\b|\\bscam\\b",
               "\\bfed\\s+up\\b|\\bsick\\s+(and\\s+tired\\s+)?of\\b|\\b(third|fourth|fifth)\\s+time\\b|!{3,}"))),
+      new Rule("feature_or_sales", "human",
+          p(String.join("|",
+              "\\bkunnen\\s+jullie\\b[^.?!\\n]{0,60}\\b(bouwen|maken|toevoegen|ontwikkelen|inbouwen)\\b",
+              "\\b(graag|ik\\s+wil|wij\\s+willen|we\\s+willen)\\b[^.?!\\n]{0,20}\\b(een\\s+)?(tool|functie|optie|integratie|koppeling)\\s+(waarmee|voor|die|om)\\b",
+              "\\b(staat|komt)\\b[^.?!\\n]{0,20}\\bop\\s+de\\s+(roadmap|planning)\\b|\\bfeature\\s*request\\b",
+              "\\b(staffel|volume)korting\\b|\\bkantoorlicentie\\b|\\bofferte\\b|\\b(enterprise|zakelijk)\\s*(contract|licentie|abonnement)\\b")),
+          p(String.join("|",
+              "\\b(please|could\\s+you|can\\s+you|would\\s+you|will\\s+you)\\s+(add|build|create|develop|implement)\\b",
+              "\\bfeature\\s+request\\b|\\b(any|are\\s+there|do\\s+you\\s+have)\\s+plans?\\s+(for|to)\\b|\\b(on|in)\\s+(the|your)\\s+roadmap\\b",
+              "\\bwe'?d\\s+(happily\\s+|gladly\\s+)?pay\\s+(extra|more)\\b|\\b(enterprise|volume)\\s+(contract|pricing|discount|licen[sc]e|deal|plan)\\b",
+              "\\b(volume|bulk|partner|reseller)\\s+discount\\b|\\bquote\\s+for\\b|\\breseller\\b"))),
       new Rule("product_malfunction", "devops",
           p(String.join("|",
               "\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\bstack\\s*trace\\b|\\btraceback\\b|\\bcannot\\s+(find\\s+module|read\\s+propert)",

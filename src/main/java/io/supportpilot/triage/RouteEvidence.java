@@ -27,7 +27,10 @@ public record RouteEvidence(
     boolean errorCodeGiven,
     boolean errorCodeOnTop,
     int queryTerms,
-    Double patternMinConfidence) {
+    Double patternMinConfidence,
+    double similarityGap,
+    double cosineGap,
+    double coverageGap) {
 
   /** A margin this large (in rank units) counts as an unambiguous choice. */
   static final double MARGIN_CAP = 0.5;
@@ -37,14 +40,23 @@ public record RouteEvidence(
     boolean codeGiven = errorCode != null && !errorCode.isBlank();
     if (r.articles().isEmpty()) {
       return new RouteEvidence(null, 0, 0, 0, 0, false, false, false, 0, r.patterns().stream()
-          .anyMatch(h -> h.regexHit() || h.errorCodeHit()), 0, codeGiven, false, r.queryTerms().size(), null);
+          .anyMatch(h -> h.regexHit() || h.errorCodeHit()), 0, codeGiven, false, r.queryTerms().size(), null, 0, 0, 0);
     }
     ArticleHit top = r.articles().get(0);
     double bestCos = 0;
     double bestCov = 0;
-    for (ArticleHit h : r.articles()) {
+    double otherSim = 0;
+    double otherCos = 0;
+    double otherCov = 0;
+    for (int i = 0; i < r.articles().size(); i++) {
+      ArticleHit h = r.articles().get(i);
       bestCos = Math.max(bestCos, h.cosine());
       bestCov = Math.max(bestCov, h.coverage());
+      if (i > 0) {
+        otherSim = Math.max(otherSim, h.similarity());
+        otherCos = Math.max(otherCos, h.cosine());
+        otherCov = Math.max(otherCov, h.coverage());
+      }
     }
     double margin = r.articles().size() > 1 ? top.rank() - r.articles().get(1).rank() : MARGIN_CAP;
     boolean ownStrong = false;
@@ -69,7 +81,8 @@ public record RouteEvidence(
     }
     return new RouteEvidence(top.article().slug(), top.similarity(), top.cosine(), top.coverage(), margin,
         top.cosine() >= bestCos - 1e-9, top.coverage() >= bestCov - 1e-9, ownStrong, ownKw, otherStrong, otherKw,
-        codeGiven, top.errorCodeHit(), r.queryTerms().size(), minConf);
+        codeGiven, top.errorCodeHit(), r.queryTerms().size(), minConf, top.similarity() - otherSim,
+        top.cosine() - otherCos, top.coverage() - otherCov);
   }
 
   /** The evidence recorded in a {@code POST /api/triage} response (see {@link TriageEngine#toJson}). */
@@ -83,15 +96,25 @@ public record RouteEvidence(
       for (int i = 0; i < pats.size(); i++) {
         strong |= pats.getJsonObject(i).getBoolean("regex_hit") || pats.getJsonObject(i).getBoolean("error_code_hit");
       }
-      return new RouteEvidence(null, 0, 0, 0, 0, false, false, false, 0, strong, 0, codeGiven, false, terms, null);
+      return new RouteEvidence(null, 0, 0, 0, 0, false, false, false, 0, strong, 0, codeGiven, false, terms, null, 0, 0,
+          0);
     }
     JsonObject top = arts.getJsonObject(0);
     String slug = top.getString("slug");
     double bestCos = 0;
     double bestCov = 0;
+    double otherSim = 0;
+    double otherCos = 0;
+    double otherCov = 0;
     for (int i = 0; i < arts.size(); i++) {
-      bestCos = Math.max(bestCos, arts.getJsonObject(i).getDouble("cosine"));
-      bestCov = Math.max(bestCov, arts.getJsonObject(i).getDouble("term_coverage"));
+      JsonObject h = arts.getJsonObject(i);
+      bestCos = Math.max(bestCos, h.getDouble("cosine"));
+      bestCov = Math.max(bestCov, h.getDouble("term_coverage"));
+      if (i > 0) {
+        otherSim = Math.max(otherSim, h.getDouble("score"));
+        otherCos = Math.max(otherCos, h.getDouble("cosine"));
+        otherCov = Math.max(otherCov, h.getDouble("term_coverage"));
+      }
     }
     double margin = arts.size() > 1 ? top.getDouble("rank") - arts.getJsonObject(1).getDouble("rank") : MARGIN_CAP;
     boolean ownStrong = false;
@@ -120,21 +143,20 @@ public record RouteEvidence(
     double cov = top.getDouble("term_coverage");
     return new RouteEvidence(slug, top.getDouble("score"), cos, cov, margin, cos >= bestCos - 1e-9,
         cov >= bestCov - 1e-9, ownStrong, ownKw, otherStrong, otherKw, codeGiven, top.getBoolean("error_code_hit"),
-        terms, minConf);
+        terms, minConf, top.getDouble("score") - otherSim, cos - otherCos, cov - otherCov);
   }
 
   /**
-   * The plan's pattern component: 1 when a regex or error-code pattern of the best article fired, {@code 1 - 0.5^k}
-   * for k keyword hits of its own patterns (each keyword an even bet of being a coincidence), reduced by the
-   * strongest evidence for another article; null when no pattern fired at all.
+   * The plan's pattern component: how much the best article's own patterns confirm it, 1 for a regex or error-code
+   * hit and {@code 1 - 0.5^k} for k keyword hits (each keyword an even bet of being a coincidence); null when none of
+   * its patterns fired. Evidence for another article is not folded in here: the router weighs it (features
+   * {@code other_strong_pattern}, {@code other_keyword_hits}), and the auto bar also needs the router's answerability.
    */
   Double patternComponent() {
-    if (!ownStrongPattern && ownKeywordHits == 0 && !otherStrongPattern && otherKeywordHits == 0) {
+    if (!ownStrongPattern && ownKeywordHits == 0) {
       return null;
     }
-    double mine = ownStrongPattern ? 1.0 : 1 - Math.pow(0.5, ownKeywordHits);
-    double other = otherStrongPattern ? 1.0 : 1 - Math.pow(0.5, otherKeywordHits);
-    return ConfidenceScorer.round(Math.max(0, mine * (1 - other / 2)));
+    return ConfidenceScorer.round(ownStrongPattern ? 1.0 : 1 - Math.pow(0.5, ownKeywordHits));
   }
 
   /** The plan's error-code component: null without a code, 1 when it belongs to the best article's patterns, else 0. */

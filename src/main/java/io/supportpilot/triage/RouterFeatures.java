@@ -19,7 +19,8 @@ public final class RouterFeatures {
   static {
     List<String> names = new ArrayList<>(List.of("similarity", "cosine", "coverage", "margin", "cosine_agrees",
         "coverage_agrees", "own_strong_pattern", "own_keyword_hits", "other_strong_pattern", "other_keyword_hits",
-        "error_code_given", "error_code_on_top", "error_code_elsewhere", "query_terms", "no_article", "words",
+        "error_code_given", "error_code_on_top", "error_code_elsewhere", "query_terms", "no_article",
+        "similarity_gap", "cosine_gap", "coverage_gap", "words",
         "question_marks", "dutch"));
     EscalationRules.ruleNames().forEach(n -> names.add("rule_" + n));
     for (EscalationRules.Signal s : EscalationRules.Signal.values()) {
@@ -57,6 +58,9 @@ public final class RouterFeatures {
     d.add(flag(e.errorCodeGiven() && !e.errorCodeOnTop()));
     d.add(Math.log1p(e.queryTerms()));
     d.add(flag(none));
+    d.add(e.similarityGap());
+    d.add(e.cosineGap());
+    d.add(e.coverageGap());
     String t = EscalationRules.normalise(text);
     List<String> words = new ArrayList<>();
     Matcher m = WORD.matcher(t);

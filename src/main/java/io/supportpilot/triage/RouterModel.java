@@ -21,7 +21,7 @@ public final class RouterModel {
   public static final List<String> CLASSES = List.of("auto_respond", "suggest_articles", "escalate_human",
       "escalate_devops");
   /** The top-article model uses the first this many dense features (retrieval evidence and the question's size). */
-  public static final int TOP_FEATURES = 18;
+  public static final int TOP_FEATURES = 21;
   /** The shipped model's class-path resource. */
   public static final String RESOURCE = "triage/router-model.json";
 
