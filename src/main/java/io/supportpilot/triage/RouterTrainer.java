@@ -20,7 +20,7 @@ import java.util.Random;
  * {@code --dump} output of the evaluation command, which records what retrieval found for each): embeds each
  * question as the engine does, fits an L2-regularised multinomial logistic regression, picks the regularisation and
  * the two answerability anchors by 5-fold cross-validation (the anchors so that cross-validated wrong auto-responses
- * stay under 2% of the questions while route accuracy is highest), and writes the model JSON.
+ * stay at or under 1.5% of the questions while route accuracy is highest), and writes the model JSON.
  *
  * <p>Usage: {@code RouterTrainer <out.json> <synonyms.txt> <dump.jsonl>...}. Deterministic: fixed folds and seed.
  */
