@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Triage evaluation: loads a knowledge base file into a clean embedded store through the admin API and runs
 # labelled questions through POST /api/triage. Usage:
-#   scripts/eval.sh ../shared/eval/kb.json ../shared/eval/dev.jsonl [--half a|b] [--verbose] [--dump out.jsonl]
+#   scripts/eval.sh ../shared/eval/kb.json ../shared/eval/dev.jsonl [--half a|b] [--categories ids.json]
+#       [--verbose] [--dump out.jsonl] [--no-warm]
+# --half a = odd lines (tuning half, used to train the router with history.jsonl), b = even lines (held out).
+# The held-out figure: scripts/eval.sh ../shared/eval/kb.json ../shared/eval/dev.jsonl --half b \
+#   --categories scripts/eval-categories-dev.json
 # Environment variables override configuration as usual, e.g. TRIAGE_SEARCH_MODE=lexical|semantic|hybrid.
 #   scripts/eval.sh --lexical-engines ../shared/eval/kb.json ../shared/eval/dev.jsonl
 # instead measures Lucene BM25 against Postgres full-text search on the same questions (why search uses Lucene).

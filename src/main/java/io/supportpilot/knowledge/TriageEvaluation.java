@@ -26,8 +26,11 @@ import java.util.UUID;
  * accuracy, the route confusion matrix and wrong auto-responses per language, next to the plan's keyword-only
  * baseline (simple keyword match ratio) in the same run.
  *
- * <p>Usage: {@code TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose] [--dump out.jsonl]}
- * ({@code --dump} writes every question with its full triage response, for offline analysis). Environment variables
+ * <p>Usage: {@code TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--categories ids.json] [--verbose]
+ * [--dump out.jsonl] [--no-warm]} ({@code --dump} writes every question with its full triage response, for offline
+ * analysis and for training the router; {@code --categories} names the policy category of some questions, e.g.
+ * {@code {"q-1": "refund"}}, also read from a question's own {@code category} field; {@code --no-warm} skips the
+ * latency passes). Half a is the odd lines of the file, half b the even ones. Environment variables
  * override configuration as usual (e.g. {@code TRIAGE_SEARCH_MODE=lexical}).
  */
 public final class TriageEvaluation {
@@ -52,18 +55,24 @@ public final class TriageEvaluation {
 
   private static void run(String[] args) throws Exception {
     if (args.length < 2) {
-      System.err.println("usage: TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--verbose] "
-          + "[--dump out.jsonl]");
+      System.err.println("usage: TriageEvaluation <kb.json> <questions.jsonl> [--half a|b] [--categories ids.json] "
+          + "[--verbose] [--dump out.jsonl] [--no-warm]");
       System.exit(2);
     }
     String half = null;
     boolean verbose = false;
     Path dump = null;
+    boolean warmPasses = true;
+    JsonObject categories = new JsonObject();
     for (int i = 2; i < args.length; i++) {
       if (args[i].equals("--half") && i + 1 < args.length) {
         half = args[++i];
       } else if (args[i].equals("--dump") && i + 1 < args.length) {
         dump = Path.of(args[++i]);
+      } else if (args[i].equals("--categories") && i + 1 < args.length) {
+        categories = new JsonObject(Files.readString(Path.of(args[++i])));
+      } else if (args[i].equals("--no-warm")) {
+        warmPasses = false;
       } else if (args[i].equals("--verbose")) {
         verbose = true;
       }
@@ -77,7 +86,11 @@ public final class TriageEvaluation {
       }
       n++;
       if (half == null || (half.equals("a") && n % 2 == 1) || (half.equals("b") && n % 2 == 0)) {
-        questions.add(new JsonObject(line));
+        JsonObject q = new JsonObject(line);
+        if (q.getString("category") == null && categories.getString(q.getString("id", "")) != null) {
+          q.put("category", categories.getString(q.getString("id")));
+        }
+        questions.add(q);
       }
     }
 
@@ -128,11 +141,12 @@ public final class TriageEvaluation {
           ranked.add(arts.getJsonObject(i).getString("slug"));
         }
         String lang = q.getString("lang");
-        engineLang.computeIfAbsent(lang, k -> new Tally()).add(q, ranked, d.getString("action"));
-        engineAll.add(q, ranked, d.getString("action"));
+        engineLang.computeIfAbsent(lang, k -> new Tally()).add(q, ranked, d.getString("action"),
+            d.getString("escalation"));
+        engineAll.add(q, ranked, d.getString("action"), d.getString("escalation"));
         Map.Entry<List<String>, String> b = baseline.decide(q);
-        baseLang.computeIfAbsent(lang, k -> new Tally()).add(q, b.getKey(), b.getValue());
-        baseAll.add(q, b.getKey(), b.getValue());
+        baseLang.computeIfAbsent(lang, k -> new Tally()).add(q, b.getKey(), b.getValue(), "human");
+        baseAll.add(q, b.getKey(), b.getValue(), "human");
         if ("escalate".equals(q.getString("gold_route")) && !"escalate".equals(d.getString("action"))) {
           missedEscalations.add(q.getString("id") + " [" + d.getString("action") + "] " + q.getString("subject"));
         }
@@ -155,6 +169,7 @@ public final class TriageEvaluation {
           half == null ? "" : " (half " + half + ")", env.getOrDefault("TRIAGE_SEARCH_MODE", "hybrid"));
       System.out.println("\n== supportpilot triage (hybrid search + confidence 2.0) ==");
       print(engineAll, engineLang);
+      detail(engineAll, engineLang);
       System.out.println("\n== baseline: simple keyword match ratio (plan 2.2 'current state') ==");
       print(baseAll, baseLang);
       System.out.println("\ngold-escalate questions not escalated: " + missedEscalations.size());
@@ -165,7 +180,7 @@ public final class TriageEvaluation {
       }
       // The pass above ran on a cold JVM (JIT, first ONNX runs); three more passes show the steady state.
       List<Long> warm = new ArrayList<>();
-      for (int pass = 0; pass < WARM_PASSES; pass++) {
+      for (int pass = 0; pass < (warmPasses ? WARM_PASSES : 0); pass++) {
         for (JsonObject q : questions) {
           JsonObject req = new JsonObject().put("subject", q.getString("subject")).put("body", q.getString("body"))
               .put("error_code", q.getString("error_code"));
@@ -174,7 +189,7 @@ public final class TriageEvaluation {
           warm.add((System.nanoTime() - s) / 1000);
         }
       }
-      if (!latencies.isEmpty()) {
+      if (!latencies.isEmpty() && !warm.isEmpty()) {
         System.out.printf(Locale.ROOT, "%nHTTP triage latency (one at a time, includes HTTP and JSON): first pass"
             + " p50 %.1f ms, p99 %.1f ms; next %d passes p50 %.1f ms, p99 %.1f ms%n", percentile(latencies, 0.5),
             percentile(latencies, 0.99), WARM_PASSES, percentile(warm, 0.5), percentile(warm, 0.99));
@@ -214,6 +229,33 @@ public final class TriageEvaluation {
     }
   }
 
+  /**
+   * Per language: the route confusion, auto-respond precision and share, the wrong auto-responses by id, escalation
+   * recall per team (escalated at all, and to the labelled team) and recall per policy category.
+   */
+  private static void detail(Tally all, Map<String, Tally> byLang) {
+    Map<String, Tally> rows = new LinkedHashMap<>(byLang);
+    rows.put("all", all);
+    for (Map.Entry<String, Tally> e : rows.entrySet()) {
+      Tally t = e.getValue();
+      System.out.printf(Locale.ROOT, "%n[%s] auto-respond: share %d/%d = %.1f%%, precision %d/%d = %.1f%%, wrong %d = %.1f%% of all %s%n",
+          e.getKey(), t.auto, t.total, Tally.pct(t.auto, t.total), t.auto - t.wrongAuto, t.auto,
+          Tally.pct(t.auto - t.wrongAuto, t.auto), t.wrongAuto, Tally.pct(t.wrongAuto, t.total), t.wrongAutoIds);
+      System.out.printf(Locale.ROOT, "[%s] route confusion (rows gold, columns predicted):%n", e.getKey());
+      System.out.printf(Locale.ROOT, "  %-18s %14s %18s %10s%n", "", ROUTES[0], ROUTES[1], ROUTES[2]);
+      for (int g = 0; g < 3; g++) {
+        System.out.printf(Locale.ROOT, "  %-18s %14d %18d %10d%n", ROUTES[g], t.confusion[g][0], t.confusion[g][1],
+            t.confusion[g][2]);
+      }
+      t.teamRecall.forEach((team, r) -> System.out.printf(Locale.ROOT,
+          "[%s] escalation recall, team %-6s: escalated %d/%d = %.0f%%, to that team %d/%d = %.0f%%%n", e.getKey(), team,
+          r[1], r[0], Tally.pct(r[1], r[0]), r[2], r[0], Tally.pct(r[2], r[0])));
+      t.categoryRecall.forEach((c, r) -> System.out.printf(Locale.ROOT,
+          "[%s] category %-20s: escalated %d/%d, to the labelled team %d/%d%n", e.getKey(), c, r[1], r[0], r[2],
+          r[0]));
+    }
+  }
+
   private static final class Tally {
     int total;
     int withGold;
@@ -221,10 +263,39 @@ public final class TriageEvaluation {
     int top3;
     int routeOk;
     int wrongAuto;
+    int auto;
     final int[][] confusion = new int[3][3];
+    final List<String> wrongAutoIds = new ArrayList<>();
+    final Map<String, int[]> teamRecall = new java.util.TreeMap<>();
+    final Map<String, int[]> categoryRecall = new java.util.TreeMap<>();
 
-    void add(JsonObject q, List<String> ranked, String action) {
+    void add(JsonObject q, List<String> ranked, String action, String escalation) {
       total++;
+      String goldTeam = q.getString("gold_escalation", "none");
+      if ("escalate".equals(q.getString("gold_route"))) {
+        int[] r = teamRecall.computeIfAbsent(goldTeam, k -> new int[3]);
+        r[0]++;
+        if ("escalate".equals(action)) {
+          r[1]++;
+          if (goldTeam.equals(escalation)) {
+            r[2]++;
+          }
+        }
+      }
+      String category = q.getString("category");
+      if (category != null) {
+        int[] r = categoryRecall.computeIfAbsent(category, k -> new int[3]);
+        r[0]++;
+        if ("escalate".equals(action)) {
+          r[1]++;
+          if (goldTeam.equals(escalation)) {
+            r[2]++;
+          }
+        }
+      }
+      if ("auto_respond".equals(action)) {
+        auto++;
+      }
       String gold = q.getString("gold_article");
       String top = ranked.isEmpty() ? null : ranked.get(0);
       if (gold != null) {
@@ -242,6 +313,7 @@ public final class TriageEvaluation {
       }
       if ("auto_respond".equals(action) && (!"auto_respond".equals(goldRoute) || gold == null || !gold.equals(top))) {
         wrongAuto++;
+        wrongAutoIds.add(q.getString("id"));
       }
       confusion[idx(goldRoute)][idx(action)]++;
     }
@@ -253,7 +325,7 @@ public final class TriageEvaluation {
           pct(wrongAuto, total), top3, withGold, pct(top3, withGold));
     }
 
-    private static double pct(int a, int b) {
+    static double pct(int a, int b) {
       return b == 0 ? 0 : 100.0 * a / b;
     }
 

@@ -1,14 +1,20 @@
 package io.supportpilot.triage;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Questions that need a person whatever the similarity says: refund and compensation demands, legal threats,
- * anger, acting on another account, attempts to override the assistant's instructions, and bug reports (stack
- * traces, regressions) that go to DevOps. Each rule has a Dutch and an English form; both are checked because
- * customers mix languages, and the match names the language it fired in.
+ * The routing policy's hard rules, written from the support domain in Dutch and English (never from individual
+ * questions): a question that asks for money back or a billing correction, for a person, for another account or a
+ * change of ownership, that raises a legal or privacy matter, that asks for a new feature or a commercial deal, or
+ * that tries to instruct the assistant goes to a person; a question that shows our product misbehaving (a stack trace from our code, an automated error report, a
+ * regression tied to a release, a security bug) goes to DevOps. Instruction overrides are recognised by their
+ * structure: text addressed to the assistant or the system, role or system markers, requests to change rules, role,
+ * ticket status, permissions or prices. {@link #signals} adds softer cues that the learned router weighs.
  */
 public final class EscalationRules {
 
@@ -19,73 +25,311 @@ public final class EscalationRules {
   private record Rule(String name, String escalation, Pattern nl, Pattern en) {
   }
 
-  private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+  private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.MULTILINE;
+
+  /** Words that address the assistant or the system rather than the support desk. */
+  private static final String AI_EN = "(ai|a\\.i\\.|assistant|bot|chatbot|model|llm|agent|support\\s+(ai|bot|assistant)|system)";
+  private static final String AI_NL = "(ai|a\\.i\\.|assistent|bot|chatbot|model|llm|agent|support-?(ai|bot|assistent)|systeem)";
+
+  /** An exception class name as code writes it (TypeError, NullPointerException): checked on the original case. */
+  private static final Pattern EXCEPTION_NAME = Pattern.compile("\\b[A-Z][a-z]+([A-Z][a-z]+)*(Error|Exception)\\b");
+
+  /** A question about what the policy is, rather than a demand. */
+  private static final Pattern POLICY_QUESTION = p("\\b(krijg|ontvang)\\s+(ik|je|we|wij)\\b[^.?!\\n]{0,40}\\?"
+      + "|\\b(do|will|would)\\s+(i|we)\\s+get\\b[^.?!\\n]{0,40}\\?|\\b(is\\s+there|what\\s+is)\\s+(a|your)\\s+refund\\s+policy\\b"
+      + "|\\b(als|wanneer)\\s+(ik|we|wij)\\b[^.?!\\n]{0,30}\\b(opzeg|opzeggen|annuleer)\\w*\\s*\\?|\\bif\\s+(i|we)\\s+cancel\\b[^.?!\\n]{0,30}\\?");
+  /** Words of a demand or a complaint about a charge already made. */
+  private static final Pattern DEMAND = p("\\b(wil|eis|graag|verwacht|moet|please|want|demand|expect|need|charged|took|afgeschreven|geïncasseerd|gefactureerd|betwist|dispute)\\b");
 
   private static final List<Rule> RULES = List.of(
-      new Rule("refund", "human",
-          p("\\b(geld\\s+terug|terugbetal\\w*|terug\\s*(te\\s+)?betalen|terugstort\\w*|terug\\s*(te\\s+)?storten"
-              + "|restitutie|creditnota|crediteren|compensatie|schadevergoeding|vergoed(en|ing)?\\b.*\\b(schade|kosten|naheffing|boete|uren)"
-              + "|(schade|kosten|naheffing|boete|uren)\\b.*\\bvergoed\\w*|storner\\w*|chargeback|verschil\\s+terug|bedrag\\s+terug)"),
-          p("\\b(refund\\w*|money\\s+back|reimburs\\w*|chargeback|charge\\s*back|compensat\\w*|credit\\s+note"
-              + "|pay\\s+(us|me)\\s+back|dispute\\s+the\\s+(charge|payment))")),
-      new Rule("legal_threat", "human",
-          p("\\b(advocaat|advocaten|juridisch\\w*|rechtszaak|rechter|rechtbank|aansprakelijk\\w*|ingebrekestelling"
-              + "|sommatie|dagvaard\\w*|autoriteit\\s+persoonsgegevens|aangifte\\s+doen|juridische\\s+stappen)"),
-          p("\\b(lawyer|attorney|solicitor|legal\\s+(action|steps|team|department|counsel)|lawsuit|sue\\b|suing"
-              + "|court|liable|liability|small\\s+claims|data\\s+protection\\s+authority|notice\\s+of\\s+default)")),
-      new Rule("anger", "human",
-          p("\\b(belachelijk|schandalig|onacceptabel|waardeloos|klaar\\s+mee|teleurstell\\w*|boos|woedend|kwaad"
-              + "|werkt\\s+(gewoon\\s+)?nooit|niemand\\s+reageert|bagger|prutswerk|oplichter\\w*|wanprestatie)"),
-          p("\\b(unacceptable|ridiculous|outrageous|furious|angry|useless|worst|fed\\s+up|never\\s+works"
-              + "|nobody\\s+(answers|responds|replies)|scam|disgrace\\w*|pathetic|sick\\s+of)|!!!")),
-      new Rule("other_account", "human",
-          p("\\b(account|gegevens|administratie|abonnement|wachtwoord)\\s+van\\s+(mijn\\s+)?(collega|iemand|een\\s+ander\\w*|klant|[\\w.+-]+@[\\w-]+\\.[\\w.]+)"
-              + "|andermans|ander(e|s)?\\s+(account|bedrijf|organisatie|gebruiker)"
-              + "|(accounts?|abonnementen)\\b[^.?!]{0,40}samenvoegen|samenvoegen\\b[^.?!]{0,40}accounts?"
-              + "|namens\\s+(mijn\\s+)?(collega|klant|iemand)|overleden"),
-          p("\\b(someone\\s+else'?s|another\\s+(user|customer|company|person|organi[sz]ation)'?s?\\s+account"
-              + "|(my\\s+)?colleague'?s\\s+account|account\\s+of\\s+(my\\s+)?(colleague|client|someone|another)"
-              + "|on\\s+behalf\\s+of|other\\s+(company|organi[sz]ation|customer)'?s?|merge\\s+(our\\s+|the\\s+|two\\s+)?accounts"
-              + "|passed\\s+away|deceased|(account|data|details)\\s+(of|for)\\s+[\\w.+-]+@[\\w-]+\\.\\w+)")),
       new Rule("instruction_override", "human",
-          p("(vergeet|negeer)\\s+(al\\s+)?(je|jouw|alle|de|eerdere|vorige)\\s+(regels|instructies|opdrachten)"
-              + "|je\\s+bent\\s+nu\\b|systeem\\s*(prompt|opdracht)|aan\\s+de\\s+(ai|assistent)\\s*(die\\s+dit\\s+leest)?\\s*:"
-              + "|</?\\s*(ticket|system|instructions?)\\s*>"),
-          p("(ignore|disregard|forget)\\s+(all\\s+|any\\s+)?(your\\s+|the\\s+|previous\\s+|prior\\s+|above\\s+)*(instructions|rules|prompt)"
-              + "|you\\s+are\\s+now\\b|system\\s+(override|prompt)|to\\s+the\\s+(ai|assistant|bot|model)\\b[^.\\n]{0,20}:"
-              + "|</?\\s*(ticket|system|instructions?)\\s*>|reveal\\s+(your|the)\\s+(prompt|instructions|secrets|api\\s+keys)"
-              + "|mark\\s+this\\s+ticket\\s+as\\s+resolved")),
-      new Rule("bug_report", "devops",
-          p("(\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\b\\w*(Error|Exception):\\s|\\bstack\\s*trace"
-              + "|reproduceerbaar|sinds\\s+de\\s+(update|nieuwe\\s+versie|laatste\\s+versie)|geheugenlek"
-              + "|volgens\\s+jullie\\s+(documentatie|site|artikel|handleiding)?[^.?!]{0,60}\\b(maar|niet)\\b|volgens\\s+jullie\\b"
-              + "|\\b(dubbel|twee\\s+keer)\\s+(ontvangen|verstuurd|geleverd|getoond|afgeschreven|gefactureerd|binnen))"),
-          p("(\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\b\\w*(Error|Exception):\\s|\\bstack\\s*trace"
-              + "|\\breproducible|\\breproduced|since\\s+(the|your|today'?s|yesterday'?s)\\s+(update|release|upgrade|deploy\\w*)"
-              + "|\\bregression\\b|memory\\s+leak|heap\\s+(snapshot|dump)"
-              + "|according\\s+to\\s+(you|your|the)\\s*(docs|documentation|article|help\\s+page|site)?\\b"
-              + "|\\b(delivered|sent|returned|returns|listed|shown|arrives?|reaches)\\b[^.?!]{0,40}\\btwice\\b)")));
+          p(String.join("|",
+              // addressed to the assistant or the system
+              "\\b(ps|p\\.s\\.|noot|bericht|opdracht|instructies?|let\\s+op|boodschap)\\s+(voor|aan)\\s+(de\\s+|het\\s+)?" + AI_NL + "\\b",
+              "\\b(voor|aan)\\s+(de\\s+|het\\s+)?" + AI_NL + "\\s*(die\\s+dit\\s+\\w+)?\\s*:",
+              "\\b(systeem|assistent|beheerders?|operator)(bericht|melding|instructies?|opdracht|prompt)\\b",
+              "^\\s*(systeem|assistent|beheerder|operator)\\s*:",
+              "\\b" + AI_NL + "\\s*[:,]\\s*(negeer|vergeet|sluit|markeer|verwijder|je\\s+bent|jij\\s+bent|vanaf\\s+nu)\\b",
+              "\\bvanaf\\s+nu\\s+(geef|ben|moet|mag|zeg|antwoord|negeer|doe|geldt|behandel)\\b|\\b(antwoord|reageer)\\s+(alleen\\s+)?met\\s+['\"‘“]",
+              "\\b(factuur|prijs|bedrag|abonnement|tarief)\\b[^.?!\\n]{0,30}\\b(op|naar)\\s+(nul|0)\\b",
+              "\\bnieuwe\\s+(instructies|opdrachten|regels)\\b",
+              // a new role
+              "\\b(jij|je|u)\\s+(bent|is)\\s+(nu|vanaf\\s+nu|voortaan)\\b",
+              "\\b(gedraag\\s+je|doe\\s+alsof|speel\\s+de\\s+rol|handel\\s+als)\\b",
+              "\\b(ontwikkelaars|beheerders|debug|onderhouds|god)-?modus\\b",
+              // changing the rules
+              "\\b(negeer|vergeet|omzeil|overschrijf|schend)\\b[^.?!\\n]{0,40}\\b(instructies?|regels|beleid|richtlijnen|prompt|opdrachten|beperkingen)\\b",
+              "\\b(nooit|niet\\s+meer)\\s+(escaleren|doorsturen)\\b",
+              // status, permissions and prices
+              "\\b(sluit|markeer)\\s+(dit|het|deze|mijn)\\s+(ticket|melding|zaak|verzoek)\\b",
+              "\\b(zet|wijzig|verander)\\s+(de\\s+)?(status|prioriteit)\\b",
+              "\\b(geef|verleen|gun)\\s+(mij|me|hem|haar|ons|hen|deze\\s+gebruiker)\\s+(volledige\\s+|alle\\s+)?(toegang|rechten|beheerdersrechten|adminrechten)\\b",
+              "\\b(beheerders|admin)rechten\\s+(gekregen|toegekend)\\b",
+              "\\b(zet|maak|pas|bevestig|geef)\\b[^.?!\\n]{0,60}\\b(zonder\\s+kosten|kosteloos|gratis|voor\\s+niets|€\\s?0\\b|0\\s?euro)",
+              "\\b(zonder\\s+kosten|kosteloos|gratis|€\\s?0\\b|0\\s?euro)\\b[^.?!\\n]{0,60}\\b(bevestig|pas\\s+\\w+\\s+aan|zet)\\b",
+              "\\b(bevestig|zeg|antwoord)\\b[^.?!\\n]{0,30}\\b(in\\s+je\\s+antwoord|in\\s+uw\\s+antwoord|dat\\s+het\\s+geregeld\\s+is)",
+              "\\bgeef\\b[^.?!\\n]{0,30}\\b(systeemprompt|instructies|geheimen|alle\\s+sleutels)\\b")),
+          p(String.join("|",
+              "\\b(note|message|instructions?|memo|ps|p\\.s\\.|attention)\\s+(to|for)\\s+(the\\s+|any\\s+)?" + AI_EN + "\\b",
+              "\\bto\\s+(the\\s+|any\\s+)?" + AI_EN + "\\b[^.\\n]{0,30}:",
+              "\\bas\\s+the\\s+" + AI_EN + "\\s+(handling|reading|processing|answering)\\b",
+              "\\b(assistant|system|operator|admin|developer)\\s+(instructions?|note|message|override|command|prompt)s?\\b",
+              "\\bnew\\s+(instructions|orders|rules)\\b",
+              "\\b" + AI_EN + "\\s*[:,]\\s*(ignore|forget|close|mark|delete|grant|reveal|you\\s+are|from\\s+now\\s+on)\\b",
+              "\\bfrom\\s+now\\s+on,?\\s+(you|always|never|ignore|answer|respond|reply|give|treat)\\b",
+              "\\b(invoice|price|bill|charge|plan|fee)\\b[^.?!\\n]{0,30}\\b(to|at)\\s+(zero|0)\\b",
+              "\\byou\\s+are\\s+(now|from\\s+now\\s+on|hereby)\\b",
+              "\\b(act|behave|respond)\\s+as\\s+(if|though|a|an|the)\\b|\\bpretend\\s+(to\\s+be|you)\\b",
+              "\\b(developer|admin|god|debug|maintenance|unrestricted|jailbreak)\\s+mode\\b",
+              "\\b(ignore|disregard|forget|override|bypass)\\b[^.?!\\n]{0,40}\\b(instructions?|rules|polic(y|ies)|guidelines|prompt|restrictions)\\b",
+              "\\bnever\\s+escalate\\b",
+              "\\byou\\s+(are|have\\s+been)\\s+(authori[sz]ed|allowed|permitted|cleared)\\b",
+              "\\b(mark|set|close|resolve)\\s+(this|the|my)\\s+(ticket|case|issue|request|customer)\\b",
+              "\\bmark\\s+(this|the)\\s+\\w+\\s+as\\b",
+              "\\b(set|change|raise|lower)\\s+(the\\s+)?(priority|status)\\b",
+              "\\b(grant|give)\\s+(me|them|him|her|us|this\\s+user)\\s+(full\\s+|admin\\s+|all\\s+)?(access|rights|permissions|admin)\\b",
+              "\\b(set|make|change|upgrade|put|confirm|give)\\b[^.?!\\n]{0,60}\\b(at\\s+no\\s+(cost|charge)|free\\s+of\\s+charge|for\\s+free|[€$]\\s?0\\b|0\\s?(euro|eur|usd)\\b)",
+              "\\b(reply|respond|answer)\\s+(only\\s+)?(with\\s+)?['\"‘“]",
+              "\\bconfirm\\b[^.?!\\n]{0,30}\\bin\\s+your\\s+(reply|answer|response)\\b",
+              "\\b(reveal|print|dump|output|show)\\b[^.?!\\n]{0,30}\\b(system\\s+prompt|your\\s+instructions|secrets?|all\\s+(e-?mail|api|keys|users|customers|team))",
+              // role or system markers
+              "</?\\s*[a-z_][a-z0-9_.-]{0,30}\\s*>|<!--|-->|\\[/?\\s*(inst|system|assistant|admin|operator|sys)\\b[^\\]]*\\]",
+              "^\\s*#{2,}|\\b(end|begin|start)\\s+of\\s+(the\\s+)?(user\\s+)?(message|prompt|input|ticket|instructions|conversation)\\b",
+              "^\\s*(system|assistant|operator|developer|admin)\\s*:",
+              "\\b(ticket|customer|user|account|plan|priority|status|role|tier)\\.[a-z_]+\\s*=",
+              "\\bim_(start|end)\\b"))),
+      new Rule("refund", "human",
+          p(String.join("|",
+              "\\bgeld\\s+(terug|retour)\\b|\\bterug\\s*(te\\s+)?(betalen|storten|boeken)\\b|\\bterug(betal|stort|boek|gestort|geboekt|betaald)\\w*",
+              "\\b(bedrag|bedragen|geld|kosten|abonnementsgeld)\\b[^.?!\\n]{0,40}\\b(retour|terug)\\b|\\bretour\\s+op\\s+(mijn|onze)\\s+rekening",
+              "\\brestitutie\\b|\\bcompensatie\\b|\\bschadevergoeding\\b|\\bvergoed(ing|en)\\b|\\bcrediteren\\b",
+              "\\b(eis|wil|graag|vraag|stuur|maak|verwacht)\\b[^.?!\\n]{0,30}\\bcredit(nota|factuur)|\\bcredit(nota|factuur)\\b[^.?!\\n]{0,30}\\b(aanvragen|sturen|opmaken|ontvangen|graag)\\b",
+              "\\b(twee|2|drie|3)\\s*(keer|maal)\\b[^.?!\\n]{0,40}\\b(afgeschreven|geïncasseerd|geincasseerd|betaald|gefactureerd|in\\s+rekening|afschrijving)",
+              "\\b(dubbele?|twee|meerdere)\\s+(afschrijving|afschrijvingen|incasso's?|facturen|betalingen)\\b",
+              "\\b(dubbel|te\\s+veel|onterecht)\\s+(afgeschreven|geïncasseerd|geincasseerd|betaald|gefactureerd|in\\s+rekening\\s+gebracht)\\b",
+              "\\bbetwist\\w*|\\bstorn(o|eren|eer|eert|ering)\\b|\\bchargeback\\b|\\bbank\\w*\\s+terug\\w*",
+              "\\b(daar|hiervoor|dat)\\s+betaal\\s+ik\\s+niet\\b|\\bniet\\s+(voor\\s+)?(willen\\s+)?betalen\\s+voor\\b")),
+          p(String.join("|",
+              "\\brefund\\w*|\\bmoney\\s+back\\b|\\breimburs\\w*|\\bcharge\\s*-?\\s*backs?\\b|\\bcompensat\\w*|\\bovercharg\\w*",
+              "\\b(reverse(?![-\\s]charge)|refund|return|credit|waive)\\b[^.?!\\n]{0,40}\\b(charges?|payments?|amount|fees?|difference|what\\s+it\\s+cost|money|debit)\\b",
+              "\\breverse\\s+(it|this|that|them|the\\s+(?!charge)\\w+)\\b",
+              "\\b(charged|billed|invoiced|debited|took)\\b[^.?!\\n]{0,30}\\b(twice|double|two\\s+times|again|even\\s+though|although|despite|after\\s+I)\\b",
+              "\\bstill\\s+(took|charged|billed|debited|invoiced)\\b|\\bdouble[-\\s](charge|charged|billing|billed|payment)\\w*",
+              "\\b(dispute|contest)\\w*\\s+(the\\s+|this\\s+|a\\s+|our\\s+|my\\s+)?(charge|payment|invoice|debit|transaction|bill)",
+              "\\bcredit\\s+(note|memo)\\b|\\bpay\\s+(me|us)\\s+back\\b|\\bnot\\s+paying\\s+for\\b"))),
+      new Rule("other_account", "human",
+          p(String.join("|",
+              "\\b(sleutel|api-?sleutel|account|gegevens|logs|verzoeklogs|wachtwoord|toegang|inlog\\w*|administraties|saldi|facturen|e-?mailadressen)\\s+(van|voor)\\s+(mijn\\s+|onze?\\s+|het\\s+|de\\s+|een\\s+)?(collega|ex-collega|zusterbedrijf|dochterbedrijf|moederbedrijf|andere?\\s+\\w+|iemand\\s+anders|klant\\s+\\d+|account\\s+\\d+)",
+              "\\bandermans\\b|\\biemand\\s+anders\\s+zijn\\b",
+              "\\b(account|abonnement|koppeling|facturatie|beheer)\\b[^.?!\\n]{0,60}\\b(overzetten|overdragen|overschrijven|op\\s+(mijn|onze|zijn|haar)\\s+naam|op\\s+naam\\s+van)\\b",
+              "\\b(overzetten|overdragen|overschrijven)\\b[^.?!\\n]{0,40}\\b(account|abonnement|koppeling)\\b",
+              "\\b(maak|zet)\\s+(mij|me|ons)\\s+(admin|eigenaar|beheerder|owner)\\b|\\bmij\\s+(admin|eigenaar|beheerder)\\s+maken\\b",
+              "\\b(eigenaar|eigendom)\\b[^.?!\\n]{0,40}\\b(account|abonnement|overdragen|overzetten|wijzigen)\\b",
+              "\\b(geen\\s+toegang\\s+meer|toegang\\s+kwijt|buitengesloten)\\b[^.?!\\n]{0,60}\\b(account|e-?mail|beheerder)\\b",
+              "\\b(toegang|rechten)\\s+(weghalen|intrekken|afnemen)\\b")),
+          p(String.join("|",
+              "\\b(key|api\\s+key|account|data|logs|password|access|login|divisions|balances|details|invoices|e-?mail\\s+addresses)\\s+(of|for|from|belonging\\s+to)\\s+(my\\s+|our\\s+|the\\s+|a\\s+)?(colleague|ex-colleague|former\\s+\\w+|sister\\s+company|subsidiary|parent\\s+company|another\\s+\\w+|other\\s+\\w+|someone|client\\s+\\d+|customer\\s+\\d+|tenant\\s+\\d+|account\\s+\\d+)",
+              "\\b(someone|somebody)\\s+else'?s\\b|\\b(my\\s+)?(colleague|co-?worker|boss|partner)'?s\\s+(account|key|api\\s+key|password|data|login|invoices)\\b",
+              "\\b(transfer|move|hand\\s+over|reassign)\\b[^.?!\\n]{0,40}\\b(account|ownership|subscription|admin\\s+role)\\b",
+              "\\b(make|set)\\s+me\\s+(the\\s+)?(owner|admin|administrator)\\b|\\bownership\\b",
+              "\\b(account|subscription)\\b[^.?!\\n]{0,40}\\b(under|in|to)\\s+my\\s+name\\b",
+              "\\b(lost|no)\\s+(longer\\s+have\\s+)?access\\s+to\\s+(the|our|my)\\s+(account|admin|e-?mail)\\b|\\b(recover|regain)\\b[^.?!\\n]{0,20}\\baccount\\b|\\blocked\\s+out\\b",
+              "\\b(remove|revoke)\\s+(her|his|their)\\b[^.?!\\n]{0,30}\\b(access|role|admin)\\b|\\bneed\\s+(her|him|them)\\s+removed\\b"))),
+      new Rule("legal_privacy", "human",
+          p(String.join("|",
+              "\\badvoca(at|ten)\\b|\\bjuridisch\\w*|\\brechtszaak\\b|\\brechter\\b|\\brechtbank\\b|\\baansprakelijk\\w*",
+              "\\bingebrekestelling\\b|\\bsommatie\\b|\\bdagvaard\\w*|\\bautoriteit\\s+persoonsgegevens\\b|\\btoezichthouder\\b",
+              "\\bklacht\\s+(in\\s*dienen|indienen)\\b|\\b(zonder|geen|nooit)\\s+(mijn\\s+)?toestemming\\b|\\bavg-?(klacht|schending|overtreding)\\b",
+              "\\bschending\\s+van\\s+de\\s+(avg|privacy)\\b")),
+          p(String.join("|",
+              "\\blawyer\\b|\\battorney\\b|\\bsolicitor\\b|\\blegal\\s+(action|steps|proceedings|department|team|counsel)\\b|\\blawsuit\\b",
+              "\\bsue\\b|\\bsuing\\b|\\bcourt\\b|\\bliab(le|ility)\\b|\\bregulator\\b|\\bdata\\s+protection\\s+authority\\b",
+              "\\b(gdpr|privacy)\\s+(breach|violation|complaint)\\b|\\bbreach\\s+of\\s+(contract|the\\s+gdpr|gdpr|privacy)\\b",
+              "\\bwithout\\s+(my\\s+|our\\s+)?consent\\b|\\bnever\\s+(gave|given)\\s+(my\\s+|our\\s+)?consent\\b|\\bnotice\\s+of\\s+default\\b"))),
+      new Rule("person", "human",
+          p(String.join("|",
+              "\\b(spreken|praten|bellen|contact)\\b[^.?!\\n]{0,30}\\b(leidinggevende|manager|mens|persoon|medewerker|supervisor|teamleider|directeur)\\b",
+              "\\b(leidinggevende|teamleider|supervisor)\\b|\\becht(e)?\\s+(mens|persoon|medewerker)\\b|\\b(bel|belt)\\s+(mij|me)\\b",
+              "\\bonacceptabel\\b|\\bbelachelijk\\b|\\bschandalig\\b|\\bschande\\b|\\bwaardeloos\\b|\\boplicht\\w*",
+              "\\bik\\s+ben\\s+het\\s+zat\\b|\\bvoor\\s+de\\s+(zoveelste|derde|vierde)\\s+keer\\b|!{3,}")),
+          p(String.join("|",
+              "\\b(speak|talk|chat)\\s+(to|with)\\b[^.?!\\n]{0,30}\\b(human|person|manager|supervisor|representative|someone|somebody|whoever|staff)\\b",
+              "\\b(get|give|connect|transfer|put)\\s+me\\s+(through\\s+)?(to\\s+)?(a\\s+|an\\s+|your\\s+)?(human|person|real\\s+person|manager|supervisor|agent)\\b",
+              "\\breal\\s+(person|human)\\b|\\bhuman\\s+(agent|being)\\b|\\b(call|phone|ring)\\s+me\\b|\\bwhoever\\s+is\\s+in\\s+charge\\b",
+              "\\bunacceptable\\b|\\bridiculous\\b|\\boutrageous\\b|\\bdisgrace\\w*|\\bpathetic\\b|\\bfurious\\b|\\bscam\\b",
+              "\\bfed\\s+up\\b|\\bsick\\s+(and\\s+tired\\s+)?of\\b|\\b(third|fourth|fifth)\\s+time\\b|!{3,}"))),
+      new Rule("feature_or_sales", "human",
+          p(String.join("|",
+              "\\bkunnen\\s+jullie\\b[^.?!\\n]{0,60}\\b(bouwen|maken|toevoegen|ontwikkelen|inbouwen)\\b",
+              "\\b(graag|ik\\s+wil|wij\\s+willen|we\\s+willen)\\b[^.?!\\n]{0,20}\\b(een\\s+)?(tool|functie|optie|integratie|koppeling)\\s+(waarmee|voor|die|om)\\b",
+              "\\b(staat|komt)\\b[^.?!\\n]{0,20}\\bop\\s+de\\s+(roadmap|planning)\\b|\\bfeature\\s*request\\b",
+              "\\b(staffel|volume)korting\\b|\\bkantoorlicentie\\b|\\bofferte\\b|\\b(enterprise|zakelijk)\\s*(contract|licentie|abonnement)\\b")),
+          p(String.join("|",
+              "\\b(please|could\\s+you|can\\s+you|would\\s+you|will\\s+you)\\s+(add|build|create|develop|implement)\\b",
+              "\\bfeature\\s+request\\b|\\b(any|are\\s+there|do\\s+you\\s+have)\\s+plans?\\s+(for|to)\\b|\\b(on|in)\\s+(the|your)\\s+roadmap\\b",
+              "\\bwe'?d\\s+(happily\\s+|gladly\\s+)?pay\\s+(extra|more)\\b|\\b(enterprise|volume)\\s+(contract|pricing|discount|licen[sc]e|deal|plan)\\b",
+              "\\b(volume|bulk|partner|reseller)\\s+discount\\b|\\bquote\\s+for\\b|\\breseller\\b"))),
+      new Rule("product_malfunction", "devops",
+          p(String.join("|",
+              "\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\bstack\\s*trace\\b|\\btraceback\\b|\\bcannot\\s+(find\\s+module|read\\s+propert)",
+              "^\\s*\\[\\s*(automatische?|automatisch|geautomatiseerde?|auto)\\b[^\\]]*\\]|\\bfoutpercentage\\b",
+              "\\b(sinds|na)\\s+(de\\s+|jullie\\s+|gisteren\\s+|vandaag\\s+|de\\s+laatste\\s+|de\\s+nieuwe\\s+)?(update|release|versie|upgrade)\\s*(naar\\s+)?v?\\d+\\.\\d+",
+              "\\b(sinds|na)\\s+(de\\s+|jullie\\s+)(laatste\\s+|nieuwe\\s+|recente\\s+)?(update|release|upgrade)\\b|\\bsinds\\s+(versie\\s+|release\\s+)?v?\\d+\\.\\d+",
+              "\\bregressie\\b|\\bbeveiligingslek\\w*|\\bbeveiligingsprobleem\\b",
+              "\\b(volgens|zoals\\s+in|conform)\\s+(het|jullie|de)\\s+(artikel|handleiding|documentatie|instructies|stappen)\\b[^\\n]{0,120}\\b(nog\\s+steeds|blijft|weer|faalt|mislukt|werkt\\s+(het\\s+)?niet|wel)\\b",
+              "\\b(oude|vorige|ingetrokken|verwijderde)\\b[^.?!\\n]{0,40}\\b(sleutel|token)\\b[^.?!\\n]{0,40}\\b(werkt|werken|geeft)\\s+(nog|gewoon\\s+nog)\\b",
+              "\\b(ziet|zie|zien|toont|toonde|kreeg|krijg|geeft|gaf)\\b[^.?!\\n]{0,50}\\b(van\\s+)?(een\\s+)?(ander(e|s)?\\s+(bedrijf|klant|organisatie|team|account)|iemand\\s+anders)\\b",
+              "\\b(gegevens|saldi|cijfers|facturen)\\s+van\\s+een\\s+(ander\\s+)?(bedrijf|klant|organisatie)\\s+(dat|die)\\s+(niet|nooit)\\b|\\bniet\\s+van\\s+ons\\s+(is|zijn)\\b")),
+          p(String.join("|",
+              "\\bat\\s+[\\w.$<>]+\\s*\\([^)]*:\\d+(:\\d+)?\\)|\\bstack\\s*trace\\b|\\btraceback\\b|\\bcannot\\s+(find\\s+module|read\\s+propert)",
+              "^\\s*\\[\\s*(automated|automatic|auto)\\b[^\\]]*\\]|\\berror\\s+rate\\b|\\btenants\\s+affected\\b",
+              "\\b(since|after)\\s+(the\\s+|your\\s+|yesterday'?s\\s+|today'?s\\s+|this\\s+morning'?s\\s+|last\\s+\\w+'?s\\s+|\\w+day'?s\\s+)(update|release|upgrade|deploy\\w*)\\b",
+              "\\b(since|after)\\s+(the\\s+|your\\s+)?(update\\s+to\\s+|upgrading\\s+to\\s+|version\\s+|release\\s+)?v?\\d+\\.\\d+(\\.\\d+)?\\b",
+              "\\bregression\\b|\\bsecurity\\s+(issue|bug|hole|problem|flaw)\\b",
+              "\\b(followed|did\\s+everything\\s+in|as\\s+(described\\s+)?in|according\\s+to)\\s+(your|the)\\s+(article|docs|documentation|guide|help\\s+page|instructions|steps)\\b[^\\n]{0,120}\\b(still|again|fails?|failing|doesn'?t\\s+work|same\\s+error)\\b",
+              "\\b(old|previous|revoked|deleted|removed|regenerated|former)\\b[^.?!\\n]{0,60}\\b(key|token)\\b[^.?!\\n]{0,40}\\bstill\\s+(works|work|returns|succeeds|valid|gets)\\b",
+              "\\b(see|sees|seeing|saw|shows|showed|returned|answered\\s+with|got)\\b[^.?!\\n]{0,50}\\b(another|other|someone\\s+else'?s)\\s+(company|customer|client|team|account|tenant)",
+              "\\b(data|balances|figures|numbers|invoices|details)\\s+(of|from)\\s+(a|another|some)\\s+(company|customer|client|tenant|organi[sz]ation)\\s+(that|which)\\s+(isn'?t|is\\s+not|we)\\b|\\b(isn'?t|is\\s+not)\\s+ours\\b"))));
+
+  /** Softer cues the learned router weighs; none of them decides alone. */
+  public enum Signal {
+    /** The customer followed the documented steps, or it fails every time: it reproduces. */
+    REPRODUCES,
+    /** Numbers from a tool disagree with Exact, or are doubled or missing. */
+    WRONG_DATA,
+    /** A server error of ours (500, internal server error) that persists. */
+    SERVER_ERROR,
+    /** Everyone, every tool, every account is affected. */
+    WIDESPREAD,
+    /** The customer's own setup: Node/npx, PATH, proxy, firewall, their network, their machine. */
+    OWN_ENVIRONMENT,
+    /** A limit, quota or division on the customer's side. */
+    OWN_LIMIT,
+    /** A request for something the product does not do yet, or a sales question. */
+    FEATURE_OR_SALES,
+    /** A complaint or frustration. */
+    COMPLAINT,
+    /** Billing, invoices, payments, plans. */
+    BILLING_TOPIC,
+    /** Account, team, roles, ownership. */
+    ACCOUNT_TOPIC,
+    /** A vague question: very short, or with a vague wording. */
+    VAGUE,
+    /** More than one question. */
+    SEVERAL_QUESTIONS,
+    /** An exception class name (TypeError, McpError): ours or the customer's tooling. */
+    EXCEPTION_NAME
+  }
+
+  private static final Pattern[] SIGNALS = {
+      p("\\b(followed|did\\s+everything\\s+in|as\\s+(described\\s+)?in|according\\s+to)\\s+(your|the)\\s+(article|docs|documentation|guide|help|instructions)"
+          + "|\\b(volgens|zoals\\s+in|conform)\\s+(het|jullie|de)\\s+(artikel|handleiding|documentatie|instructies)"
+          + "|\\breproduc\\w*|\\breproduceerbaar|\\bherhaalbaar|\\b(every|each)\\s+(time|single|click|call|request)\\b"
+          + "|\\belke\\s+(keer|klik|aanroep)|\\bbij\\s+elke\\b|\\biedere\\s+keer\\b|\\b(tried|retried|restarted|reinstalled|cleared)\\b[^.?!\\n]{0,60}\\b(still|again)\\b"
+          + "|\\b(full|fresh)\\s+restart\\b|\\bnew\\s+chat\\b|\\b(private|incognito)\\s+window\\b|\\b(different|another|other)\\s+browser\\b|\\blatest\\s+version\\b"
+          + "|\\b(five|four|three|several|many|\\d+)\\s+times\\b|\\bevery\\s+(day|night|morning)\\b|\\belke\\s+(dag|nacht|ochtend)\\b|\\b(gisteren|vorige\\s+week)\\s+ook\\b"
+          + "|\\b(andere|nieuwe)\\s+browser\\b|\\bopnieuw\\s+(aangevraagd|gekoppeld|geïnstalleerd|geprobeerd)\\b|\\bnieuwste\\s+versie\\b|\\b(twee|drie|vijf)\\s+keer\\b"
+          + "|\\baccording\\s+to\\s+(you|your)\\b|\\bvolgens\\s+jullie\\b|\\b(although|even\\s+though|despite)\\b|\\b(ondanks|terwijl)\\b"
+          + "|\\b(geprobeerd|herstart|opnieuw\\s+geïnstalleerd|geleegd)\\b[^.?!\\n]{0,60}\\b(nog\\s+steeds|blijft|weer)\\b|\\bblijft\\s+\\w*\\s*(falen|fout|hangen)"),
+      p("\\b(double|doubled|twice|half|duplicated?|missing|wrong|incorrect|off\\s+by)\\b[^.?!\\n]{0,60}\\b(total|amount|balance|revenue|figures|numbers|rows|invoices|entries)\\b"
+          + "|\\bexact'?s\\s+own\\b|\\bin\\s+exact\\s+(zelf|itself)\\b|\\bexact\\s+zelf\\b|\\b(shifted|verschoven|verkeerde?\\s+(bucket|periode|datum))\\b"
+          + "|\\b(than|what|while|whereas)\\s+exact\\s+(says|shows|reports|has)\\b|\\bexact\\s+(itself\\s+)?(says|shows|reports)\\b"
+          + "|\\bdubbel\\s+(geteld|afgetrokken|opgeteld|getoond|meegeteld)|\\bterwijl\\s+exact\\b|\\bin\\s+exact\\s+(zelf\\s+)?(staat|zie|is|klopt)"
+          + "|\\b(klopt|kloppen)\\s+niet\\s+met\\b|\\bverkeerde?\\s+(bedrag|bedragen|totaal|saldo|cijfers)\\b|\\bzonder\\s+omrekening\\b"),
+      p("\\b500\\b|\\binternal\\s+server\\s+error\\b|\\bserver\\s*fout\\b|\\b50[234]\\b"),
+      p("\\b(everyone|everybody|all\\s+(our\\s+)?(users|tools|accounts|tenants|platforms|customers|sessions))\\b|\\b(iedereen|alle\\s+(gebruikers|tools|accounts|platforms|klanten|sessies))\\b"
+          + "|\\bacross\\s+all\\b|\\bbij\\s+alle\\b"),
+      p("\\bnpx\\b|\\bnode(\\.js)?\\b|\\bnpm\\b|\\benoent\\b|\\bpath\\b|\\bnot\\s+recogni[sz]ed\\b|\\bcommand\\s+not\\s+found\\b|\\bniet\\s+herkend\\b"
+          + "|\\bproxy\\b|\\bfirewall\\b|\\bvpn\\b|\\bantivirus\\b|\\b(our|my|company|office)\\s+(network|wifi|laptop|machine|pc|computer)\\b"
+          + "|\\b(ons|mijn)\\s+(netwerk|wifi|laptop|pc|computer)\\b|\\bbedrijfsnetwerk\\b|\\b(on|at)\\s+(my|our)\\s+(side|end)\\b|\\baan\\s+(mijn|onze)\\s+kant\\b"),
+      p("\\b(daily|monthly)\\s+(limit|quota|allowance)\\b|\\b(our|my)\\s+(own\\s+)?(limit|quota|plan)\\b|\\bfree\\s+plan\\b|\\bper-minute\\b|\\bthrottl\\w*"
+          + "|\\b(dag|maand)?limiet\\b|\\bquota\\b|\\bgratis\\s+(plan|abonnement)\\b|\\b(wrong|other|another|verkeerde|andere)\\s+(division|administratie)\\b"),
+      p("\\b(could|can|will|would)\\s+you\\s+(build|add|make|develop|create|support)\\b|\\bfeature\\s+request\\b|\\broadmap\\b|\\bany\\s+plans?\\b"
+          + "|\\bintegration\\s+(with|for)\\b|\\bconnector\\s+for\\b|\\benterprise\\b|\\bdiscount\\b|\\bquote\\b|\\breseller\\b|\\bpartnership\\b|\\bpay\\s+extra\\b"
+          + "|\\b(kunnen|willen|gaan)\\s+jullie\\b[^.?!\\n]{0,50}\\b(bouwen|maken|toevoegen|ontwikkelen|koppelen|aanbieden)\\b|\\bintegratie\\s+met\\b"
+          + "|\\bkorting\\b|\\bstaffel\\w*|\\blicentie\\b|\\bofferte\\b|\\bcontract\\b|\\bgraag\\s+een\\s+(tool|functie|optie)\\b"),
+      p("\\b(annoy\\w*|frustrat\\w*|angry|upset|disappoint\\w*|terrible|awful|again\\s+and\\s+again|no\\s+one|nobody|not\\s+acceptable)\\b"
+          + "|\\b(boos|kwaad|gefrustreerd|geïrriteerd|irritant|vervelend|slecht|niemand|alweer|weer\\s+eens|nog\\s+steeds\\s+niet)\\b|!{2,}"),
+      p("\\b(invoice|billing|billed|charged|payment|paid|card|subscription|plan|price|vat|receipt)\\b"
+          + "|\\b(factuur|facturen|betaling|betaald|afschrijving|incasso|abonnement|prijs|btw|creditcard)\\b"),
+      p("\\b(owner|admin|role|team|member|seat|colleague|account)\\b|\\b(eigenaar|beheerder|rol|team|lid|plaats|collega|account)\\b"),
+      p("\\b(something|somehow|some\\s+kind|doesn'?t\\s+work|not\\s+working|sometimes|keeps|any\\s+tips|any\\s+caveats|issues?)\\b"
+          + "|\\b(iets|ergens|soms|werkt\\s+niet|doet\\s+het\\s+niet|lijkt|tips)\\b"),
+      p("\\?[^?]+\\?"),
+      null};
 
   private EscalationRules() {
   }
 
-  /** The rules that fire for a text, the question's language checked first. */
+  /** The hard rules that fire for a text, the question's language checked first. */
   public static List<Match> match(String text, String language) {
+    String t = normalise(text);
     List<Match> out = new ArrayList<>();
     for (Rule r : RULES) {
       Pattern first = "en".equals(language) ? r.en() : r.nl();
       Pattern second = "en".equals(language) ? r.nl() : r.en();
-      java.util.regex.Matcher m = first.matcher(text);
+      Matcher m = first.matcher(t);
       if (m.find()) {
         out.add(new Match(r.name(), r.escalation(), language, excerpt(m.group())));
         continue;
       }
-      m = second.matcher(text);
+      m = second.matcher(t);
       if (m.find()) {
         out.add(new Match(r.name(), r.escalation(), "en".equals(language) ? "nl" : "en", excerpt(m.group())));
       }
     }
+    // A report of our product misbehaving that mentions another account (their data shown to this customer) is a
+    // security bug for DevOps, not a request for someone else's account.
+    if (out.stream().anyMatch(x -> "devops".equals(x.escalation()))
+        && out.stream().allMatch(x -> "devops".equals(x.escalation()) || "other_account".equals(x.rule()))) {
+      out.removeIf(x -> "other_account".equals(x.rule()));
+    }
+    // Asking what the refund policy is (before cancelling, say) is a question the knowledge base answers; a refund
+    // demand is not.
+    if (out.stream().anyMatch(x -> "refund".equals(x.rule())) && POLICY_QUESTION.matcher(t).find()
+        && !DEMAND.matcher(t).find()) {
+      out.removeIf(x -> "refund".equals(x.rule()));
+    }
     return out;
+  }
+
+  /** The names of the hard rules, in the order of {@link #ruleFlags}. */
+  public static List<String> ruleNames() {
+    return RULES.stream().map(Rule::name).toList();
+  }
+
+  /** One flag per hard rule (see {@link #ruleNames}) for a list of matches. */
+  static boolean[] ruleFlags(List<Match> matches) {
+    boolean[] out = new boolean[RULES.size()];
+    for (Match m : matches) {
+      for (int i = 0; i < RULES.size(); i++) {
+        if (RULES.get(i).name().equals(m.rule())) {
+          out[i] = true;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The soft signals of a text, indexed by {@link Signal#ordinal()}; {@code VAGUE} also counts very short texts. */
+  public static boolean[] signals(String text) {
+    String t = normalise(text);
+    boolean[] out = new boolean[SIGNALS.length];
+    for (int i = 0; i < SIGNALS.length; i++) {
+      out[i] = SIGNALS[i] != null && SIGNALS[i].matcher(t).find();
+    }
+    out[Signal.EXCEPTION_NAME.ordinal()] = EXCEPTION_NAME.matcher(text == null ? "" : text).find();
+    int words = t.split("\\s+").length;
+    if (words <= 8) {
+      out[Signal.VAGUE.ordinal()] = true;
+    }
+    return out;
+  }
+
+  /** Lower case with typographic apostrophes made plain, so one pattern matches both. */
+  static String normalise(String text) {
+    String t = Normalizer.normalize(text == null ? "" : text, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
+    return t.replace('\u2019', '\'').replace('\u2018', '\'');
   }
 
   private static String excerpt(String s) {

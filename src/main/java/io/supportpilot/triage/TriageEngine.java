@@ -27,40 +27,16 @@ public final class TriageEngine implements Triage {
 
   /** The decision with everything that explains it (for {@code POST /api/triage}). */
   public record Outcome(TriageDecision decision, ConfidenceScorer.Components components, ConfidenceScorer.Score score,
-      double suggestThreshold, List<EscalationRules.Match> rules, SearchResult search, Calibration calibration) {
+      double suggestThreshold, List<EscalationRules.Match> rules, SearchResult search, Router router) {
   }
 
   /**
-   * How the semantic component was derived from the best article's hybrid similarity: the linear map anchored on
-   * the bars, and the three reliability factors (margin to the runner-up, agreement of the cosine and lexical
-   * rankings, amount of evidence in the question).
+   * The learned router's view: the probability of each route, the answerability that became the semantic
+   * component, the anchors it was mapped with, and whether the sentence embedding was used.
    */
-  public record Calibration(double similarity, double mapped, double ambiguity, double agreement, double evidence) {
+  public record Router(double[] probabilities, double topCorrect, double answerability, double atSuggest, double atAuto,
+      boolean embeddingUsed) {
   }
-
-  // Calibration of the semantic component into [0, 1], chosen on half a of the labelled questions and checked on
-  // half b (docs/knowledge-and-triage.md). The hybrid similarity is mapped linearly so that SIM_AT_SUGGEST lands on
-  // the suggest bar (0.6) and SIM_AT_AUTO on the auto-respond bar (0.85); then it is discounted when the choice of
-  // article is uncertain.
-  static final double SIM_AT_SUGGEST = 0.23;
-  static final double SIM_AT_AUTO = 0.3675;
-  static final double SUGGEST_ANCHOR = 0.6;
-  static final double AUTO_ANCHOR = 0.85;
-  /** Rank margin to the runner-up from which the choice is unambiguous. */
-  static final double MARGIN_FULL = 0.30;
-  /** Factor at no margin at all. */
-  static final double AMBIGUITY_FLOOR = 0.80;
-  /** Factor per ranking signal (cosine, lexical coverage) that prefers another of the listed articles. */
-  static final double DISAGREEMENT = 0.90;
-  /**
-   * A keyword pattern confirms the article with {@code 1 - KEYWORD_MISS^hits} (one keyword 0.7, two 0.91, three
-   * 0.97): the chance that the hits are not all coincidental. A regex or error-code hit confirms it with 1.
-   */
-  static final double KEYWORD_MISS = 0.3;
-  /** A question with fewer analysed terms than this carries less evidence ... */
-  static final int EVIDENCE_TERMS = 6;
-  /** ... down to this share of the factor at no terms. */
-  static final double EVIDENCE_WEIGHT = 0.5;
 
   /** Timer of a whole triage (embedding, search, scoring). */
   public static final String METRIC_LATENCY = "supportpilot.triage.latency";
@@ -77,6 +53,7 @@ public final class TriageEngine implements Triage {
   private final KnowledgeIndex index;
   private final double autoBar;
   private final double suggestBar;
+  private final RouterModel router;
 
   /** A triage engine over the index with the configured bars. */
   public TriageEngine(Vertx vertx, Embedder embedder, KnowledgeIndex index, double autoBar, double suggestBar) {
@@ -98,6 +75,7 @@ public final class TriageEngine implements Triage {
     this.index = index;
     this.autoBar = autoBar;
     this.suggestBar = suggestBar;
+    this.router = RouterModel.shipped();
   }
 
   @Override
@@ -112,7 +90,7 @@ public final class TriageEngine implements Triage {
     if (subject.isEmpty() && body.isEmpty()) {
       return Future.failedFuture(HttpFailure.badRequest("a question needs a 'subject' or a 'body'"));
     }
-    String text = subject.isEmpty() ? body : body.isEmpty() ? subject : subject + ". " + body;
+    String text = joined(subject, body);
     boolean needVector = !"lexical".equals(index.tuning().mode());
     long start = System.nanoTime();
     // Language detection and the Dutch gloss use Lucene analysis: on a worker, like the search itself.
@@ -137,40 +115,27 @@ public final class TriageEngine implements Triage {
         : TextAnalysis.detectLanguage(subject + "\n" + body, "nl");
     String errorCode = query.errorCode() == null || query.errorCode().isBlank() ? null : query.errorCode().trim();
     SearchResult r = index.search(subject, body, lang, errorCode, query.userId(), vector);
-    List<EscalationRules.Match> rules = EscalationRules.match(subject + "\n" + body, lang);
-
-    ArticleHit top = r.articles().isEmpty() ? null : r.articles().get(0);
-    Calibration cal = calibrate(r);
-    Double semantic = ConfidenceScorer.round(cal.mapped() * cal.ambiguity() * cal.agreement() * cal.evidence());
-    Double pattern = patternComponent(r, top);
-    Double error = errorCode == null ? null : top != null && top.errorCodeHit() ? 1.0 : 0.0;
+    String text = subject + "\n" + body;
+    List<EscalationRules.Match> rules = EscalationRules.match(text, lang);
+    RouteEvidence evidence = RouteEvidence.of(r, errorCode);
+    boolean withEmbedding = router.usesEmbedding(embedder.model(), vector);
+    RouterFeatures.Vector features = RouterFeatures.of(text, lang, evidence, rules, vector, router.hashDims());
+    double[] p = router.probabilities(features, withEmbedding);
+    double topCorrect = router.topCorrect(features);
     Double history = r.historyRelevance() == null ? null : ConfidenceScorer.round(r.historyRelevance());
-    ConfidenceScorer.Components c = new ConfidenceScorer.Components(semantic, pattern, history, error);
-    ConfidenceScorer.Score s = ConfidenceScorer.score(c);
-
-    double bar = top != null && top.bestPattern() != null ? top.bestPattern().minConfidence() : autoBar;
-    double suggest = Math.min(suggestBar, bar);
-    String action = top == null ? "escalate" : ConfidenceScorer.route(s.renormalised(), bar, suggest);
-    String escalation = "none";
-    String reason;
-    if (!rules.isEmpty()) {
-      action = "escalate";
-      escalation = rules.stream().anyMatch(m -> "human".equals(m.escalation())) ? "human" : "devops";
-      List<String> names = new ArrayList<>();
-      rules.forEach(m -> names.add(m.rule()));
-      reason = "needs a person: " + String.join(", ", names);
-    } else if (top == null) {
-      escalation = "human";
-      reason = "no article matches";
-    } else if ("escalate".equals(action)) {
-      escalation = "human";
-      reason = String.format("confidence %.2f is below the suggest bar %.2f", s.renormalised(), suggest);
-    } else if ("suggest_articles".equals(action)) {
-      reason = String.format("confidence %.2f is below the auto-respond bar %.2f", s.renormalised(), bar);
-    } else {
-      reason = String.format("confidence %.2f reaches the auto-respond bar %.2f%s", s.renormalised(), bar,
-          top.bestPattern() != null ? " of pattern " + top.bestPattern().id() : "");
-    }
+    RoutePolicy.Route route = RoutePolicy.route(p, topCorrect, rules, evidence, history, autoBar, suggestBar, router.atSuggest(),
+        router.atAuto());
+    ConfidenceScorer.Components c = new ConfidenceScorer.Components(route.semantic(), route.pattern(), history,
+        route.errorCode());
+    ConfidenceScorer.Score s = route.score();
+    Double semantic = route.semantic();
+    Double pattern = route.pattern();
+    Double error = route.errorCode();
+    String action = route.action();
+    String escalation = route.escalation();
+    String reason = route.reason();
+    double bar = route.bar();
+    double suggest = route.suggestBar();
 
     List<TriageDecision.ArticleMatch> articles = new ArrayList<>();
     for (ArticleHit h : r.articles()) {
@@ -188,60 +153,24 @@ public final class TriageEngine implements Triage {
     }
     TriageDecision d = new TriageDecision(action, escalation, lang, semantic, pattern, history, error, s.raw(),
         s.renormalised(), bar, reason, articles, patterns, conversations);
-    return new Outcome(d, c, s, suggest, rules, r, cal);
+    return new Outcome(d, c, s, suggest, rules, r, new Router(p, topCorrect, RoutePolicy.answerability(p, topCorrect),
+        router.atSuggest(), router.atAuto(), withEmbedding));
   }
 
-  /**
-   * The semantic component's parts for the best article: its hybrid similarity mapped linearly onto the bars, times
-   * an ambiguity factor (a runner-up close behind), an agreement factor (the cosine or the lexical ranking prefers
-   * another listed article) and an evidence factor (a question of very few terms matches many articles by chance).
-   */
-  static Calibration calibrate(SearchResult r) {
-    if (r.articles().isEmpty()) {
-      return new Calibration(0, 0, 1, 1, 1);
-    }
-    List<ArticleHit> hits = r.articles();
-    ArticleHit top = hits.get(0);
-    double slope = (AUTO_ANCHOR - SUGGEST_ANCHOR) / (SIM_AT_AUTO - SIM_AT_SUGGEST);
-    double mapped = Math.max(0, Math.min(1, SUGGEST_ANCHOR + slope * (top.similarity() - SIM_AT_SUGGEST)));
-    double margin = hits.size() > 1 ? Math.max(0, top.rank() - hits.get(1).rank()) : MARGIN_FULL;
-    double ambiguity = AMBIGUITY_FLOOR + (1 - AMBIGUITY_FLOOR) * Math.min(1, margin / MARGIN_FULL);
-    double bestCosine = 0;
-    double bestCoverage = 0;
-    for (ArticleHit h : hits) {
-      bestCosine = Math.max(bestCosine, h.cosine());
-      bestCoverage = Math.max(bestCoverage, h.coverage());
-    }
-    int disagreeing = (top.cosine() < bestCosine - 1e-9 ? 1 : 0) + (top.coverage() < bestCoverage - 1e-9 ? 1 : 0);
-    double agreement = Math.pow(DISAGREEMENT, disagreeing);
-    double evidence = 1 - EVIDENCE_WEIGHT * (1 - Math.min(1.0, r.queryTerms().size() / (double) EVIDENCE_TERMS));
-    return new Calibration(top.similarity(), mapped, ambiguity, agreement, evidence);
+  /** The question as one text (subject, then body), as it is embedded. */
+  static String joined(String subject, String body) {
+    return subject.isEmpty() ? body : body.isEmpty() ? subject : subject + ". " + body;
   }
 
-  /**
-   * The pattern component: the best score of a fired pattern that points to the best article; absent when no
-   * pattern fired, or when only keyword patterns of other articles fired (weak evidence the ranking already
-   * weighed); 0 when a regex or error-code pattern of another article fired (a real conflict).
-   */
-  static Double patternComponent(SearchResult r, ArticleHit top) {
-    if (r.patterns().isEmpty()) {
-      return null;
+  private static JsonObject router(Router r) {
+    JsonObject p = new JsonObject();
+    for (int k = 0; k < RouterModel.CLASSES.size(); k++) {
+      p.put(RouterModel.CLASSES.get(k), ConfidenceScorer.round(r.probabilities()[k]));
     }
-    if (top == null) {
-      return 0.0;
-    }
-    Double mine = null;
-    boolean strongElsewhere = false;
-    for (PatternHit h : r.patterns()) {
-      boolean strong = h.regexHit() || h.errorCodeHit();
-      if (top.article().slug().equals(h.pattern().articleSlug())) {
-        double v = strong ? 1.0 : 1 - Math.pow(KEYWORD_MISS, h.keywordHits().size());
-        mine = mine == null ? v : Math.max(mine, v);
-      } else if (strong) {
-        strongElsewhere = true;
-      }
-    }
-    return mine != null ? Double.valueOf(ConfidenceScorer.round(mine)) : strongElsewhere ? Double.valueOf(0.0) : null;
+    return new JsonObject().put("probabilities", p).put("top_article_right", ConfidenceScorer.round(r.topCorrect()))
+        .put("answerability", ConfidenceScorer.round(r.answerability()))
+        .put("answerability_at_suggest", r.atSuggest()).put("answerability_at_auto", r.atAuto())
+        .put("embedding_used", r.embeddingUsed());
   }
 
   /** The JSON of {@code POST /api/triage}: decision, every component, weights, bars, rules and matches. */
@@ -269,12 +198,7 @@ public final class TriageEngine implements Triage {
         .put("final", o.score().renormalised())
         .put("auto_respond_threshold", d.threshold())
         .put("suggest_threshold", o.suggestThreshold())
-        .put("semantic_calibration", new JsonObject()
-            .put("hybrid_similarity", ConfidenceScorer.round(o.calibration().similarity()))
-            .put("mapped", ConfidenceScorer.round(o.calibration().mapped()))
-            .put("ambiguity_factor", ConfidenceScorer.round(o.calibration().ambiguity()))
-            .put("agreement_factor", ConfidenceScorer.round(o.calibration().agreement()))
-            .put("evidence_factor", ConfidenceScorer.round(o.calibration().evidence())));
+        .put("router", router(o.router()));
     JsonArray rules = new JsonArray();
     for (EscalationRules.Match m : o.rules()) {
       rules.add(new JsonObject().put("rule", m.rule()).put("escalation", m.escalation()).put("language", m.language())

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Trains the triage router (src/main/resources/triage/router-model.json) from labelled questions: the desk's
+# history plus the tuning half (a: odd lines) of the dev set. Each file is first run through POST /api/triage by the
+# evaluation command (--dump) so the trainer sees what retrieval finds for each question, exactly as at run time.
+#   scripts/train-router.sh [kb.json] [history.jsonl] [dev.jsonl]
+# Defaults: ../shared/eval/kb.json ../shared/eval/history.jsonl ../shared/eval/dev.jsonl. The held-out half (b) of
+# dev.jsonl is never read. Deterministic (fixed folds, seed and iteration count).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kb=$(realpath "${1:-../shared/eval/kb.json}")
+history=$(realpath "${2:-../shared/eval/history.jsonl}")
+dev=$(realpath "${3:-../shared/eval/dev.jsonl}")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if [ "${SKIP_BUILD:-}" != "1" ]; then mvn -B -q -DskipTests package; fi
+cp="target/supportpilot.jar:target/lib/*"
+java -cp "$cp" io.supportpilot.knowledge.TriageEvaluation "$kb" "$history" --no-warm --dump "$work/history.jsonl" >/dev/null
+java -cp "$cp" io.supportpilot.knowledge.TriageEvaluation "$kb" "$dev" --half a --no-warm --dump "$work/dev-a.jsonl" >/dev/null
+java -cp "$cp" io.supportpilot.triage.RouterTrainer src/main/resources/triage/router-model.json \
+  conf/knowledge-synonyms.txt "$work/history.jsonl" "$work/dev-a.jsonl"
+echo "rebuild (mvn package) to ship the new model"
