@@ -71,8 +71,9 @@ final class ArticleDrafter {
           }
           return out;
         });
-    return Future.all(cases, suggestions.draftSources()).compose(all -> {
-      List<List<Case>> groups = groups(cases.result(), suggestions.draftSources().result(), similarity);
+    Future<Set<String>> taken = suggestions.draftSources();
+    return Future.all(cases, taken).compose(all -> {
+      List<List<Case>> groups = groups(cases.result(), taken.result(), similarity);
       List<Long> created = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
       for (List<Case> g : groups) {

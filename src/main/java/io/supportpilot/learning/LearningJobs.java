@@ -110,6 +110,9 @@ final class LearningJobs extends VerticleBase {
         .compose(n -> statistics.countResolutions().map(r -> summary.put("triggers_recorded", n)
             .put("resolutions_counted", r)))
         .compose(v -> learner.run(1000)).map(r -> summary.put("resolutions", r.toJson()))
+        // Conversations the learner matched to a known pattern count for it in the same run.
+        .compose(v -> statistics.countResolutions()).map(r -> summary.put("resolutions_counted",
+            summary.getInteger("resolutions_counted") + r))
         .compose(v -> drafter.run()).map(d -> summary.put("article_drafts", new JsonArray(d)))
         .compose(v -> reindex()).map(summary);
   }

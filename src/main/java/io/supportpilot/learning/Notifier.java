@@ -20,7 +20,7 @@ final class Notifier {
 
   Future<Void> notify(String kind, String title, JsonObject details) {
     return pool.preparedQuery("INSERT INTO admin_notifications (kind, title, details) VALUES ($1, $2, $3::jsonb)")
-        .execute(Tuple.of(kind, title, details.encode()))
+        .execute(Tuple.of(kind, title, details))
         .onSuccess(v -> vertx.eventBus().publish(Addresses.ADMIN_NOTIFICATIONS,
             new JsonObject().put("kind", kind).put("title", title).put("details", details)))
         .mapEmpty();

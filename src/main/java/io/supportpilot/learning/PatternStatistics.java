@@ -44,7 +44,8 @@ final class PatternStatistics {
             + "  FROM (SELECT pattern_id, count(*)::int AS k FROM ins GROUP BY pattern_id) n "
             + "  WHERE sp.id = n.pattern_id RETURNING n.k) "
             + "SELECT coalesce(sum(k), 0)::int FROM upd")
-        .execute(Tuple.of(conversations.toArray(new String[0]), patterns.toArray(new String[0])))
+        .execute(Tuple.tuple().addArrayOfString(conversations.toArray(new String[0]))
+            .addArrayOfString(patterns.toArray(new String[0])))
         .map(rs -> rs.iterator().next().getInteger(0));
   }
 

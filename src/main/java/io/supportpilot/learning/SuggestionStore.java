@@ -58,7 +58,7 @@ final class SuggestionStore {
   Future<Long> create(String kind, JsonObject payload, double confidence, List<String> sources, String analysis) {
     return pool.preparedQuery("INSERT INTO learning_suggestions (kind, payload, confidence, source_conversations, "
             + "analysis, created_at) VALUES ($1, $2::jsonb, $3, $4, $5, $6) RETURNING id")
-        .execute(Tuple.of(kind, payload.encode(), confidence, sources.toArray(new String[0]), analysis, now()))
+        .execute(Tuple.of(kind, payload, confidence, sources.toArray(new String[0]), analysis, now()))
         .map(rs -> rs.iterator().next().getLong(0));
   }
 
@@ -108,7 +108,7 @@ final class SuggestionStore {
           : insertArticle(conn, s, merged);
       return created.compose(resultId -> conn.preparedQuery("UPDATE learning_suggestions SET status = $2, payload = "
               + "$3::jsonb, decided_by = $4, decided_at = $5, result_id = $6 WHERE id = $1")
-          .execute(Tuple.of(id, auto ? "auto_approved" : "approved", merged.encode(), who, now(), resultId)));
+          .execute(Tuple.of(id, auto ? "auto_approved" : "approved", merged, who, now(), resultId)));
     })).compose(v -> get(id));
   }
 
