@@ -34,6 +34,8 @@ final class ResolutionAnalysis {
   }
 
   static final int MAX_KEYWORDS = 6;
+  /** Fewer shared words than this teach nothing: one word is too weak a pattern. */
+  static final int MIN_SHARED = 2;
   private static final Pattern ERROR_CODE = Pattern.compile(
       "\\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}|HTTP[ -]?[1-5]\\d\\d|[45]\\d\\d)\\b");
   private static final CharArraySet STOP_NL = DutchAnalyzer.getDefaultStopSet();
@@ -58,39 +60,35 @@ final class ResolutionAnalysis {
    * @param article the solving article's texts, or null when none was linked
    */
   static Finding analyse(String question, String language, String answer, ArticleText article) {
+    return analyse(question, language, answer, article, Set.of());
+  }
+
+  /**
+   * As {@link #analyse(String, String, String, ArticleText)}, leaving out words whose 5-letter start is in
+   * {@code common} (words found in many articles tell no article apart).
+   */
+  static Finding analyse(String question, String language, String answer, ArticleText article, Set<String> common) {
     List<String> codes = errorCodes(question + "\n" + answer);
     String reference = (answer + "\n" + (article == null ? "" : article.all())).toLowerCase(Locale.ROOT);
     Set<String> reference3 = prefixes(reference);
     List<String> shared = new ArrayList<>();
-    List<String> rest = new ArrayList<>();
     for (String w : new LinkedHashSet<>(TextAnalysis.words(question))) {
-      if (!distinctive(w)) {
+      if (!distinctive(w) || common.contains(prefix(w))) {
         continue;
       }
       // Shared with what solved it (same word, or the same 5-letter start: "koppeling"/"koppelingen").
       if (reference.contains(w) || reference3.contains(prefix(w))) {
         shared.add(w);
-      } else {
-        rest.add(w);
       }
     }
-    List<String> own = new ArrayList<>(shared);
-    if (own.size() < 2) {
-      // Without overlap, the question's own longest words still describe it; they count for less confidence.
-      rest.sort((a, b) -> b.length() - a.length());
-      for (String w : rest) {
-        if (own.size() >= 3) {
-          break;
-        }
-        own.add(w);
-      }
-    }
+    // Only words the solution shares describe the problem it solves; a question's other words are its own story.
+    List<String> own = shared.size() >= MIN_SHARED ? new ArrayList<>(shared) : new ArrayList<>();
     own = own.subList(0, Math.min(MAX_KEYWORDS, own.size()));
     List<String> other = new ArrayList<>();
-    if (article != null) {
+    if (article != null && !own.isEmpty()) {
       String otherTitle = "nl".equals(language) ? article.titleEn() : article.titleNl();
       for (String w : new LinkedHashSet<>(TextAnalysis.words(otherTitle))) {
-        if (distinctive(w) && other.size() < MAX_KEYWORDS) {
+        if (distinctive(w) && !common.contains(prefix(w)) && other.size() < MAX_KEYWORDS) {
           other.add(w);
         }
       }
@@ -114,27 +112,47 @@ final class ResolutionAnalysis {
   }
 
   /**
-   * A case-insensitive regex that matches any of the keywords as whole words (quoted, so customer text can never
-   * become regex syntax); it compiles in Java or this throws.
+   * A case-insensitive regex that needs the first two keywords (the most telling ones) anywhere in the text as
+   * whole words, in any order; with one keyword, that word. A regex hit counts as a strong pattern match, so one
+   * shared word must not be enough. Keywords are quoted, so customer text never becomes regex syntax; the result
+   * compiles in Java or this throws.
    */
   static String regex(List<String> keywords) {
     if (keywords.isEmpty()) {
       return null;
     }
-    StringBuilder sb = new StringBuilder("(?iu)\\b(?:");
-    for (int i = 0; i < keywords.size(); i++) {
-      if (i > 0) {
-        sb.append('|');
-      }
-      sb.append(Pattern.quote(keywords.get(i)));
+    StringBuilder sb = new StringBuilder("(?isu)^");
+    for (String k : keywords.subList(0, Math.min(2, keywords.size()))) {
+      sb.append("(?=.*\\b").append(Pattern.quote(k)).append("\\b)");
     }
-    String regex = sb.append(")\\b").toString();
+    String regex = sb.toString();
     try {
       Pattern.compile(regex);
     } catch (PatternSyntaxException e) {
       throw new IllegalStateException("a generated regex did not compile: " + e.getMessage(), e);
     }
     return regex;
+  }
+
+  /** The 5-letter starts of words found in more than {@code share} of the articles' texts. */
+  static Set<String> common(java.util.Collection<ArticleText> articles, double share) {
+    java.util.Map<String, Integer> df = new java.util.HashMap<>();
+    for (ArticleText a : articles) {
+      Set<String> seen = new java.util.HashSet<>();
+      for (String w : TextAnalysis.words(a.all())) {
+        if (w.length() >= 4) {
+          seen.add(prefix(w));
+        }
+      }
+      seen.forEach(p -> df.merge(p, 1, Integer::sum));
+    }
+    Set<String> out = new java.util.HashSet<>();
+    df.forEach((p, n) -> {
+      if (articles.size() >= 10 && n > share * articles.size()) {
+        out.add(p);
+      }
+    });
+    return out;
   }
 
   static boolean distinctive(String w) {

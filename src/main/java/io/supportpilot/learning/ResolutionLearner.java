@@ -26,6 +26,8 @@ final class ResolutionLearner {
   private static final Logger LOG = LoggerFactory.getLogger(ResolutionLearner.class);
   static final int MIN_RATING = 4;
   static final double NEW_PATTERN_MIN_CONFIDENCE = 0.85;
+  /** Words in more than this share of the articles (with 10 or more articles) are never keywords. */
+  static final double COMMON_SHARE = 0.1;
 
   private final Pool pool;
   private final SuggestionStore suggestions;
@@ -100,10 +102,11 @@ final class ResolutionLearner {
         });
     return Future.all(candidates, patterns, open, articles).compose(all -> {
       int[] counts = new int[5];
+      java.util.Set<String> common = ResolutionAnalysis.common(articles.result().values(), COMMON_SHARE);
       Future<Void> chain = Future.succeededFuture();
       List<Known> known = new ArrayList<>(open.result());
       for (Candidate c : candidates.result()) {
-        chain = chain.compose(v -> learn(c, articles.result(), patterns.result(), known, counts)
+        chain = chain.compose(v -> learn(c, articles.result(), common, patterns.result(), known, counts)
             .compose(outcome -> pool.preparedQuery("INSERT INTO learning_processed (conversation_id, job, outcome) "
                 + "VALUES ($1, 'resolution', $2) ON CONFLICT DO NOTHING").execute(Tuple.of(c.id(), outcome)))
             .mapEmpty());
@@ -113,10 +116,10 @@ final class ResolutionLearner {
     });
   }
 
-  private Future<String> learn(Candidate c, Map<String, ArticleText> articles, List<Known> patterns, List<Known> known,
-      int[] counts) {
+  private Future<String> learn(Candidate c, Map<String, ArticleText> articles, java.util.Set<String> common,
+      List<Known> patterns, List<Known> known, int[] counts) {
     ArticleText article = c.articleSlug() == null ? null : articles.get(c.articleSlug());
-    Finding f = ResolutionAnalysis.analyse(c.question(), c.language(), c.answer(), article);
+    Finding f = ResolutionAnalysis.analyse(c.question(), c.language(), c.answer(), article, common);
     if (f.keywords().isEmpty() && f.errorCodes().isEmpty()) {
       counts[4]++;
       return Future.succeededFuture("nothing_to_learn");

@@ -70,7 +70,7 @@ class LearningLoopTest {
     TestDatabase.exec(pg, article("sync-stuck", "Synchronisatie blijft hangen", "Synchronisation stuck",
         "Start de synchronisatie opnieuw vanuit het portaal.", "Restart the synchronisation from the portal."),
         article("vat-number", "Btw-nummer", "VAT number", "Vul het btw-nummer zonder punten in.",
-            "Enter the VAT number without dots."));
+            "Enter the VAT number without dots, or the checkout rejects it."));
   }
 
   @AfterAll

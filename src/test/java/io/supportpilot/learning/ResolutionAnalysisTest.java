@@ -25,10 +25,11 @@ class ResolutionAnalysisTest {
     assertTrue(f.keywordsNl().contains("synchronisatie"), f.toString());
     assertEquals(List.of("SYNC_TIMEOUT"), f.errorCodes());
     assertEquals("sync-stuck", f.articleSlug());
-    String regex = ResolutionAnalysis.regex(List.of("a+b", "(x", "sync"));
+    String regex = ResolutionAnalysis.regex(List.of("a.b", "sync", "other"));
     Pattern p = Pattern.compile(regex);
-    assertTrue(p.matcher("the A+B case").find());
-    assertFalse(p.matcher("aab").find(), "regex metacharacters from text are literal");
+    assertFalse(p.matcher("axb sync").find(), "regex metacharacters from text are literal");
+    assertTrue(p.matcher("Sync then A.B").find(), "both of the first two keywords, any order");
+    assertFalse(p.matcher("only a.b and other").find(), "one of the first two is not enough");
   }
 
   // Verifies the 0.7 bar: same article with most keywords shared is the same pattern; another wording is new.
