@@ -147,6 +147,14 @@ public final class LearningReplay {
       before.line("before");
       history.line("after replay (resolutions as history only)");
       after.line("after learning (suggestions approved)");
+      System.out.println("\nheld-out questions whose outcome changed with learning (gold; before -> after):");
+      for (int i = 0; i < heldOut.size(); i++) {
+        if (!history.outcomes.get(i).equals(after.outcomes.get(i))) {
+          JsonObject q = heldOut.get(i);
+          System.out.printf(Locale.ROOT, "  %s %s/%s; %s -> %s%n", q.getString("id"), q.getString("gold_article"),
+              q.getString("gold_route"), history.outcomes.get(i), after.outcomes.get(i));
+        }
+      }
     } finally {
       engine.stop();
       deleteTree(data);
@@ -172,9 +180,11 @@ public final class LearningReplay {
     int top1;
     int routeOk;
     int wrongAuto;
+    final List<String> outcomes = new ArrayList<>();
 
     void add(JsonObject q, String top, String action) {
       total++;
+      outcomes.add(top + "/" + action);
       String gold = q.getString("gold_article");
       if (gold != null) {
         withGold++;

@@ -26,8 +26,9 @@ final class ResolutionLearner {
   private static final Logger LOG = LoggerFactory.getLogger(ResolutionLearner.class);
   static final int MIN_RATING = 4;
   static final double NEW_PATTERN_MIN_CONFIDENCE = 0.85;
-  /** Words in more than this share of the articles (with 10 or more articles) are never keywords. */
-  static final double COMMON_SHARE = 0.1;
+  /** Words in more than this share of the articles (with 10 or more articles) are never keywords: at 0.05 over 28
+   * articles a keyword is a word of at most one article. */
+  static final double COMMON_SHARE = 0.05;
 
   private final Pool pool;
   private final SuggestionStore suggestions;
