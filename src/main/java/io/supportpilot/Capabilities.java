@@ -25,6 +25,8 @@ final class Capabilities {
     list.add(new io.supportpilot.agent.AgentCapability(config));
     // the human desk: conversation queue, customers
     list.add(new io.supportpilot.desk.DeskCapability(config));
+    // the learning loop: pattern statistics, suggestions, drafts, optimisation
+    list.add(new io.supportpilot.learning.LearningCapability(config));
     return list;
   }
 }

@@ -29,7 +29,6 @@ final class AutomationMetrics {
   static final List<String> NOT_YET_MEASURED = List.of(
       "devops_agent.invocations_24h", "devops_agent.prs_created", "devops_agent.prs_merged",
       "patterns.avg_effectiveness", "patterns.top_performing", "patterns.needs_attention",
-      "suggestions.pending_patterns", "suggestions.pending_articles", "suggestions.auto_approved_7d",
       "proactive.token_warnings_sent", "proactive.issues_prevented");
   static final String[] ROLLUPS = {"auto_resolved", "human_resolved", "pending", "agent_calls", "agent_ok",
       "agent_latency_ms", "first_response", "first_response_ms", "admin_time_ms", "admin_time_tickets", "rating_sum",
@@ -60,14 +59,22 @@ final class AutomationMetrics {
         .execute();
     Future<RowSet<Row>> spikes = pool.preparedQuery("SELECT count(*) FROM spikes WHERE started_at > $1")
         .execute(Tuple.of(now.minus(WINDOW)));
-    return Future.all(sums, patterns, spikes).map(all -> {
+    Future<RowSet<Row>> suggestions = pool.preparedQuery("SELECT count(*) FILTER (WHERE status = 'pending_review' AND "
+            + "kind = 'pattern'), count(*) FILTER (WHERE status = 'pending_review' AND kind = 'article'), "
+            + "count(*) FILTER (WHERE status = 'auto_approved' AND decided_at > $1) FROM learning_suggestions")
+        .execute(Tuple.of(now.minusDays(7)));
+    return Future.all(sums, patterns, spikes, suggestions).map(all -> {
       Map<String, Long> s = new HashMap<>();
       sums.result().forEach(r -> s.put(r.getString(0), r.getLong(1)));
       Row p = patterns.result().iterator().next();
       long totalPatterns = p.getLong(0);
       long activePatterns = p.getLong(1);
       long spikesDetected = spikes.result().iterator().next().getLong(0);
-      return build(s, totalPatterns, activePatterns, spikesDetected, from, now);
+      Row sg = suggestions.result().iterator().next();
+      JsonObject json = build(s, totalPatterns, activePatterns, spikesDetected, from, now);
+      json.getJsonObject("suggestions").put("pending_patterns", sg.getLong(0)).put("pending_articles", sg.getLong(1))
+          .put("auto_approved_7d", sg.getLong(2));
+      return json;
     });
   }
 

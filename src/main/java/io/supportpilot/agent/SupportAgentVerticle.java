@@ -186,7 +186,31 @@ public final class SupportAgentVerticle extends VerticleBase {
       return toHuman(c, Phrases.noKnowledge(c.language()), Route.NO_TRIAGE, "no triage service is running");
     }
     return triage.triage(new TriageQuery(c.userId(), c.language(), c.subject(), text, null))
-        .compose(d -> route(c, ms, scope, d));
+        .compose(d -> {
+          publishTriggers(c.id(), d);
+          return route(c, ms, scope, d);
+        });
+  }
+
+  /**
+   * Tells the learning loop which patterns contributed to the decision: the best article's own patterns that
+   * matched (the plan's pattern component), counted once per conversation in the pattern statistics.
+   */
+  private void publishTriggers(String conversationId, TriageDecision d) {
+    if (d.patternMatch() == null || d.articles().isEmpty()) {
+      return;
+    }
+    String top = d.articles().get(0).slug();
+    io.vertx.core.json.JsonArray ids = new io.vertx.core.json.JsonArray();
+    for (TriageDecision.PatternMatch p : d.patterns()) {
+      if (top.equals(p.articleSlug()) && p.score() > 0) {
+        ids.add(p.id());
+      }
+    }
+    if (!ids.isEmpty()) {
+      vertx.eventBus().publish(io.supportpilot.bus.Addresses.PATTERNS_TRIGGERED,
+          new JsonObject().put("conversation_id", conversationId).put("pattern_ids", ids));
+    }
   }
 
   private Future<Void> route(Conversation c, List<Message> ms, SupportTools.Scope scope, TriageDecision d) {

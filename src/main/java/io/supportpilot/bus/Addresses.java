@@ -30,6 +30,12 @@ public final class Addresses {
   /** Scaled mode: partitions revoked from this instance: {@link PartitionsAssigned}. */
   public static final String PARTITIONS_REVOKED = "supportpilot.partitions.revoked";
 
+  /** Learning: the patterns that contributed to a conversation's triage decision, as a JsonObject
+   * ({@code conversation_id}, {@code pattern_ids}); batched into exact pattern statistics. */
+  public static final String PATTERNS_TRIGGERED = "supportpilot.learning.patterns-triggered";
+  /** Learning: request to run the learning jobs now; replies a JsonObject summary. */
+  public static final String LEARNING_RUN = "supportpilot.learning.run";
+
   private Addresses() {
   }
 }

@@ -81,7 +81,7 @@ public final class KnowledgeService {
    * Picks up articles and patterns changed in the store by another engine instance (or directly in SQL): new or
    * updated articles are re-indexed, deleted ones removed, patterns reloaded when their table changed.
    */
-  Future<Void> refreshChanged() {
+  public Future<Void> refreshChanged() {
     return store.articleVersions().compose(versions -> {
       List<String> changed = new ArrayList<>();
       versions.forEach((slug, at) -> {

@@ -1,0 +1,65 @@
+package io.supportpilot.learning;
+
+import io.supportpilot.config.Config;
+import io.supportpilot.knowledge.KnowledgeService;
+import io.supportpilot.web.Capability;
+import io.supportpilot.web.EngineContext;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import java.util.function.Supplier;
+
+/**
+ * The learning loop (plan 4.1-4.3): exact pattern statistics, pattern suggestions from rated resolutions, article
+ * drafts from repeated human answers, scheduled pattern optimisation, and the admin review of what it suggests.
+ */
+public final class LearningCapability implements Capability {
+
+  private final LearningConfig cfg;
+  private EngineContext ctx;
+  private SuggestionStore store;
+  private PatternOptimiser optimiser;
+  private Supplier<KnowledgeService> knowledge;
+  private String deployment;
+
+  /** Validates the learning config section. */
+  public LearningCapability(Config config) {
+    this.cfg = LearningConfig.from(config);
+  }
+
+  @Override
+  public String name() {
+    return "learning";
+  }
+
+  @Override
+  public Future<Void> start(EngineContext ctx) {
+    this.ctx = ctx;
+    knowledge = () -> ctx.services().find(KnowledgeService.class).orElse(null);
+    Notifier notifier = new Notifier(ctx.vertx(), ctx.pool());
+    store = new SuggestionStore(ctx.pool(), ctx.clock());
+    PatternStatistics statistics = new PatternStatistics(ctx.pool());
+    AutoApproval auto = new AutoApproval(cfg.autoApproveAbove(), id -> store.approve(id, new io.vertx.core.json
+        .JsonObject(), "auto-approval", true).compose(s -> knowledge.get() == null ? Future.succeededFuture()
+        : knowledge.get().refreshChanged()));
+    ResolutionLearner learner = new ResolutionLearner(ctx.pool(), store, statistics, notifier, auto);
+    ArticleDrafter drafter = new ArticleDrafter(ctx.pool(), store, notifier, ctx.clock(), cfg.draftWindow(),
+        cfg.draftSimilarity());
+    optimiser = new PatternOptimiser(ctx.pool(), notifier, ctx.clock(), cfg.changeCooldown());
+    return ctx.vertx().deployVerticle(new LearningJobs(cfg, statistics, learner, drafter, optimiser, knowledge))
+        .map(id -> {
+          deployment = id;
+          return null;
+        });
+  }
+
+  @Override
+  public void routes(Router router, EngineContext ctx) {
+    new SuggestionRoutes(ctx.vertx(), ctx.pool(), store, optimiser, knowledge).mount(router);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    return deployment == null ? Future.succeededFuture()
+        : ctx.vertx().undeploy(deployment).recover(e -> Future.succeededFuture());
+  }
+}
