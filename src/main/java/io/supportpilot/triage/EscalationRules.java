@@ -219,7 +219,12 @@ public final class EscalationRules {
     /** More than one question. */
     SEVERAL_QUESTIONS,
     /** An exception class name (TypeError, McpError): ours or the customer's tooling. */
-    EXCEPTION_NAME
+    EXCEPTION_NAME,
+    /**
+     * Our product misbehaving in a narrow way: a result that is wrong, one tool or endpoint failing where others work,
+     * something that worked before and stopped, a date or timezone shift, a counter that is off.
+     */
+    MALFUNCTION
   }
 
   private static final Pattern[] SIGNALS = {
@@ -240,7 +245,8 @@ public final class EscalationRules {
       p("\\b500\\b|\\binternal\\s+server\\s+error\\b|\\bserver\\s*fout\\b|\\b50[234]\\b"),
       p("\\b(everyone|everybody|all\\s+(our\\s+)?(users|tools|accounts|tenants|platforms|customers|sessions))\\b|\\b(iedereen|alle\\s+(gebruikers|tools|accounts|platforms|klanten|sessies))\\b"
           + "|\\bacross\\s+all\\b|\\bbij\\s+alle\\b"),
-      p("\\bnpx\\b|\\bnode(\\.js)?\\b|\\bnpm\\b|\\benoent\\b|\\bpath\\b|\\bnot\\s+recogni[sz]ed\\b|\\bcommand\\s+not\\s+found\\b|\\bniet\\s+herkend\\b"
+      p("\\beconnreset\\b|\\betimedout\\b|\\beai_again\\b|\\bself-signed\\b|\\b(our|my|company)\\s+(certificate|dns|it\\s+department)\\b|\\b(onze|mijn)\\s+(it-afdeling|certificaat|dns)\\b|"
+          + "\\bnpx\\b|\\bnode(\\.js)?\\b|\\bnpm\\b|\\benoent\\b|\\bpath\\b|\\bnot\\s+recogni[sz]ed\\b|\\bcommand\\s+not\\s+found\\b|\\bniet\\s+herkend\\b"
           + "|\\bproxy\\b|\\bfirewall\\b|\\bvpn\\b|\\bantivirus\\b|\\b(our|my|company|office)\\s+(network|wifi|laptop|machine|pc|computer)\\b"
           + "|\\b(ons|mijn)\\s+(netwerk|wifi|laptop|pc|computer)\\b|\\bbedrijfsnetwerk\\b|\\b(on|at)\\s+(my|our)\\s+(side|end)\\b|\\baan\\s+(mijn|onze)\\s+kant\\b"),
       p("\\b(daily|monthly)\\s+(limit|quota|allowance)\\b|\\b(our|my)\\s+(own\\s+)?(limit|quota|plan)\\b|\\bfree\\s+plan\\b|\\bper-minute\\b|\\bthrottl\\w*"
@@ -257,7 +263,29 @@ public final class EscalationRules {
       p("\\b(something|somehow|some\\s+kind|doesn'?t\\s+work|not\\s+working|sometimes|keeps|any\\s+tips|any\\s+caveats|issues?)\\b"
           + "|\\b(iets|ergens|soms|werkt\\s+niet|doet\\s+het\\s+niet|lijkt|tips)\\b"),
       p("\\?[^?]+\\?"),
-      null};
+      null,
+      p(String.join("|",
+          // a wrong result
+          "\\b(klopt|kloppen|klopte)\\s+(het\\s+|de\\s+\\w+\\s+)?niet\\b|\\bniet\\s+(correct|juist)\\b|\\bonjuist\\w*|\\bfoutie(f|ve)\\s+(bedrag|totaal|saldo|resultaat|cijfers?|datum|aantal)",
+          "\\bverkeerde?\\s+(bedrag|bedragen|totaal|totalen|saldo|saldi|cijfers|aantal|datum|data|resultaat|resultaten|periode|dag)\\b",
+          "\\bdubbel\\s+(geteld|meegeteld|getoond|opgeteld)|\\b(twee|2)\\s*keer\\s+(geteld|getoond|meegeteld)|\\bontbreken\\b|\\bontbrekende\\b",
+          "\\b(incorrect|wrong|inaccurate)\\s+(total|totals|amount|amounts|balance|balances|numbers?|figures?|results?|count|date|dates|day|sum|values?)\\b",
+          "\\b(is|are|was|were)\\s+(wrong|incorrect|off)\\b|\\bdoesn'?t\\s+(add\\s+up|match)\\b|\\bdon'?t\\s+(add\\s+up|match)\\b",
+          "\\bcounted\\s+(twice|double)\\b|\\bdouble[-\\s]counted\\b|\\bduplicate\\s+(rows|entries|lines|results)\\b",
+          // a date or timezone shift, a counter that is off
+          "\\btime\\s*zones?\\b|\\btijdzone\\w*|\\butc\\b|\\boff\\s+by\\s+(one|a|1)\\b|\\b(one|a)\\s+day\\s+(early|late|off|shifted)\\b|\\b(een|1)\\s+dag\\s+(te\\s+vroeg|te\\s+laat|verschoven|eerder|later)\\b",
+          "\\b(counter|usage|quota)\\b[^.?!\\n]{0,40}\\b(wrong|off|incorrect|too\\s+high|doesn'?t\\s+reset|not\\s+reset)\\b|\\b(teller|verbruik)\\b[^.?!\\n]{0,40}\\b(klopt\\s+niet|te\\s+hoog|verkeerd|reset\\s+niet)\\b",
+          // worked before, stopped since a change
+          "\\b(used\\s+to|always)\\s+work(ed)?\\b|\\bworked\\s+(fine|yesterday|before|last\\s+week)\\b|\\bstopped\\s+working\\b|\\bsuddenly\\b",
+          "\\bwerkte\\s+(gisteren|vorige\\s+week|altijd|eerst|eerder|tot)\\b|\\bwerkt\\s+niet\\s+meer\\b|\\bopeens\\b|\\bineens\\b|\\bplotseling\\b",
+          "\\bsince\\s+(the\\s+|your\\s+)?(last|latest|recent|new)\\s+(update|release|version)\\b|\\bsinds\\s+(de\\s+)?(laatste|nieuwe|recente)\\s+(update|release|versie)\\b",
+          // one tool or endpoint failing where the rest works
+          "\\bonly\\s+(this|that|one|the)\\s+(tool|endpoint|call|report)\\b|\\b(other|all\\s+other)\\s+(tools|endpoints|calls)\\s+(work|are\\s+fine)\\b",
+          "\\balleen\\s+(deze|die|de|bij\\s+de|bij\\s+deze)\\s+(tool|endpoint|aanroep|rapport)\\b|\\bandere\\s+(tools|endpoints|aanroepen)\\s+(werken|doen\\s+het)\\b",
+          // a server error of ours
+          "\\binternal\\s+server\\s+error\\b|\\b(http\\s+)?500\\s+(error|from|back|response)\\b|\\b(returns?|returned|gives?|gave|geeft|gaf)\\s+(a\\s+|een\\s+)?500\\b",
+          // still failing after the documented steps
+          "\\bstill\\s+(fails|failing|broken|wrong|returns|gives|shows)\\b|\\bnog\\s+steeds\\s+(fout|mis|kapot|verkeerd|hetzelfde)\\b|\\bblijft\\s+(fout|verkeerd|mislukken)\\b"))};
 
   private EscalationRules() {
   }

@@ -122,4 +122,36 @@ class EscalationRulesTest {
     assertTrue(env[EscalationRules.Signal.OWN_ENVIRONMENT.ordinal()]);
     assertFalse(env[EscalationRules.Signal.WRONG_DATA.ordinal()]);
   }
+
+  private static boolean malfunction(String text) {
+    return EscalationRules.signals(text)[EscalationRules.Signal.MALFUNCTION.ordinal()];
+  }
+
+  @Test
+  void aNarrowMalfunctionOfOurProductIsFlaggedInBothLanguages() {
+    // Wrong results, a date shift, one tool failing, a 500 of ours, something that stopped working.
+    assertTrue(malfunction("Het totaal in het rapport klopt niet, de omzet is dubbel geteld."));
+    assertTrue(malfunction("The tool shows the wrong total for last quarter."));
+    assertTrue(malfunction("Dates in the filter are off by one day, looks like a timezone problem."));
+    assertTrue(malfunction("De datumfilter laat alles een dag te vroeg zien, tijdzone?"));
+    assertTrue(malfunction("Only this tool fails, all other tools work."));
+    assertTrue(malfunction("Alleen deze tool geeft een fout, andere tools werken wel."));
+    assertTrue(malfunction("The endpoint returns a 500 for our invoices."));
+    assertTrue(malfunction("Dit werkte gisteren nog, sinds de laatste update niet meer."));
+    assertTrue(malfunction("It used to work, now the usage counter is too high."));
+    assertTrue(malfunction("I followed the article but it still fails."));
+  }
+
+  @Test
+  void howToQuestionsAndTheCustomersOwnSetupAreNoMalfunction() {
+    // False alarms: ordinary questions and the customer's own environment.
+    assertFalse(malfunction("How do I export the total revenue per quarter?"));
+    assertFalse(malfunction("Hoe stel ik een datumfilter in voor vorige maand?"));
+    assertFalse(malfunction("Which tools can I use to read invoices?"));
+    assertFalse(malfunction("Welke rapporten zijn er voor de btw-aangifte?"));
+    assertFalse(malfunction("Can I see how many calls I have left on my plan?"));
+    boolean[] env = EscalationRules.signals("We get ECONNRESET behind our company proxy");
+    assertTrue(env[EscalationRules.Signal.OWN_ENVIRONMENT.ordinal()]);
+    assertFalse(env[EscalationRules.Signal.MALFUNCTION.ordinal()]);
+  }
 }
