@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.Map;
 
-/** Foundation admin routes: {@code GET /api/admin/config}, the effective configuration with the origin of each value. */
+/**
+ * Foundation admin routes: {@code GET /api/admin/config}, the effective configuration with the origin of each value,
+ * and the dashboard page at {@code /admin/}.
+ */
 public final class AdminCapability implements Capability {
 
   @Override
@@ -18,6 +21,7 @@ public final class AdminCapability implements Capability {
   @Override
   public void routes(Router router, EngineContext ctx) {
     router.get("/api/admin/config").handler(rc -> rc.json(describe(ctx.config(), ctx)));
+    DashboardRoutes.mount(router);
   }
 
   static JsonObject describe(Config config, EngineContext ctx) {
