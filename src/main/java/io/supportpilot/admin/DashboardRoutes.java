@@ -18,7 +18,14 @@ final class DashboardRoutes {
   }
 
   static void mount(Router router) {
-    router.get("/admin").handler(rc -> rc.redirect("/admin/"));
+    // Vert.x matches "/admin" for "/admin/" too: redirect only the bare path.
+    router.get("/admin").handler(rc -> {
+      if ("/admin".equals(rc.request().path())) {
+        rc.redirect("/admin/");
+      } else {
+        rc.next();
+      }
+    });
     router.route("/admin/*").handler(new SecurityHeaders(SecurityHeaders.DASHBOARD_POLICY));
     router.get("/admin/*").handler(StaticHandler.create("webroot/admin")
         .setCachingEnabled(true)

@@ -43,7 +43,14 @@ final class KnowledgeBasePages {
   }
 
   void mount(Router router) {
-    router.get("/kb").handler(rc -> rc.redirect("/kb/"));
+    // Vert.x matches "/kb" for "/kb/" too: redirect only the bare path.
+    router.get("/kb").handler(rc -> {
+      if ("/kb".equals(rc.request().path())) {
+        rc.redirect("/kb/");
+      } else {
+        rc.next();
+      }
+    });
     router.route("/kb/*").handler(new SecurityHeaders(SecurityHeaders.PAGES_POLICY));
     router.get(CSS_PATH).handler(rc -> rc.response().putHeader("Content-Type", "text/css; charset=utf-8")
         .putHeader("Cache-Control", "public, max-age=3600").end(css));
