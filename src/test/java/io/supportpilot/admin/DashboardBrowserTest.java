@@ -52,11 +52,12 @@ class DashboardBrowserTest {
   static int port;
   static String base;
   static Browser browser;
+  static Map<String, String> env;
 
   @BeforeAll
   static void start() throws IOException {
     pg = TestDatabase.freshDatabase("DashboardBrowserTest");
-    Map<String, String> env = TestEngine.env(pg);
+    env = TestEngine.env(pg);
     int free;
     try (ServerSocket s = new ServerSocket(0)) {
       free = s.getLocalPort();
@@ -291,6 +292,33 @@ class DashboardBrowserTest {
     assertTrue(reached, "the Knowledge link is reachable with Tab");
     browser.find("#knowledge-articles table");
     browser.screenshot("06-knowledge-1280");
+  }
+
+  // Verifies that the live view resumes by itself after its connection drops: the engine restarts (so the old
+  // stream token is no longer valid), the page gets a new stream token, reconnects, shows the open spike again and
+  // then a new surge live, all without a reload.
+  @Test
+  @Order(7)
+  void theLiveViewResumesAfterADroppedConnection() {
+    browser.open(base + "/admin/#live");
+    browser.waitFor(Duration.ofSeconds(10), d -> "connected".equals(d.findElement(By.id("live-state")).getText()));
+    browser.js("window.__marker = 'no reload';");
+    engine.stop();
+    browser.waitFor(Duration.ofSeconds(10), d -> !"connected".equals(d.findElement(By.id("live-state")).getText()));
+    engine = TestEngine.start(env);
+    browser.waitFor(Duration.ofSeconds(30), d -> "connected".equals(d.findElement(By.id("live-state")).getText()));
+    String type = "DashboardResumeError";
+    for (int i = 0; i < 7; i++) {
+      JsonObject e = new JsonObject().put("event_id", "resume-" + i).put("tool", "get_invoices")
+          .put("error_type", type).put("error_code", "RESUME").put("status_code", 500)
+          .put("message", "After the restart " + i).put("occurred_at", "2026-11-25T10:15:30Z");
+      assertEquals(202, mcp(e).statusCode());
+    }
+    browser.waitFor(Duration.ofSeconds(2), d -> d.findElements(By.cssSelector("#live-list .spike")).stream()
+        .anyMatch(c -> c.getText().contains(type)));
+    assertEquals("no reload", browser.js("return window.__marker;"));
+    assertTrue(browser.find("#live-list").getText().contains("DashboardSurgeError"), "the adopted spike is shown");
+    browser.screenshot("07-live-resumed-1280");
   }
 
   static JsonObject createConversation(String userId, String message) {
