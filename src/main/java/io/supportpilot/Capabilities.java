@@ -23,6 +23,8 @@ final class Capabilities {
     list.add(new io.supportpilot.knowledge.KnowledgeCapability(config));
     // support agent
     list.add(new io.supportpilot.agent.AgentCapability(config));
+    // the human desk: conversation queue, customers
+    list.add(new io.supportpilot.desk.DeskCapability(config));
     return list;
   }
 }

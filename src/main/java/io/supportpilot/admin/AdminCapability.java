@@ -3,15 +3,26 @@ package io.supportpilot.admin;
 import io.supportpilot.config.Config;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
+import io.supportpilot.web.HttpServerVerticle;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.Map;
 
 /**
- * Foundation admin routes: {@code GET /api/admin/config}, the effective configuration with the origin of each value,
- * and the dashboard page at {@code /admin/}.
+ * Admin routes: {@code GET /api/admin/config}, named admin tokens with roles (resolved before the engine's bearer
+ * check, so every admin request knows who makes it), the automation metrics with their rollup job, and the
+ * dashboard page at {@code /admin/}.
  */
-public final class AdminCapability implements Capability {
+public final class AdminCapability implements Capability, HttpServerVerticle.PreAuthRoutes {
+
+  private NamedTokens tokens;
+  private AdminIdentity identity;
+  private AutomationMetrics metrics;
+  private AutomationTimeseries timeseries;
+  private String rollupDeployment;
+  private io.vertx.core.Vertx vertx;
 
   @Override
   public String name() {
@@ -19,9 +30,40 @@ public final class AdminCapability implements Capability {
   }
 
   @Override
+  public Future<Void> start(EngineContext ctx) {
+    vertx = ctx.vertx();
+    tokens = new NamedTokens(ctx.pool(), ctx.clock());
+    identity = new AdminIdentity(ctx.adminAuth(), tokens);
+    metrics = new AutomationMetrics(ctx.pool(), ctx.clock());
+    timeseries = new AutomationTimeseries(ctx.pool(), ctx.clock());
+    ctx.services().register(AdminNames.class, tokens::nameExists);
+    Duration every = ctx.config().has("desk.rollup-interval")
+        ? ctx.config().duration("desk.rollup-interval", Duration.ofMillis(100)) : Duration.ofSeconds(30);
+    return ctx.vertx().deployVerticle(new RollupJob(ctx.pool(), every)).map(id -> {
+      rollupDeployment = id;
+      return null;
+    });
+  }
+
+  @Override
+  public void preAuthRoutes(Router router, EngineContext ctx) {
+    router.route("/api/admin/*").handler(identity);
+    router.route("/api/triage").handler(identity);
+    router.route("/api/triage/*").handler(identity);
+  }
+
+  @Override
   public void routes(Router router, EngineContext ctx) {
     router.get("/api/admin/config").handler(rc -> rc.json(describe(ctx.config(), ctx)));
     DashboardRoutes.mount(router);
+    new TokenRoutes(tokens, identity).mount(router);
+    new MetricsRoutes(metrics, timeseries).mount(router);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    return rollupDeployment == null ? Future.succeededFuture()
+        : vertx.undeploy(rollupDeployment).recover(e -> Future.succeededFuture());
   }
 
   static JsonObject describe(Config config, EngineContext ctx) {

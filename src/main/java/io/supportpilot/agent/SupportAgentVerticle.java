@@ -201,7 +201,7 @@ public final class SupportAgentVerticle extends VerticleBase {
           return toDevops(c, scope, d.reason(), triageMeta);
         }
         return toHuman(c, Phrases.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
-            "triage: " + d.reason());
+            "triage: " + d.reason(), triageMeta);
     }
   }
 
@@ -293,8 +293,16 @@ public final class SupportAgentVerticle extends VerticleBase {
   }
 
   private Future<Void> toHuman(Conversation c, String text, Route route, String reason) {
-    return store.reply(c.id(), "agent", text, meta("system").put("kind", "escalation").put("escalation", "human")
-            .put("reason", reason), "escalated", "human", false)
+    return toHuman(c, text, route, reason, null);
+  }
+
+  /** Hands the conversation to a person; the triage decision, when there was one, stays with it for the desk. */
+  private Future<Void> toHuman(Conversation c, String text, Route route, String reason, JsonObject triageMeta) {
+    JsonObject meta = meta("system").put("kind", "escalation").put("escalation", "human").put("reason", reason);
+    if (triageMeta != null) {
+      meta.put("triage", triageMeta);
+    }
+    return store.reply(c.id(), "agent", text, meta, "escalated", "human", false)
         .compose(m -> notifyAdmins(c, reason))
         .map(x -> count(route, c));
   }
@@ -448,7 +456,9 @@ public final class SupportAgentVerticle extends VerticleBase {
 
   private static JsonObject triageMeta(TriageDecision d) {
     return new JsonObject().put("action", d.action()).put("escalation", d.escalation())
-        .put("final_score", d.finalScore()).put("threshold", d.threshold());
+        .put("final_score", d.finalScore()).put("threshold", d.threshold()).put("reason", d.reason())
+        .put("semantic_similarity", d.semanticSimilarity()).put("pattern_match", d.patternMatch())
+        .put("error_code_match", d.errorCodeMatch()).put("user_history_relevance", d.userHistoryRelevance());
   }
 
   static String systemPrompt(String lang, boolean shared) {

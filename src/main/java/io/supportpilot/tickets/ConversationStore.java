@@ -76,16 +76,16 @@ public final class ConversationStore {
     return OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
   }
 
-  /** Opens a conversation for an existing user with the first customer message; 404 for an unknown user. */
+  /** Opens a conversation with the first customer message; an unknown user is created as a placeholder. */
   public Future<Conversation> create(String userId, String subject, String content, String language) {
     OffsetDateTime now = now();
     String id = UUID.randomUUID().toString();
-    return pool.withTransaction(c -> c.preparedQuery("SELECT language FROM users WHERE id = $1")
-        .execute(Tuple.of(userId))
+    // A user first seen here becomes a placeholder the portal completes later (PUT /api/support/users/{id}).
+    return pool.withTransaction(c -> c.preparedQuery("INSERT INTO users (id, language, placeholder, created_at) "
+            + "VALUES ($1, COALESCE($2, 'nl'), TRUE, $3) ON CONFLICT (id) DO NOTHING")
+        .execute(Tuple.of(userId, language, now))
+        .compose(x -> c.preparedQuery("SELECT language FROM users WHERE id = $1").execute(Tuple.of(userId)))
         .compose(rows -> {
-          if (rows.size() == 0) {
-            return Future.failedFuture(HttpFailure.notFound("no user " + userId));
-          }
           String lang = language != null ? language : rows.iterator().next().getString(0);
           return c.preparedQuery("INSERT INTO support_conversations (id, user_id, subject, status, language, "
               + "created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $5) RETURNING " + CONVERSATION_COLUMNS)
@@ -126,7 +126,10 @@ public final class ConversationStore {
                 ms.forEach(r -> list.add(message(r)));
                 return withMessages(conv, list);
               });
-        }));
+        }))
+        // What the desk's reply e-mail waits for: the customer has seen the conversation.
+        .compose(json -> pool.preparedQuery("UPDATE support_conversations SET customer_read_at = $3 WHERE id = $1 "
+            + "AND user_id = $2").execute(Tuple.of(id, userId, now())).map(json));
   }
 
   /** The messages of a conversation, oldest first. */

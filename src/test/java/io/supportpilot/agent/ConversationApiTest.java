@@ -88,8 +88,10 @@ class ConversationApiTest {
     assertEquals(400, Http.post(port, "/api/support/conversations", "[1]", Http.portal()).statusCode());
     assertEquals(415, Http.post(port, "/api/support/conversations", body, "Authorization",
         "Bearer " + TestEngine.PORTAL_TOKEN, "Content-Type", "text/plain").statusCode());
-    assertEquals(404, Http.post(port, "/api/support/conversations",
+    // A user first seen here is created as a placeholder instead of failing (the desk issue).
+    assertEquals(201, Http.post(port, "/api/support/conversations",
         new JsonObject().put("user_id", "u-nobody").put("message", "hi").encode(), Http.portal()).statusCode());
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM users WHERE id = 'u-nobody' AND placeholder"));
     assertEquals(400, Http.get(port, "/api/support/conversations/x", Http.portal()).statusCode());
   }
 

@@ -1,0 +1,10 @@
+package io.supportpilot.admin;
+
+import io.vertx.core.Future;
+
+/** Whether a name belongs to a live admin identity (a named token or the owner); the desk checks assignments with it. */
+public interface AdminNames {
+
+  /** True when {@code name} is the owner or the name of a live token. */
+  Future<Boolean> exists(String name);
+}

@@ -1,0 +1,96 @@
+package io.supportpilot.desk;
+
+import io.supportpilot.testing.Http;
+import io.supportpilot.testing.TestEngine;
+import io.supportpilot.triage.Triage;
+import io.supportpilot.triage.TriageDecision;
+import io.supportpilot.triage.TriageQuery;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Helpers for the desk tests: a movable clock, a triage that escalates on demand, token and HTTP shortcuts. */
+final class DeskFixture {
+
+  private DeskFixture() {
+  }
+
+  /** The system clock plus an offset a test can move forward. */
+  static final class MovableClock extends Clock {
+    private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+
+    void advance(Duration d) {
+      offset.updateAndGet(o -> o.plus(d));
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.now().plus(offset.get());
+    }
+  }
+
+  /** "mystery" escalates to a person; anything else gets article suggestions. */
+  static final class EscalatingTriage implements Triage {
+    @Override
+    public Future<TriageDecision> triage(TriageQuery q) {
+      String text = ((q.subject() == null ? "" : q.subject()) + " " + q.body()).toLowerCase(Locale.ROOT);
+      boolean escalate = text.contains("mystery");
+      List<TriageDecision.ArticleMatch> articles = escalate ? List.of() : List.of(new TriageDecision.ArticleMatch(
+          "desk-article", "Desk article", "How to reconnect.", "auth", 0.7));
+      return Future.succeededFuture(new TriageDecision(escalate ? "escalate" : "suggest_articles",
+          escalate ? "human" : "none", "en", 0.2, null, null, null, 0.2, 0.2, 0.85,
+          escalate ? "no article is close enough (0.20 < 0.85)" : "some articles are close", articles, List.of(),
+          List.of()));
+    }
+  }
+
+  static String[] bearer(String token) {
+    return new String[] {"Authorization", "Bearer " + token, "Content-Type", "application/json"};
+  }
+
+  /** Creates a named token as the owner and returns the token itself. */
+  static String token(int port, String name, String role) {
+    HttpResponse<String> r = Http.post(port, "/api/admin/tokens", new JsonObject().put("name", name)
+        .put("role", role).encode(), Http.admin());
+    if (r.statusCode() != 201) {
+      throw new AssertionError("token creation failed: " + r.statusCode() + " " + r.body());
+    }
+    return new JsonObject(r.body()).getString("token");
+  }
+
+  static JsonObject json(HttpResponse<String> r, int status) {
+    if (r.statusCode() != status) {
+      throw new AssertionError("expected " + status + " but got " + r.statusCode() + ": " + r.body());
+    }
+    return r.body().isEmpty() ? new JsonObject() : new JsonObject(r.body());
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static final String OWNER = TestEngine.ADMIN_TOKEN;
+}
