@@ -251,8 +251,8 @@
     return lineChart(values, { width: 240, height: 40, cls: 'spark', label: labelText });
   }
 
-  function figure(title, chart, note) {
-    return h('figure', { class: 'card chart-card' }, h('figcaption', null, h('strong', null, title), note ? h('span', { class: 'muted' }, ' ' + note) : null), chart);
+  function figure(title, chart, note, below) {
+    return h('figure', { class: 'card chart-card' }, h('figcaption', null, h('strong', null, title), note ? h('span', { class: 'muted' }, ' ' + note) : null), chart, below || null);
   }
 
   // ---------------------------------------------------------------- sign in / out
@@ -362,7 +362,7 @@
               fmtNum(totalErrors) + ' errors, peak ' + fmtNum(Math.max(0, ...epm.map((v) => v || 0))) + '/min'),
           figure('Conversations by route, per hour', stackedBars(routes, [
             { key: 'auto_respond', cls: 'c1' }, { key: 'suggest_articles', cls: 'c2' }, { key: 'escalate', cls: 'c3' }],
-          { label: 'conversations by route per hour' }),
+          { label: 'conversations by route per hour' }), routes.length + ' hours',
           h('span', { class: 'legend' }, h('i', { class: 'c1' }), ' auto respond ' + routeTotals.auto_respond,
               h('i', { class: 'c2' }), ' suggest articles ' + routeTotals.suggest_articles,
               h('i', { class: 'c3' }), ' escalate ' + routeTotals.escalate)),
@@ -636,18 +636,27 @@
           ? h('ul', null, data.triage.articles.map((a) => h('li', null, String(a.title || a.slug) + ' (' + fmtNum(a.score) + ')'))) : null)
       : h('p', { class: 'muted' }, 'No triage recorded.');
     const errors = data.errors || [];
+    const tickets = data.tickets || [];
+    const spikes = data.spikes || [];
     const errorsBox = h('section', { class: 'card' }, h('h3', null, 'Linked errors (' + errors.length + ')'),
-        errors.length ? table(['Type', 'Code', 'Message', 'When'], errors.slice(0, 20).map((e) => h('tr', null,
-            h('td', null, String(e.error_type || '')), h('td', null, String(e.error_code || '')),
-            h('td', null, String(e.message || '')), h('td', null, fmtTime(e.occurred_at || e.created_at))))) : null);
+        errors.length ? errorTable(errors) : null,
+        tickets.length ? [h('h4', null, 'Tickets of this customer (' + tickets.length + ')'),
+          h('ul', null, tickets.slice(0, 20).map((t) => h('li', null, String(t.subject || t.id) + ' · ' + t.status
+              + (t.occurrence_count ? ' · ' + t.occurrence_count + '×' : ''))))] : null,
+        spikes.length ? [h('h4', null, 'Spikes of these error types (' + spikes.length + ')'),
+          h('ul', null, spikes.slice(0, 20).map((x) => h('li', null, String(x.error_type) + ' · ' + fmtNum(x.count_last_hour)
+              + ' in the last hour · ratio ' + fmtNum(x.ratio) + ' · since ' + fmtTime(x.started_at))))] : null);
     const cust = data.customer || null;
     const connections = cust && Array.isArray(cust.connections) ? cust.connections : [];
     const customerBox = h('section', { class: 'card' }, h('h3', null, 'Customer'),
         cust ? [dl(cust),
           h('h4', null, 'Connections (' + connections.length + ')'),
           connections.length ? table(['Connection', 'Status', 'Token expires', 'Last refresh'], connections.map((x) => h('tr', null,
-              h('td', null, String(x.id || '') + (x.division ? ' (' + x.division + ')' : '')), h('td', null, String(x.status || '')),
-              h('td', null, fmtTime(x.token_expires_at)), h('td', null, fmtTime(x.last_refresh_at))))) : null]
+              h('td', null, String(x.id || '') + (x.division ? ' (division ' + x.division + ')' : '') + (x.provider ? ' · ' + x.provider : '')),
+              h('td', null, String(x.status || '')),
+              h('td', null, fmtTime(x.token_expires_at)), h('td', null, fmtTime(x.last_refresh_at))))) : null,
+          Array.isArray(cust.recent_errors) && cust.recent_errors.length
+            ? [h('h4', null, 'Recent errors of this customer'), errorTable(cust.recent_errors)] : null]
           : h('p', { class: 'muted' }, 'Unknown customer.'));
     const version = c.version;
     const resolveSlug = h('input', { id: 'resolve-article', name: 'article_slug', list: 'article-slugs', type: 'text' });
@@ -706,6 +715,12 @@
             h('label', { for: 'resolve-article' }, 'Resolved with article (slug, optional)'), resolveSlug, slugList,
             h('button', { type: 'submit' }, 'Resolve'))),
         triage, errorsBox, customerBox);
+  }
+
+  function errorTable(errors) {
+    return table(['Type', 'Code', 'Tool', 'Message', 'When'], errors.slice(0, 20).map((e) => h('tr', null,
+        h('td', null, String(e.error_type || '')), h('td', null, String(e.error_code || '')), h('td', null, String(e.tool || '')),
+        h('td', null, String(e.message || '')), h('td', null, fmtTime(e.occurred_at || e.created_at)))));
   }
 
   function select(name, options, value) {

@@ -196,19 +196,16 @@ class DashboardBrowserTest {
     browser.open(base + "/admin/#queue");
     new Select(browser.find("#queue-filters select[name=status]")).selectByValue("escalated");
     browser.find("#queue-filters button[type=submit]").click();
-    WebElement open = browser.waitFor(Duration.ofSeconds(10), d -> d.findElements(
-        By.cssSelector("#queue-list tr[data-conversation-id='" + id + "'] button.open-conversation")).stream()
-        .findFirst().orElse(null));
-    open.click();
-    WebElement messages = browser.find("#conversation-messages");
-    browser.waitFor(Duration.ofSeconds(5), d -> messages.getText().contains("<script>window.__xss=1</script>"));
+    browser.click("#queue-list tr[data-conversation-id='" + id + "'] button.open-conversation");
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElement(By.id("conversation-messages")).getText()
+        .contains("<script>window.__xss=1</script>"));
     assertEquals(0L, ((Number) browser.js("return document.querySelectorAll('#queue-detail img, #queue-detail script')"
         + ".length;")).longValue());
     assertEquals(null, browser.js("return window.__xss === undefined ? null : window.__xss;"));
 
     String reply = "Ik heb je koppeling opnieuw ingesteld; probeer het nog eens.";
     browser.find("#reply-text").sendKeys(reply);
-    browser.find("#reply-form button[type=submit]").click();
+    browser.click("#reply-form button[type=submit]");
     browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("conversation-messages")).getText()
         .contains(reply));
     browser.screenshot("04-queue-reply-1280");
@@ -319,6 +316,55 @@ class DashboardBrowserTest {
     assertEquals("no reload", browser.js("return window.__marker;"));
     assertTrue(browser.find("#live-list").getText().contains("DashboardSurgeError"), "the adopted spike is shown");
     browser.screenshot("07-live-resumed-1280");
+  }
+
+  // Verifies Knowledge and Settings: an article edited and unpublished in the page leaves /kb/ and returns when
+  // published again; a named viewer token created in the page is shown once, listed, and signs in read-only.
+  @Test
+  @Order(8)
+  void articlesArePublishedAndTokensCreatedFromThePage() {
+    browser.open(base + "/admin/#knowledge");
+    browser.find("#knowledge-articles table");
+    browser.waitFor(Duration.ofSeconds(10), d -> {
+      d.findElement(By.xpath("//tr[.//div[text()='cancel-plan']]//button")).click();
+      return true;
+    });
+    WebElement title = browser.find("#article-title_en");
+    title.clear();
+    title.sendKeys("Cancelling your plan (edited)");
+    browser.click("#article-published");
+    browser.click("#article-form button[type=submit]");
+    browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("status")).getText().contains("not published"));
+    assertEquals(404, Http.get(port, "/kb/cancel-plan").statusCode());
+    browser.click("#article-published");
+    browser.click("#article-form button[type=submit]");
+    browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("status")).getText().contains("and published"));
+    HttpResponse<String> page = Http.get(port, "/kb/cancel-plan?lang=en");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains("Cancelling your plan (edited)"), page.body());
+    browser.screenshot("08-article-editor-1280");
+
+    browser.open(base + "/admin/#settings");
+    browser.find("#settings-config table");
+    browser.find("#token-form input[name=name]").sendKeys("vera");
+    new Select(browser.find("#token-form select[name=role]")).selectByValue("viewer");
+    browser.find("#token-form button[type=submit]").click();
+    String viewerToken = browser.find("#new-token").getText();
+    assertTrue(viewerToken.length() > 20, viewerToken);
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElement(By.id("settings-tokens")).getText().contains("vera"));
+    browser.screenshot("08-settings-1280");
+
+    browser.find("#signout").click();
+    WebElement token = browser.find("#token");
+    token.sendKeys(viewerToken);
+    browser.find("#signin-button").click();
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElement(By.id("who")).getText().contains("viewer"));
+    browser.open(base + "/admin/#settings");
+    browser.find("#settings-config table");
+    assertFalse(browser.driver().findElement(By.id("token-form")).isDisplayed(), "a viewer gets no token form");
+    browser.open(base + "/admin/#knowledge");
+    browser.find("#knowledge-articles table");
+    assertFalse(browser.driver().findElement(By.id("article-new")).isDisplayed(), "a viewer gets no New article");
   }
 
   static JsonObject createConversation(String userId, String message) {

@@ -10,7 +10,9 @@ import java.util.function.Function;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -85,7 +87,23 @@ public final class Browser implements AutoCloseable {
 
   /** Waits until the condition returns non-null / true. */
   public <T> T waitFor(Duration timeout, Function<WebDriver, T> condition) {
-    return new WebDriverWait(driver, timeout, Duration.ofMillis(20)).until(condition);
+    // The page re-renders lists as data arrives: an element found a moment ago may be replaced.
+    return new WebDriverWait(driver, timeout, Duration.ofMillis(20))
+        .ignoring(StaleElementReferenceException.class)
+        .ignoring(NoSuchElementException.class)
+        .until(condition);
+  }
+
+  /** Clicks the first element matching the CSS selector once it is displayed (retries if it is re-rendered). */
+  public void click(String css) {
+    waitFor(Duration.ofSeconds(10), d -> {
+      WebElement e = d.findElement(By.cssSelector(css));
+      if (!e.isDisplayed()) {
+        return false;
+      }
+      e.click();
+      return true;
+    });
   }
 
   /** Runs JavaScript in the page and returns its result. */
