@@ -352,7 +352,8 @@
       const d = ts.data;
       const epm = (d.errors_per_minute || []).map((x) => x.count);
       const routes = d.conversations_by_route || [];
-      const frt = (d.first_response_ms || []).map((x) => x.p50);
+      const frtRows = d.first_response_ms || [];
+      const frt = frtRows.map((x) => x.p50);
       const totalErrors = epm.reduce((a, b) => a + (b || 0), 0);
       const routeTotals = { auto_respond: 0, suggest_articles: 0, escalate: 0 };
       routes.forEach((r) => Object.keys(routeTotals).forEach((k) => { routeTotals[k] += Number(r[k]) || 0; }));
@@ -366,7 +367,8 @@
           h('span', { class: 'legend' }, h('i', { class: 'c1' }), ' auto respond ' + routeTotals.auto_respond,
               h('i', { class: 'c2' }), ' suggest articles ' + routeTotals.suggest_articles,
               h('i', { class: 'c3' }), ' escalate ' + routeTotals.escalate)),
-          figure('First-response time (p50), per hour', lineChart(frt, { label: 'median first-response time per hour', cls: 'alt' }),
+          figure('First-response time (p50), per hour', stackedBars(frtRows, [{ key: 'p50', cls: 'c4' }],
+              { label: 'median first-response time per hour' }),
               lastFrt.length ? 'latest ' + fmtNum(Math.round(lastFrt[lastFrt.length - 1])) + ' ms' : 'no responses yet'));
     }
   }

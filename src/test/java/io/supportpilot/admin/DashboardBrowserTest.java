@@ -67,6 +67,7 @@ class DashboardBrowserTest {
     env.put("PUBLIC_BASE_URL", base);
     env.put("KNOWLEDGE_SEED_ENABLED", "true");
     env.put("VERTX_MAX_EVENT_LOOP_EXECUTE_TIME", "2s");
+    env.put("DESK_ROLLUP_INTERVAL", "1s"); // errors per minute show up in the overview chart within a second
     engine = TestEngine.start(env);
     port = engine.port();
     TestDatabase.exec(pg,
@@ -208,7 +209,9 @@ class DashboardBrowserTest {
     browser.click("#reply-form button[type=submit]");
     browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("conversation-messages")).getText()
         .contains(reply));
+    browser.size(1280, 2200);
     browser.screenshot("04-queue-reply-1280");
+    browser.size(1280, 900);
     JsonObject seen = awaitCustomerView(id, c -> c.getJsonArray("messages").stream().map(JsonObject.class::cast)
         .anyMatch(m -> reply.equals(m.getString("content"))));
     assertTrue(seen.encode().contains(reply));
@@ -365,6 +368,13 @@ class DashboardBrowserTest {
     browser.open(base + "/admin/#knowledge");
     browser.find("#knowledge-articles table");
     assertFalse(browser.driver().findElement(By.id("article-new")).isDisplayed(), "a viewer gets no New article");
+    browser.open(base + "/admin/#overview");
+    browser.find("#overview-charts svg.chart");
+    assertFalse(browser.driver().findElements(By.cssSelector("#overview-charts rect.c1, #overview-charts rect.c3"))
+        .isEmpty(), "conversations by route are drawn");
+    browser.size(1280, 1400);
+    browser.screenshot("09-overview-after-traffic-1280");
+    browser.size(1280, 900);
   }
 
   static JsonObject createConversation(String userId, String message) {
