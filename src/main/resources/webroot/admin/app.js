@@ -881,6 +881,13 @@
     }
   }
 
+  // The overview refreshes itself while it is on screen.
+  setInterval(() => {
+    if (me && !document.hidden && !$('view-overview').hidden) {
+      loadOverview();
+    }
+  }, 30000);
+
   // ---------------------------------------------------------------- start
 
   document.addEventListener('DOMContentLoaded', () => {

@@ -66,7 +66,6 @@ class DashboardBrowserTest {
     env.put("HTTP_PORT", String.valueOf(free));
     env.put("PUBLIC_BASE_URL", base);
     env.put("KNOWLEDGE_SEED_ENABLED", "true");
-    env.put("VERTX_MAX_EVENT_LOOP_EXECUTE_TIME", "2s");
     env.put("DESK_ROLLUP_INTERVAL", "1s"); // errors per minute show up in the overview chart within a second
     engine = TestEngine.start(env);
     port = engine.port();
