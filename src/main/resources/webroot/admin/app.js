@@ -910,6 +910,14 @@
     $('article-new').addEventListener('click', () => editArticle(null));
     $('token-form').addEventListener('submit', createToken);
     window.addEventListener('hashchange', route);
+    // Close the stream when the page goes away: a stream left to the browser can keep one of its six
+    // connections to this host busy after a reload.
+    window.addEventListener('pagehide', () => {
+      if (live.es) {
+        live.es.close();
+        live.es = null;
+      }
+    });
     const saved = sessionStorage.getItem(TOKEN_KEY);
     if (saved) {
       signIn(saved).then((err) => {
