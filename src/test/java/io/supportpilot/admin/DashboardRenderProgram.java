@@ -17,9 +17,10 @@ import org.openqa.selenium.JavascriptExecutor;
  * charts are on screen, and the queue's first page after switching to it, each {@code runs} times, printed as
  * p50 / max. Not a test: run it by hand (see docs/dashboard.md).
  *
- * <p>{@code java -cp target/classes:target/test-classes:$(cat target/test-classpath.txt)
+ * <p>{@code java [-Dfill=1000000] -cp target/classes:target/test-classes:$(cat target/test-classpath.txt)
  * io.supportpilot.admin.DashboardRenderProgram DATA_DIR [runs]} with the store's admin token in
- * {@code ADMIN_TOKEN} (default {@code desk-bench-admin-token}).
+ * {@code ADMIN_TOKEN} (default {@code desk-bench-admin-token}); {@code -Dfill=N} first tops the store in DATA_DIR
+ * up to N conversations.
  */
 public final class DashboardRenderProgram {
 
@@ -49,6 +50,7 @@ public final class DashboardRenderProgram {
     env.put("TICKETS_ENABLED", "false");
     env.put("KNOWLEDGE_CONVERSATION_LIMIT", "0");
     Engine engine = Engine.start(env);
+    fill(engine, Integer.getInteger("fill", 0));
     String base = "http://127.0.0.1:" + engine.port();
     try (Browser browser = Browser.start()) {
       browser.open(base + "/admin/");
@@ -79,6 +81,41 @@ public final class DashboardRenderProgram {
     } finally {
       engine.stop();
     }
+  }
+
+  /**
+   * Tops the store up to {@code target} conversations over the last 30 days (100,000 customers, every status, one
+   * agent answer with a triage route per conversation), through the desk's triggers so the rollups are exact.
+   */
+  private static void fill(Engine engine, int target) throws Exception {
+    if (target <= 0) {
+      return;
+    }
+    long have = engine.pool().query("SELECT count(*) FROM support_conversations").execute()
+        .toCompletionStage().toCompletableFuture().get().iterator().next().getLong(0);
+    engine.pool().query("INSERT INTO users (id, email, name, language) SELECT 'fill-u' || g, 'u' || g || "
+        + "'@example.com', 'Customer ' || g, CASE WHEN g % 3 = 0 THEN 'en' ELSE 'nl' END "
+        + "FROM generate_series(1, 100000) g ON CONFLICT DO NOTHING").execute()
+        .toCompletionStage().toCompletableFuture().get();
+    long t0 = System.nanoTime();
+    for (long from = have + 1; from <= target; from += 100_000) {
+      long to = Math.min(target, from + 99_999);
+      String range = "FROM generate_series(" + from + ", " + to + ") g";
+      engine.pool().query("INSERT INTO support_conversations (id, user_id, subject, status, priority, handled_by, "
+          + "language, created_at, updated_at, first_response_at) SELECT 'fill-c' || g, 'fill-u' || (g % 100000 + 1), "
+          + "'Question ' || g, (ARRAY['open','waiting_support','waiting_customer','escalated','resolved','closed'])"
+          + "[g % 6 + 1], (ARRAY['low','normal','high','urgent'])[g % 4 + 1], (ARRAY['ai','human'])[g % 2 + 1], "
+          + "CASE WHEN g % 3 = 0 THEN 'en' ELSE 'nl' END, now() - (g % 43200) * interval '1 minute', "
+          + "now() - (g % 43200) * interval '1 minute' + interval '3 minutes', "
+          + "now() - (g % 43200) * interval '1 minute' + (g % 300) * interval '1 second' " + range).execute()
+          .compose(x -> engine.pool().query("INSERT INTO support_messages (conversation_id, sender_type, content, "
+              + "metadata, created_at) SELECT 'fill-c' || g, 'agent', 'Answer ' || g, jsonb_build_object('triage', "
+              + "jsonb_build_object('action', (ARRAY['auto_respond','suggest_articles','escalate'])[g % 3 + 1])), "
+              + "now() - (g % 43200) * interval '1 minute' " + range).execute())
+          .toCompletionStage().toCompletableFuture().get();
+      System.out.printf("filled up to %,d conversations (%d s)%n", to, (System.nanoTime() - t0) / 1_000_000_000);
+    }
+    engine.pool().query("ANALYZE").execute().toCompletionStage().toCompletableFuture().get();
   }
 
   private static String summary(List<Double> ms) {
