@@ -97,6 +97,7 @@ class DashboardBrowserTest {
     browser.find("#signin-button").click();
     browser.waitFor(Duration.ofSeconds(5), d -> !d.findElement(By.id("signin-error")).getText().isEmpty());
     assertTrue(browser.find("#signin-error").getText().contains("not accepted"));
+    browser.screenshot("01-sign-in-refused-1280");
 
     long transferred = ((Number) browser.js("const n = performance.getEntriesByType('navigation')[0];"
         + "return performance.getEntriesByType('resource').reduce((a, r) => a + r.transferSize, n.transferSize);"))
