@@ -147,6 +147,9 @@
     if (unit === 'ms') {
       return fmtNum(Math.round(v)) + ' ms';
     }
+    if (unit === 'rating_1_to_5') {
+      return fmtNum(v) + ' / 5';
+    }
     return fmtNum(v) + (unit && unit !== 'count' ? ' ' + unit : '');
   }
 
