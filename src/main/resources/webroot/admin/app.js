@@ -737,8 +737,12 @@
     return h('form', { id, onsubmit: async (ev) => {
       ev.preventDefault();
       const text = ta.value.trim();
-      if (text) {
-        await submit(text);
+      if (text && !(await submit(text))) {
+        // The conversation was re-rendered: give the draft back so nothing typed is lost.
+        const again = $(fieldId);
+        if (again) {
+          again.value = text;
+        }
       }
     } }, h('label', { for: fieldId }, labelText), ta, h('button', { type: 'submit' }, button));
   }

@@ -226,6 +226,21 @@ class DashboardBrowserTest {
     JsonObject seen = awaitCustomerView(id, c -> c.getJsonArray("messages").stream().map(JsonObject.class::cast)
         .anyMatch(m -> reply.equals(m.getString("content"))));
     assertTrue(seen.encode().contains(reply));
+
+    // A colleague answers first (through the API): the page's stale version gets 409, says so and reloads.
+    JsonObject detail = new JsonObject(Http.get(port, "/api/admin/conversations/" + id, Http.admin()).body());
+    long version = detail.getJsonObject("conversation").getLong("version");
+    HttpResponse<String> colleague = Http.post(port, "/api/admin/conversations/" + id + "/replies",
+        new JsonObject().put("content", "Reply from a colleague").put("version", version).encode(), Http.admin());
+    assertEquals(201, colleague.statusCode(), colleague.body());
+    browser.find("#reply-text").sendKeys("A reply on a stale version");
+    browser.click("#reply-form button[type=submit]");
+    browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("status")).getText()
+        .contains("Someone else changed this conversation"));
+    browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("conversation-messages")).getText()
+        .contains("Reply from a colleague"));
+    assertFalse(browser.find("#conversation-messages").getText().contains("A reply on a stale version"));
+    assertEquals("A reply on a stale version", browser.find("#reply-text").getAttribute("value"), "the draft is kept");
     browser.size(390, 1400);
     browser.screenshot("04-queue-390");
     browser.size(1280, 900);
