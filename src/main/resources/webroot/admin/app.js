@@ -145,7 +145,10 @@
       return (Math.round(v * 1000) / 10) + ' %';
     }
     if (unit === 'ms') {
-      return fmtNum(Math.round(v)) + ' ms';
+      if (Math.abs(v) >= 60000) {
+        return fmtNum(Math.round(v / 6000) / 10) + ' min';
+      }
+      return Math.abs(v) >= 10000 ? fmtNum(Math.round(v / 100) / 10) + ' s' : fmtNum(Math.round(v)) + ' ms';
     }
     if (unit === 'rating_1_to_5') {
       return fmtNum(v) + ' / 5';

@@ -145,6 +145,8 @@ class DashboardBrowserTest {
       browser.js("location.hash = '#queue';");
       browser.waitFor(Duration.ofSeconds(5), d -> !d.findElements(By.cssSelector("#queue-list > *")).isEmpty());
     }
+    browser.open(base + "/admin/#overview");
+    browser.find("#overview-charts svg.chart");
     browser.size(1280, 1400);
     browser.screenshot("02-overview-1280");
     browser.size(390, 1400);
