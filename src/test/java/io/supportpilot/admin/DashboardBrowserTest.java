@@ -243,6 +243,22 @@ class DashboardBrowserTest {
         .contains("Reply from a colleague"));
     assertFalse(browser.find("#conversation-messages").getText().contains("A reply on a stale version"));
     assertEquals("A reply on a stale version", browser.find("#reply-text").getAttribute("value"), "the draft is kept");
+
+    // An internal note stays internal; resolving with an article records both.
+    browser.find("#note-text").sendKeys("Internal: token was revoked by the customer's accountant");
+    browser.click("#note-form button[type=submit]");
+    browser.waitFor(Duration.ofSeconds(10), d -> d.findElement(By.id("conversation-messages")).getText()
+        .contains("Internal: token was revoked"));
+    browser.find("#resolve-summary").sendKeys("Reconnected the Exact Online link");
+    browser.find("#resolve-article").sendKeys("reconnect-exact-after-token-expiry");
+    browser.click("#resolve-form button[type=submit]");
+    browser.waitFor(Duration.ofSeconds(10), d -> "resolved".equals(d.findElement(By.id("conversation-status")).getText()));
+    JsonObject resolved = new JsonObject(Http.get(port, "/api/admin/conversations/" + id, Http.admin()).body())
+        .getJsonObject("conversation");
+    assertEquals("reconnect-exact-after-token-expiry", resolved.getString("resolved_article_slug"));
+    assertEquals("Reconnected the Exact Online link", resolved.getString("resolution_summary"));
+    assertFalse(awaitCustomerView(id, c -> true).encode().contains("Internal: token was revoked"),
+        "customers never see internal notes");
     browser.size(390, 1400);
     browser.screenshot("04-queue-390");
     browser.size(1280, 900);
