@@ -5,12 +5,12 @@ import io.supportpilot.triage.TriageDecision;
 import io.supportpilot.triage.TriageQuery;
 import io.supportpilot.web.SecurityHeaders;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +34,8 @@ final class KnowledgeBasePages {
 
   private final KnowledgeService service;
   private final Triage triage;
-  private final Buffer css;
+  // A String, not a shared Buffer: the pages are mounted on every HTTP event loop.
+  private final String css;
 
   KnowledgeBasePages(KnowledgeService service, Triage triage) {
     this.service = service;
@@ -278,12 +279,12 @@ final class KnowledgeBasePages {
     return b.toString();
   }
 
-  private static Buffer resource(String path) {
+  private static String resource(String path) {
     try (InputStream in = KnowledgeBasePages.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + path);
       }
-      return Buffer.buffer(in.readAllBytes());
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
