@@ -408,9 +408,12 @@ class DashboardBrowserTest {
     token.sendKeys(viewerToken);
     browser.find("#signin-button").click();
     browser.waitFor(Duration.ofSeconds(5), d -> d.findElement(By.id("who")).getText().contains("viewer"));
+    browser.waitFor(Duration.ofSeconds(10), d -> "connected".equals(d.findElement(By.id("live-state"))
+        .getAttribute("textContent")));
     browser.open(base + "/admin/#settings");
     browser.find("#settings-config table");
     assertFalse(browser.driver().findElement(By.id("token-form")).isDisplayed(), "a viewer gets no token form");
+    assertTrue(browser.find("#settings-tokens").getText().contains("may not see this"));
     browser.open(base + "/admin/#knowledge");
     browser.find("#knowledge-articles table");
     assertFalse(browser.driver().findElement(By.id("article-new")).isDisplayed(), "a viewer gets no New article");
