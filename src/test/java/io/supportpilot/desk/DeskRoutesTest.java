@@ -38,6 +38,7 @@ class DeskRoutesTest {
     pg = TestDatabase.freshDatabase("DeskRoutesTest");
     Map<String, String> env = TestEngine.env(pg);
     env.put("AGENT_ENABLED", "false"); // nobody answers: the tests move conversations themselves
+    env.put("DESK_ROLLUP_INTERVAL", "200ms");
     engine = TestEngine.start(env);
     port = engine.port();
     viewer = DeskFixture.token(port, "vera", "viewer");
@@ -192,6 +193,26 @@ class DeskRoutesTest {
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM support_messages WHERE conversation_id = '" + id
         + "' AND sender_type = 'admin'"));
     assertEquals(v + 1, version(id));
+  }
+
+  // Verifies that stored errors reach the dashboard's errors-per-minute series through the rollup job.
+  @Test
+  void errorsPerMinuteAreRolledUp() {
+    TestDatabase.exec(pg, "INSERT INTO support_error_log (event_id, source, error_type, fingerprint, occurred_at, "
+        + "created_at) SELECT 'roll' || g, 'mcp', 'RollError', 'fr', now(), date_trunc('minute', now()) - interval "
+        + "'3 minutes' FROM generate_series(1, 7) g");
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long total = 0;
+    while (System.nanoTime() < until && total < 7) {
+      JsonObject series = json(Http.get(port, "/api/admin/support/automation/timeseries?hours=1", bearer(viewer)),
+          200);
+      total = 0;
+      for (Object o : series.getJsonArray("errors_per_minute")) {
+        total += ((JsonObject) o).getLong("count");
+      }
+      DeskFixture.sleep(100);
+    }
+    assertEquals(7, total);
   }
 
   // Verifies keyset paging: every conversation exactly once across pages, in order, whatever the page size.
