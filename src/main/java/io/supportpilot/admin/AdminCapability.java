@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Admin routes: {@code GET /api/admin/config} (credential-bearing values masked by {@link ConfigRedaction}, secrets
  * only reported as set or unset), named admin tokens with roles (resolved before the engine's bearer
- * check, so every admin request knows who makes it), and the automation metrics with their rollup job.
+ * check, so every admin request knows who makes it), and the automation metrics with their rollup job, and the
+ * dashboard page at {@code /admin/}.
  */
 public final class AdminCapability implements Capability, HttpServerVerticle.PreAuthRoutes {
 
@@ -56,6 +57,7 @@ public final class AdminCapability implements Capability, HttpServerVerticle.Pre
   @Override
   public void routes(Router router, EngineContext ctx) {
     router.get("/api/admin/config").handler(rc -> rc.json(describe(ctx.config(), ctx)));
+    DashboardRoutes.mount(router);
     new TokenRoutes(tokens, identity).mount(router);
     new MetricsRoutes(metrics, timeseries).mount(router);
   }

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Knowledge base and confidence 2.0 triage: admin REST for articles and patterns, the starter knowledge base,
- * embeddings (local ONNX model or Voyage), the hybrid search index and {@code POST /api/triage}. Registers
+ * embeddings (local ONNX model or Voyage), the hybrid search index, {@code POST /api/triage} and the public
+ * knowledge-base pages at {@code /kb/}. Registers
  * {@link Triage} and {@link KnowledgeService} in the engine's services.
  */
 public final class KnowledgeCapability implements Capability {
@@ -23,6 +24,7 @@ public final class KnowledgeCapability implements Capability {
   private final String searchMode;
   private KnowledgeService service;
   private KnowledgeRoutes routes;
+  private KnowledgeBasePages pages;
   private long refreshTimer = -1;
   private EngineContext ctx;
 
@@ -59,6 +61,7 @@ public final class KnowledgeCapability implements Capability {
       TriageEngine triage = new TriageEngine(ctx.vertx(), e, index, config.autoRespondThreshold(),
           config.suggestThreshold(), ctx.registry());
       routes = new KnowledgeRoutes(service, triage);
+      pages = new KnowledgeBasePages(service, triage);
       Future<Void> seed = config.seedEnabled()
           ? StarterKnowledge.seedOnce(ctx.vertx(), store, service, config.seedFile()) : Future.succeededFuture();
       return seed.compose(v -> service.loadAll()).onSuccess(v -> {
@@ -76,6 +79,7 @@ public final class KnowledgeCapability implements Capability {
   @Override
   public void routes(Router router, EngineContext ctx) {
     routes.mount(router);
+    pages.mount(router);
   }
 
   @Override

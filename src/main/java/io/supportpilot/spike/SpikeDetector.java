@@ -392,7 +392,19 @@ final class SpikeDetector extends VerticleBase {
         .put("pattern_id", s.patternId)
         .put("devops_task_id", s.taskId)
         .put("top_fingerprints", fingerprints)
-        .put("sample_errors", samples);
+        .put("sample_errors", samples)
+        .put("per_minute", perMinute(s.errorType));
+  }
+
+  private JsonArray perMinute(String errorType) {
+    JsonArray out = new JsonArray();
+    SpikeWindow w = counters.type(errorType);
+    if (w != null) {
+      for (int n : w.perMinute()) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private void publishOpen() {

@@ -91,6 +91,16 @@ final class SpikeWindow {
     return dayTotal / 24.0;
   }
 
+  /** The last hour per minute, oldest first, ending with the current minute (the dashboard's sparkline). */
+  int[] perMinute() {
+    int[] out = new int[MINUTES];
+    for (int k = 0; k < MINUTES; k++) {
+      long m = lastMinute - (MINUTES - 1) + k;
+      out[k] = m < 0 ? 0 : buckets[(int) (m % MINUTES)];
+    }
+    return out;
+  }
+
   /** Epoch minute of the oldest error still in the window, or {@link Long#MAX_VALUE} when never filled. */
   long firstSeenMinute() {
     return firstSeenMinute;
