@@ -339,13 +339,15 @@
       clear($('overview-metrics'));
     } else {
       const rows = (m.data.success_metrics || []).map((x) => {
-        const met = x.current === null || x.current === undefined ? null
+        // The engine says whether a figure is measured at all and whether it has samples; 0 with no data is no figure.
+        const unmeasured = x.measured === false || x.samples === 0 || x.current === null || x.current === undefined;
+        const met = unmeasured ? null : typeof x.met === 'boolean' ? x.met
           : lowerIsBetter(x) ? x.current <= x.target : x.current >= x.target;
         return h('tr', { 'data-metric': x.metric },
             h('th', { scope: 'row' }, label(x.metric)),
-            h('td', null, fmtUnit(x.current, x.unit)),
+            h('td', null, unmeasured ? '–' : fmtUnit(x.current, x.unit)),
             h('td', null, (lowerIsBetter(x) ? '≤ ' : '≥ ') + fmtUnit(x.target, x.unit)),
-            h('td', { class: met === null ? 'muted' : met ? 'ok' : 'bad' }, met === null ? 'not measured' : met ? 'on target' : 'below target'));
+            h('td', { class: met === null ? 'muted' : met ? 'ok' : 'bad' }, met === null ? (x.measured === false ? 'not measured' : 'no data yet') : met ? 'on target' : 'below target'));
       });
       fill(success, h('h2', null, 'Success metrics against targets'),
           table(['Metric', 'Current', 'Target', 'Status'], rows));
