@@ -25,6 +25,8 @@ final class Capabilities {
     list.add(new io.supportpilot.agent.AgentCapability(config));
     // the human desk: conversation queue, customers
     list.add(new io.supportpilot.desk.DeskCapability(config));
+    // automation rules: triggers, conditions and actions on live traffic
+    list.add(new io.supportpilot.rules.RulesCapability(config));
     return list;
   }
 }
