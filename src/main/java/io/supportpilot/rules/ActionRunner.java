@@ -257,7 +257,7 @@ final class ActionRunner {
           return pool.preparedQuery("INSERT INTO support_messages (conversation_id, sender_type, content, metadata) "
                   + "VALUES ($1, 'system', $2, $3::jsonb)")
               .execute(Tuple.of(ticket, text, new JsonObject().put("kind", "rule_ticket_created")
-                  .put("rule_id", f.rule.id()).put("event_id", e.getString("event_id")).encode()))
+                  .put("rule_id", f.rule.id()).put("event_id", e.getString("event_id"))))
               .compose(x -> pool.preparedQuery("UPDATE support_error_log SET ticket_id = $1, auto_ticket_created = TRUE "
                   + "WHERE source = $2 AND event_id = $3 AND ticket_id IS NULL")
                   .execute(Tuple.of(ticket, e.getString("source"), e.getString("event_id"))))
@@ -309,7 +309,7 @@ final class ActionRunner {
             return pool.preparedQuery("INSERT INTO desk_audit (conversation_id, actor, actor_role, action, details, "
                     + "created_at) VALUES ($1, $2, 'system', 'escalate', $3::jsonb, $4)")
                 .execute(Tuple.of(conv, "rule:" + f.rule.id(), new JsonObject().put("rule_id", f.rule.id())
-                    .put("rule_name", f.rule.name()).put("status", "escalated").encode(), now))
+                    .put("rule_name", f.rule.name()).put("status", "escalated"), now))
                 .map(true);
           });
       return moved.compose(escalated -> {
@@ -319,7 +319,7 @@ final class ActionRunner {
         }
         return pool.preparedQuery("INSERT INTO admin_notifications (kind, title, details, created_at) "
                 + "VALUES ('escalation', $1, $2::jsonb, $3) RETURNING id")
-            .execute(Tuple.of(title, details.encode(), now))
+            .execute(Tuple.of(title, details, now))
             .map(rows -> {
               vertx.eventBus().publish(Addresses.ADMIN_NOTIFICATIONS, new JsonObject().put("kind", "escalation")
                   .put("title", title).put("details", details));
@@ -337,7 +337,7 @@ final class ActionRunner {
         .put("trigger_key", f.triggerKey).put("object", f.object);
     return pool.preparedQuery("INSERT INTO devops_tasks (id, type, error_type, conversation_id, details) "
             + "VALUES ($1, $2, $3, $4, $5::jsonb)")
-        .execute(Tuple.of(id, type, f.object.getString("error_type"), conv, details.encode()))
+        .execute(Tuple.of(id, type, f.object.getString("error_type"), conv, details))
         .map(x -> {
           vertx.eventBus().publish(Addresses.DEVOPS_TASKS, new JsonObject().put("id", id).put("type", type)
               .put("details", details));

@@ -86,8 +86,8 @@ final class RuleStore {
     return pool.preparedQuery("INSERT INTO automation_rules (id, name, trigger_type, trigger_condition, actions, "
             + "enabled, created_by, webhook_secret, created_at, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, "
             + "$6, $7, $8, $9, $9) RETURNING " + RULE_COLUMNS)
-        .execute(Tuple.from(new Object[] {id, d.name(), d.triggerType().wire(), d.conditionJson().encode(),
-            d.actionsJson().encode(), d.enabled(), createdBy, secret, utc(now)}))
+        .execute(Tuple.from(new Object[] {id, d.name(), d.triggerType().wire(), d.conditionJson(),
+            d.actionsJson(), d.enabled(), createdBy, secret, utc(now)}))
         .map(rows -> first(rules(rows)));
   }
 
@@ -96,8 +96,8 @@ final class RuleStore {
     return pool.preparedQuery("UPDATE automation_rules SET name = $2, trigger_type = $3, trigger_condition = $4::jsonb, "
             + "actions = $5::jsonb, enabled = $6, webhook_secret = COALESCE($7, webhook_secret), "
             + "updated_at = GREATEST($8, updated_at + interval '1 microsecond') WHERE id = $1 RETURNING " + RULE_COLUMNS)
-        .execute(Tuple.from(new Object[] {id, d.name(), d.triggerType().wire(), d.conditionJson().encode(),
-            d.actionsJson().encode(), d.enabled(), newSecret, utc(now)}))
+        .execute(Tuple.from(new Object[] {id, d.name(), d.triggerType().wire(), d.conditionJson(),
+            d.actionsJson(), d.enabled(), newSecret, utc(now)}))
         .map(rows -> first(rules(rows)));
   }
 
