@@ -202,7 +202,8 @@ final class ActionRunner {
 
   /**
    * Sets priority and category on the ticket the auto-ticket pipeline opens for (user, fingerprint); waits for it a
-   * few times with growing pauses, then opens it itself (the open-ticket unique index keeps it one ticket).
+   * few times with growing pauses (not at all when auto-tickets are off), then opens it itself (the open-ticket
+   * unique index keeps it one ticket whoever comes first).
    */
   private void shape(Firing f, JsonObject config, String user, String fp, int attempt, Promise<JsonObject> result) {
     String priority = config.getString("priority");
@@ -218,7 +219,7 @@ final class ActionRunner {
             ar.result().iterator().next().getString(0)).put("created", false));
         return;
       }
-      if (attempt < 3) {
+      if (attempt < 3 && cfg.pipelineTickets()) {
         long delay = cfg.ticketWait().toMillis() << (2 * attempt);
         vertx.setTimer(delay, t -> shape(f, config, user, fp, attempt + 1, result));
         return;

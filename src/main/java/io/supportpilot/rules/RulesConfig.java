@@ -21,6 +21,7 @@ record RulesConfig(
     int dryRunMax,
     Duration actionDedupeWindow,
     Duration ticketWait,
+    boolean pipelineTickets,
     String alertEmail,
     Set<String> webhookAllowedHosts,
     Duration webhookTimeout,
@@ -50,7 +51,8 @@ record RulesConfig(
         c.has("rules.scan-limit") ? c.intIn("rules.scan-limit", 1, 1_000_000) : 5_000,
         c.has("rules.dry-run-max") ? c.intIn("rules.dry-run-max", 1, 1_000_000) : 10_000,
         duration(c, "rules.action-dedupe-window", Duration.ZERO, Duration.ofMinutes(10)),
-        duration(c, "rules.ticket-wait", Duration.ofMillis(1), Duration.ofMillis(250)),
+        duration(c, "rules.ticket-wait", Duration.ofMillis(1), Duration.ofMillis(500)),
+        !c.has("tickets.enabled") || c.bool("tickets.enabled"),
         c.string("rules.alert-email", "").trim(),
         Arrays.stream(c.string("rules.webhook-allowed-hosts", "").split(","))
             .map(s -> s.trim().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet()),
