@@ -379,6 +379,33 @@ class RulesEndToEndTest {
         + rule.getString("id") + "'"));
   }
 
+  @Test
+  void aTicketRuleFiresOnAnAutoTicketAndMailsTheRuleAlert() throws Exception {
+    // Verifies a ticket-triggered rule: a new auto-ticket of a given error type fires it once, and its send_email
+    // action (rule_alert to its own recipient) arrives in GreenMail with the ticket in it.
+    create(rule("New sync tickets", "ticket", "{\"kind\": \"created\", \"error_type\": \"InvoiceSyncError\"}",
+        actions("send_email", new JsonObject().put("template", "rule_alert").put("to", "sync-team@supportpilot.test"))));
+    int before = smtp.getReceivedMessages().length;
+    assertEquals(202, send(error("sync-1", "InvoiceSyncError", 409, "u-sync")).statusCode());
+    assertTrue(smtp.waitForIncomingEmail(15_000, before + 1), "the rule alert arrives");
+    MimeMessage mail = null;
+    for (MimeMessage m : smtp.getReceivedMessages()) {
+      if ("sync-team@supportpilot.test".equals(m.getAllRecipients()[0].toString())) {
+        mail = m;
+      }
+    }
+    assertNotNull(mail);
+    assertEquals("[supportpilot] Rule fired: New sync tickets", mail.getSubject());
+    String ticket = RulesFixture.queryString(url, "SELECT id FROM support_conversations WHERE user_id = 'u-sync'");
+    assertTrue(String.valueOf(mail.getContent()).contains(ticket), "the alert names the ticket");
+    assertEquals(202, send(error("sync-2", "InvoiceSyncError", 409, "u-sync")).statusCode());
+    awaitTrue(() -> count("SELECT max(occurrence_count) FROM support_conversations WHERE user_id = 'u-sync'") == 2,
+        "the repeat updates the ticket");
+    RulesFixture.flush(engine);
+    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_type = 'ticket' "
+        + "AND trigger_object->>'conversation_id' = '" + ticket + "'"), "an update is not a creation");
+  }
+
   static JsonObject find(JsonArray items, String id) {
     for (int i = 0; i < items.size(); i++) {
       if (id.equals(items.getJsonObject(i).getString("id"))) {
