@@ -10,11 +10,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mail.LoginOption;
-import io.vertx.ext.mail.MailClient;
-import io.vertx.ext.mail.MailConfig;
-import io.vertx.ext.mail.MailMessage;
-import io.vertx.ext.mail.StartTLSOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -69,7 +64,7 @@ final class ActionRunner {
   private final Clock clock;
   private final RulesConfig cfg;
   private final WebhookSender webhooks;
-  private final MailClient mail;
+  private final RuleMailer mailer;
   private final Cache<String, String> recent;
   private final MeterRegistry registry;
   private final Map<String, Counter> meters = new java.util.concurrent.ConcurrentHashMap<>();
@@ -81,22 +76,14 @@ final class ActionRunner {
     this.cfg = cfg;
     this.webhooks = webhooks;
     this.registry = registry;
-    RulesConfig.Mail m = cfg.mail();
-    MailConfig mc = new MailConfig().setHostname(m.host()).setPort(m.port()).setSsl(m.ssl())
-        .setStarttls(StartTLSOptions.valueOf(m.starttls().toUpperCase())).setKeepAlive(false);
-    if (m.user().isPresent()) {
-      mc.setLogin(LoginOption.REQUIRED).setUsername(m.user().get()).setPassword(m.password().orElse(""));
-    } else {
-      mc.setLogin(LoginOption.DISABLED);
-    }
-    this.mail = MailClient.create(vertx, mc);
+    this.mailer = new RuleMailer(vertx, pool, clock, cfg);
     Duration window = cfg.actionDedupeWindow();
     this.recent = Caffeine.newBuilder().expireAfterWrite(window.isZero() ? Duration.ofNanos(1) : window)
         .maximumSize(window.isZero() ? 0 : 100_000).executor(Runnable::run).build();
   }
 
   void close() {
-    mail.close();
+    mailer.close();
     webhooks.close();
   }
 
@@ -349,54 +336,7 @@ final class ActionRunner {
   // ------------------------------------------------------------------ send_email
 
   private Future<JsonObject> sendEmail(Firing f, JsonObject config, RunState state) {
-    String to = config.getString("to", cfg.alertEmail());
-    if (to == null || to.isEmpty()) {
-      return Future.succeededFuture(skipped("no recipient: set rules.alert-email or the action's \"to\""));
-    }
-    String template = config.getString("template", "rule_alert");
-    OffsetDateTime now = RuleStore.utc(clock.instant());
-    return conversationRow(state).compose(conv -> {
-      String subject;
-      StringBuilder body = new StringBuilder();
-      if ("escalation_alert".equals(template) && conv != null) {
-        subject = "[supportpilot] Escalated: " + conv.getString("subject", "(no subject)");
-        body.append("A conversation waited for support and was escalated by the rule \"").append(f.rule.name())
-            .append("\".\n\nConversation: ").append(conv.getString("id"))
-            .append("\nCustomer: ").append(conv.getString("user_id"))
-            .append("\nSubject: ").append(conv.getString("subject"))
-            .append("\nPriority: ").append(conv.getString("priority"))
-            .append("\nLast update before escalation: ").append(conv.getString("updated_at"))
-            .append("\n\nOpen it: ").append(cfg.publicBaseUrl()).append("/admin/#/conversations/")
-            .append(conv.getString("id")).append('\n');
-      } else {
-        subject = "[supportpilot] Rule fired: " + f.rule.name();
-        body.append("The automation rule \"").append(f.rule.name()).append("\" fired on a ")
-            .append(f.rule.triggerType().wire()).append(" (").append(f.triggerKey).append(").\n\n")
-            .append(f.object.encodePrettily()).append('\n');
-        if (state.conversationId != null) {
-          body.append("\nConversation: ").append(cfg.publicBaseUrl()).append("/admin/#/conversations/")
-              .append(state.conversationId).append('\n');
-        }
-      }
-      String user = f.object.getString("user_id", "-");
-      return pool.preparedQuery("INSERT INTO email_outbox (kind, user_id, conversation_id, recipient, subject, body, "
-              + "day, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
-          .execute(Tuple.from(new Object[] {template, user, state.conversationId, to, subject, body.toString(),
-              now.toLocalDate(), now}))
-          .compose(rows -> {
-            long id = rows.iterator().next().getLong(0);
-            MailMessage msg = new MailMessage().setFrom(cfg.mail().from()).setTo(to).setSubject(subject)
-                .setText(body.toString());
-            return mail.sendMail(msg)
-                .compose(r -> pool.preparedQuery("UPDATE email_outbox SET status = 'sent', attempts = attempts + 1, "
-                    + "sent_at = $2 WHERE id = $1").execute(Tuple.of(id, now))
-                    .map(x -> done("sent").put("template", template).put("outbox_id", id)))
-                .recover(e -> pool.preparedQuery("UPDATE email_outbox SET status = 'failed', attempts = attempts + 1, "
-                    + "last_error = $2 WHERE id = $1").execute(Tuple.of(id, String.valueOf(e.getMessage())))
-                    .map(x -> failed("the mail server did not take it (kept in the outbox for a retry)")
-                        .put("template", template).put("outbox_id", id)));
-          });
-    });
+    return conversationRow(state).compose(conv -> mailer.send(f, config, state.conversationId, conv));
   }
 
   // ------------------------------------------------------------------ helpers

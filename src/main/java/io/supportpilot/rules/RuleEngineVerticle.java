@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
@@ -99,6 +100,7 @@ final class RuleEngineVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(cfg.reloadInterval().toMillis(), id -> book.refreshIfChanged()
         .onFailure(e -> LOG.debug("rule reload failed: {}", e.getMessage()))));
     timers.add(vertx.setPeriodic(cfg.scheduleInterval().toMillis(), id -> scanNow()));
+    timers.add(vertx.setPeriodic(Duration.ofMinutes(10).toMillis(), id -> pruneRuns()));
     List<Future<?>> ready = new ArrayList<>();
     consumers.forEach(c -> ready.add(c.completion()));
     return Future.all(ready);
@@ -250,6 +252,17 @@ final class RuleEngineVerticle extends VerticleBase {
             e.getMessage()))
         .onComplete(ar -> finishing = false)
         .recover(e -> Future.succeededFuture());
+  }
+
+  /** Deletes runs older than rules.runs-retention, a bounded batch per call (every instance may do it). */
+  private void pruneRuns() {
+    store.deleteRunsBefore(clock.instant().minus(cfg.runsRetention()), 10_000)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("deleted {} rule runs older than {}", n, cfg.runsRetention());
+          }
+        })
+        .onFailure(e -> LOG.warn("rule run retention failed: {}", e.getMessage()));
   }
 
   // ------------------------------------------------------------------ trigger objects

@@ -193,6 +193,12 @@ final class RuleStore {
         .execute(Tuple.of(ids, counts, last)).mapEmpty();
   }
 
+  /** Deletes up to {@code limit} runs fired before {@code before}; the number deleted. */
+  Future<Integer> deleteRunsBefore(Instant before, int limit) {
+    return pool.preparedQuery("DELETE FROM rule_runs WHERE id IN (SELECT id FROM rule_runs WHERE fired_at < $1 "
+        + "ORDER BY id LIMIT $2)").execute(Tuple.of(utc(before), limit)).map(rows -> rows.rowCount());
+  }
+
   Future<List<ErrorEvent>> recentErrors(int limit) {
     return pool.preparedQuery("SELECT " + ERROR_COLUMNS + " FROM support_error_log ORDER BY id DESC LIMIT $1")
         .execute(Tuple.of(limit)).map(rows -> {

@@ -27,6 +27,7 @@ record RulesConfig(
     Duration webhookTimeout,
     int webhookMaxAttempts,
     Duration webhookRetryBase,
+    Duration runsRetention,
     String publicBaseUrl,
     Mail mail) {
 
@@ -59,6 +60,7 @@ record RulesConfig(
         duration(c, "rules.webhook-timeout", Duration.ofMillis(10), Duration.ofSeconds(5)),
         c.has("rules.webhook-max-attempts") ? c.intIn("rules.webhook-max-attempts", 1, 20) : 4,
         duration(c, "rules.webhook-retry-base", Duration.ofMillis(1), Duration.ofMillis(500)),
+        duration(c, "rules.runs-retention", Duration.ofHours(1), Duration.ofDays(30)),
         c.string("public.base-url", "http://localhost:8080"),
         new Mail(c.string("smtp.host", "localhost"),
             c.has("smtp.port") ? c.intIn("smtp.port", 1, 65535) : 25,
