@@ -16,7 +16,6 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,6 +56,7 @@ final class ActionRunner {
   private static final class RunState {
     String conversationId;
     JsonObject conversation;
+    boolean ruleOpenedTicket;
   }
 
   private final Vertx vertx;
@@ -182,6 +182,7 @@ final class ActionRunner {
       String id = r.getString("ticket_id");
       if (id != null) {
         state.conversationId = id;
+        state.ruleOpenedTicket = Boolean.TRUE.equals(r.getBoolean("created"));
         recent.put(key, id);
       }
     });
@@ -263,6 +264,12 @@ final class ActionRunner {
     return conversation(f, state).compose(conv -> {
       if (conv == null) {
         return Future.succeededFuture(skipped("no conversation to answer (no ticket for this trigger)"));
+      }
+      if (f.rule.triggerType() == TriggerType.ERROR && cfg.pipelineTickets() && !state.ruleOpenedTicket) {
+        // The pipeline's TicketEvent already hands its auto-tickets to the agent: asking again would only repeat
+        // the agent's reads of the conversation for every error.
+        return Future.succeededFuture(done("the auto-ticket pipeline hands this ticket to the support agent")
+            .put("conversation_id", conv));
       }
       String key = f.rule.id() + '|' + index + '|' + conv;
       if (recent.getIfPresent(key) != null) {

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
-import java.util.List;
 
 /**
  * Evaluates a rule (saved or not) against the last N errors (error rules), conversations (schedule rules) or

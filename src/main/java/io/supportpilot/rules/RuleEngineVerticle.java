@@ -42,7 +42,7 @@ final class RuleEngineVerticle extends VerticleBase {
   static final String METER_QUEUED = "supportpilot.rules.queued";
 
   private static final Logger LOG = LoggerFactory.getLogger(RuleEngineVerticle.class);
-  private static final int STACK_CHARS = 2000;
+  private static final int MESSAGE_CHARS = 1000;
 
   private final RulesConfig cfg;
   private final Pool pool;
@@ -271,13 +271,11 @@ final class RuleEngineVerticle extends VerticleBase {
     JsonObject o = new JsonObject().put("source", e.source()).put("event_id", e.eventId())
         .put("user_id", e.userId()).put("connection_id", e.connectionId()).put("tool", e.tool())
         .put("error_type", e.errorType()).put("error_code", e.errorCode()).put("status_code", e.statusCode())
-        .put("level", e.level()).put("message", e.message()).put("fingerprint", e.fingerprint())
+        .put("level", e.level()).put("message", e.message() == null || e.message().length() <= MESSAGE_CHARS
+            ? e.message() : e.message().substring(0, MESSAGE_CHARS) + "...").put("fingerprint", e.fingerprint())
         .put("occurred_at", e.occurredAt() == null ? null : e.occurredAt().toString())
         .put("received_at", e.receivedAt() == null ? null : e.receivedAt().toString());
-    if (e.stack() != null) {
-      o.put("stack", e.stack().length() > STACK_CHARS ? e.stack().substring(0, STACK_CHARS) + "..." : e.stack());
-    }
-    return o;
+    return o; // the stack stays in support_error_log: runs record the error without it
   }
 
   static ValuesSubject ticketSubject(TicketEvent t) {
