@@ -43,6 +43,7 @@ final class RuleEngineVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(RuleEngineVerticle.class);
   private static final int MESSAGE_CHARS = 1000;
+  private static final int CLAIM_BATCH = 2000;
 
   private final RulesConfig cfg;
   private final Pool pool;
@@ -62,6 +63,9 @@ final class RuleEngineVerticle extends VerticleBase {
   private final List<OffsetDateTime> doneAt = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
+  private final List<Firing> pendingClaims = new ArrayList<>();
+  private long claimTimer = -1;
+  private boolean claiming;
   private int inFlight;
   private boolean scanning;
   private boolean finishing;
@@ -109,6 +113,9 @@ final class RuleEngineVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
+    if (claimTimer >= 0) {
+      vertx.cancelTimer(claimTimer);
+    }
     List<Future<?>> gone = new ArrayList<>();
     consumers.forEach(c -> gone.add(c.unregister()));
     return Future.all(gone).compose(v -> flushAll()).timeout(10, TimeUnit.SECONDS)
@@ -116,7 +123,9 @@ final class RuleEngineVerticle extends VerticleBase {
   }
 
   private Future<Void> flushAll() {
-    return counters.flush().recover(e -> Future.succeededFuture()).compose(v -> finishRuns());
+    return claimPending().recover(e -> Future.succeededFuture())
+        .compose(v -> counters.flush().recover(e -> Future.succeededFuture()))
+        .compose(v -> finishRuns());
   }
 
   // ------------------------------------------------------------------ triggers
@@ -183,16 +192,47 @@ final class RuleEngineVerticle extends VerticleBase {
         .onComplete(ar -> scanning = false);
   }
 
-  /** Claims the firings in one statement and queues the actions of those that had not fired before. */
+  /**
+   * Buffers firings and claims them in one statement per {@code rules.claim-delay} (or per 2,000), whatever the size
+   * of the stored batches: the single-event endpoint commits many tiny batches, and a claim per batch would add a
+   * commit per batch to Postgres.
+   */
   private void submit(List<Firing> firings) {
-    RuleStore.claim(pool, firings).onComplete(ar -> {
+    if (pendingClaims.size() + firings.size() > cfg.maxQueuedRuns()) {
+      lost.increment(firings.size());
+      LOG.warn("{} rule firings dropped: more than rules.max-queued-runs wait to be recorded", firings.size());
+      return;
+    }
+    pendingClaims.addAll(firings);
+    if (pendingClaims.size() >= CLAIM_BATCH) {
+      claimPending();
+    } else if (claimTimer < 0 && !claiming) {
+      claimTimer = vertx.setTimer(cfg.claimDelay().toMillis(), t -> {
+        claimTimer = -1;
+        claimPending();
+      });
+    }
+  }
+
+  /** Claims what is buffered (one statement at a time) and queues the actions of the firings that were new. */
+  private Future<Void> claimPending() {
+    if (claiming || pendingClaims.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = Math.min(pendingClaims.size(), CLAIM_BATCH);
+    List<Firing> batch = new ArrayList<>(pendingClaims.subList(0, n));
+    pendingClaims.subList(0, n).clear();
+    claiming = true;
+    return RuleStore.claim(pool, batch).transform(ar -> {
+      claiming = false;
       if (ar.failed()) {
-        lost.increment(firings.size());
-        LOG.warn("{} rule firings could not be recorded and are dropped: {}", firings.size(), ar.cause().getMessage());
-        return;
+        lost.increment(batch.size());
+        LOG.warn("{} rule firings could not be recorded and are dropped: {}", batch.size(), ar.cause().getMessage());
+      } else {
+        ar.result().forEach(this::accept);
+        drain();
       }
-      ar.result().forEach(this::accept);
-      drain();
+      return pendingClaims.isEmpty() ? Future.<Void>succeededFuture() : claimPending();
     });
   }
 
