@@ -27,6 +27,8 @@ final class Capabilities {
     list.add(new io.supportpilot.desk.DeskCapability(config));
     // the learning loop: pattern statistics, suggestions, drafts, optimisation
     list.add(new io.supportpilot.learning.LearningCapability(config));
+    // automation rules: triggers, conditions and actions on live traffic
+    list.add(new io.supportpilot.rules.RulesCapability(config));
     return list;
   }
 }

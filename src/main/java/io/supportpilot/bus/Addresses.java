@@ -25,6 +25,11 @@ public final class Addresses {
   /** Ingestion internal: committed rows with the ticket id each got, for auto-ticket work ({@code StoredBatch}). */
   public static final String TICKET_WORK = "supportpilot.tickets.work";
 
+  /** Request: run one pass of the schedule rules now (tests, operators); replies the number of firings. */
+  public static final String RULES_SCHEDULE_NOW = "supportpilot.rules.schedule";
+  /** Request: write the rule counters and run outcomes gathered in memory now; replies true. */
+  public static final String RULES_FLUSH = "supportpilot.rules.flush";
+
   /** Scaled mode: partitions of the error topic assigned to this instance: {@link PartitionsAssigned}. */
   public static final String PARTITIONS_ASSIGNED = "supportpilot.partitions.assigned";
   /** Scaled mode: partitions revoked from this instance: {@link PartitionsAssigned}. */

@@ -1,0 +1,70 @@
+package io.supportpilot.rules;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The enabled rules of every trigger type, compiled once per change and swapped in as one immutable snapshot, so
+ * evaluation on any event loop reads them without locks. Reloaded after a local change and, for changes made on
+ * other instances, when the table's change stamp moves.
+ */
+final class RuleBook {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RuleBook.class);
+
+  /** One immutable generation of compiled rules. */
+  record Snapshot(String stamp, Map<TriggerType, CompiledRule[]> byType) {
+
+    CompiledRule[] of(TriggerType t) {
+      return byType.getOrDefault(t, new CompiledRule[0]);
+    }
+  }
+
+  private final RuleStore store;
+  private final AtomicReference<Snapshot> current = new AtomicReference<>(
+      new Snapshot("", new EnumMap<>(TriggerType.class)));
+
+  RuleBook(RuleStore store) {
+    this.store = store;
+  }
+
+  /** The current enabled rules of a trigger type (do not modify the array). */
+  CompiledRule[] rules(TriggerType t) {
+    return current.get().of(t);
+  }
+
+  /** Reloads and recompiles the enabled rules. */
+  Future<Void> reload() {
+    return store.stamp().compose(this::load);
+  }
+
+  /** Reloads only when the table changed since the last load (cheap; run periodically). */
+  Future<Void> refreshIfChanged() {
+    return store.stamp().compose(s -> s.equals(current.get().stamp()) ? Future.succeededFuture() : load(s));
+  }
+
+  private Future<Void> load(String stamp) {
+    return store.enabledRules().map(rows -> {
+      Map<TriggerType, List<CompiledRule>> lists = new EnumMap<>(TriggerType.class);
+      for (RuleStore.StoredRule r : rows) {
+        try {
+          RuleDraft d = RuleDraft.parse(r.toDraftJson(), null);
+          lists.computeIfAbsent(d.triggerType(), k -> new ArrayList<>()).add(new CompiledRule(r.id(), r.name(),
+              d.triggerType(), d.conditionJson(), d.condition(), d.actions(), r.webhookSecret()));
+        } catch (RuntimeException e) {
+          LOG.warn("automation rule {} is skipped: {}", r.id(), e.getMessage());
+        }
+      }
+      Map<TriggerType, CompiledRule[]> byType = new EnumMap<>(TriggerType.class);
+      lists.forEach((k, v) -> byType.put(k, v.toArray(new CompiledRule[0])));
+      current.set(new Snapshot(stamp, byType));
+      return null;
+    });
+  }
+}

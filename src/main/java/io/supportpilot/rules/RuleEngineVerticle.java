@@ -1,0 +1,330 @@
+package io.supportpilot.rules;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.bus.TicketEvent;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the rules on live traffic, off the HTTP path: error rules on each committed batch of stored errors (so in
+ * scaled mode where the partition's events are processed), ticket rules on auto-ticket changes, schedule rules on a
+ * timer (one instance per pass, see {@link ScheduleScan}). Matches are claimed in {@code rule_runs} in one statement
+ * per batch, so a trigger object fires a rule once; claimed firings are counted in memory and their actions run on
+ * a bounded queue, so a slow or failing action never holds up ingestion. Outcomes are written in batches.
+ */
+final class RuleEngineVerticle extends VerticleBase {
+
+  /** Metric: firings claimed, tagged by trigger type. */
+  static final String METER_FIRED = "supportpilot.rules.fired";
+  /** Metric: firings waiting for their actions (a Gauge). */
+  static final String METER_QUEUED = "supportpilot.rules.queued";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RuleEngineVerticle.class);
+  private static final int MESSAGE_CHARS = 1000;
+  private static final int CLAIM_BATCH = 2000;
+
+  private final RulesConfig cfg;
+  private final Pool pool;
+  private final Clock clock;
+  private final RuleBook book;
+  private final RuleCounters counters;
+  private final ActionRunner actions;
+  private final ScheduleScan schedule;
+  private final RuleStore store;
+  private final Map<TriggerType, Counter> fired = new EnumMap<>(TriggerType.class);
+  private final Counter lost;
+  private final AtomicInteger queuedGauge = new AtomicInteger();
+  private final ArrayDeque<Firing> queue = new ArrayDeque<>();
+  private final List<Long> doneIds = new ArrayList<>();
+  private final List<String> doneActions = new ArrayList<>();
+  private final List<String> doneOutcomes = new ArrayList<>();
+  private final List<OffsetDateTime> doneAt = new ArrayList<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private final List<Firing> pendingClaims = new ArrayList<>();
+  private long claimTimer = -1;
+  private boolean claiming;
+  private int inFlight;
+  private boolean scanning;
+  private boolean finishing;
+
+  RuleEngineVerticle(RulesConfig cfg, RuleStore store, Clock clock, RuleBook book, RuleCounters counters,
+      ActionRunner actions, MeterRegistry registry) {
+    this.cfg = cfg;
+    this.store = store;
+    this.pool = store.pool();
+    this.clock = clock;
+    this.book = book;
+    this.counters = counters;
+    this.actions = actions;
+    this.schedule = new ScheduleScan(pool, clock, book, cfg.scanLimit());
+    for (TriggerType t : TriggerType.values()) {
+      fired.put(t, Counter.builder(METER_FIRED).tag("trigger_type", t.wire()).description("automation rule firings")
+          .register(registry));
+    }
+    lost = Counter.builder("supportpilot.rules.unclaimed").description("firings lost because rule_runs could not "
+        + "be written").register(registry);
+    Gauge.builder(METER_QUEUED, queuedGauge, AtomicInteger::get).description("firings waiting for their actions")
+        .register(registry);
+  }
+
+  @Override
+  public Future<?> start() {
+    consumers.add(vertx.eventBus().<StoredErrors>localConsumer(Addresses.ERRORS_STORED, m -> onErrors(m.body())));
+    consumers.add(vertx.eventBus().<TicketEvent>localConsumer(Addresses.TICKETS_CHANGED, m -> onTicket(m.body())));
+    consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.RULES_SCHEDULE_NOW, m -> scanNow()
+        .onComplete(ar -> m.reply(ar.succeeded() ? ar.result() : -1))));
+    consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.RULES_FLUSH, m -> flushAll()
+        .onComplete(ar -> m.reply(ar.succeeded()))));
+    timers.add(vertx.setPeriodic(cfg.counterFlushInterval().toMillis(), id -> counters.flush()
+        .onFailure(e -> LOG.warn("rule counters not flushed (kept for the next flush): {}", e.getMessage()))));
+    timers.add(vertx.setPeriodic(200, id -> finishRuns()));
+    timers.add(vertx.setPeriodic(cfg.reloadInterval().toMillis(), id -> book.refreshIfChanged()
+        .onFailure(e -> LOG.debug("rule reload failed: {}", e.getMessage()))));
+    timers.add(vertx.setPeriodic(cfg.scheduleInterval().toMillis(), id -> scanNow()));
+    timers.add(vertx.setPeriodic(Duration.ofMinutes(10).toMillis(), id -> pruneRuns()));
+    List<Future<?>> ready = new ArrayList<>();
+    consumers.forEach(c -> ready.add(c.completion()));
+    return Future.all(ready);
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    if (claimTimer >= 0) {
+      vertx.cancelTimer(claimTimer);
+    }
+    List<Future<?>> gone = new ArrayList<>();
+    consumers.forEach(c -> gone.add(c.unregister()));
+    return Future.all(gone).compose(v -> flushAll()).timeout(10, TimeUnit.SECONDS)
+        .recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Void> flushAll() {
+    return claimPending().recover(e -> Future.succeededFuture())
+        .compose(v -> counters.flush().recover(e -> Future.succeededFuture()))
+        .compose(v -> finishRuns());
+  }
+
+  // ------------------------------------------------------------------ triggers
+
+  private void onErrors(StoredErrors batch) {
+    CompiledRule[] rules = book.rules(TriggerType.ERROR);
+    if (rules.length == 0) {
+      return;
+    }
+    long now = clock.millis();
+    Instant at = Instant.ofEpochMilli(now);
+    List<Firing> firings = null;
+    for (ErrorEvent e : batch.events()) {
+      ErrorSubject s = new ErrorSubject(e);
+      JsonObject json = null;
+      for (CompiledRule r : rules) {
+        if (r.condition().test(s, now)) {
+          if (json == null) {
+            json = errorJson(e);
+          }
+          if (firings == null) {
+            firings = new ArrayList<>();
+          }
+          firings.add(new Firing(r, "error:" + e.source() + ":" + e.eventId(), json, at));
+        }
+      }
+    }
+    if (firings != null) {
+      submit(firings);
+    }
+  }
+
+  private void onTicket(TicketEvent t) {
+    CompiledRule[] rules = book.rules(TriggerType.TICKET);
+    if (rules.length == 0 || t == null) {
+      return;
+    }
+    ValuesSubject s = ticketSubject(t);
+    long now = clock.millis();
+    List<Firing> firings = new ArrayList<>();
+    for (CompiledRule r : rules) {
+      if (r.condition().test(s, now)) {
+        firings.add(new Firing(r, "ticket:" + t.conversationId() + ":" + t.kind() + ":" + t.occurrenceCount(),
+            s.toJson(), Instant.ofEpochMilli(now)));
+      }
+    }
+    if (!firings.isEmpty()) {
+      submit(firings);
+    }
+  }
+
+  private Future<Integer> scanNow() {
+    if (scanning) {
+      return Future.succeededFuture(0);
+    }
+    scanning = true;
+    return schedule.run()
+        .map(claimed -> {
+          claimed.forEach(this::accept);
+          drain();
+          return claimed.size();
+        })
+        .onFailure(e -> LOG.warn("schedule rules pass failed: {}", e.getMessage()))
+        .onComplete(ar -> scanning = false);
+  }
+
+  /**
+   * Buffers firings and claims them in one statement per {@code rules.claim-delay} (or per 2,000), whatever the size
+   * of the stored batches: the single-event endpoint commits many tiny batches, and a claim per batch would add a
+   * commit per batch to Postgres.
+   */
+  private void submit(List<Firing> firings) {
+    if (pendingClaims.size() + firings.size() > cfg.maxQueuedRuns()) {
+      lost.increment(firings.size());
+      LOG.warn("{} rule firings dropped: more than rules.max-queued-runs wait to be recorded", firings.size());
+      return;
+    }
+    pendingClaims.addAll(firings);
+    if (pendingClaims.size() >= CLAIM_BATCH) {
+      claimPending();
+    } else if (claimTimer < 0 && !claiming) {
+      claimTimer = vertx.setTimer(cfg.claimDelay().toMillis(), t -> {
+        claimTimer = -1;
+        claimPending();
+      });
+    }
+  }
+
+  /** Claims what is buffered (one statement at a time) and queues the actions of the firings that were new. */
+  private Future<Void> claimPending() {
+    if (claiming || pendingClaims.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    int n = Math.min(pendingClaims.size(), CLAIM_BATCH);
+    List<Firing> batch = new ArrayList<>(pendingClaims.subList(0, n));
+    pendingClaims.subList(0, n).clear();
+    claiming = true;
+    return RuleStore.claim(pool, batch).transform(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        lost.increment(batch.size());
+        LOG.warn("{} rule firings could not be recorded and are dropped: {}", batch.size(), ar.cause().getMessage());
+      } else {
+        ar.result().forEach(this::accept);
+        drain();
+      }
+      return pendingClaims.isEmpty() ? Future.<Void>succeededFuture() : claimPending();
+    });
+  }
+
+  private void accept(Firing f) {
+    counters.add(f.rule.id(), f.firedAt);
+    fired.get(f.rule.triggerType()).increment();
+    if (queue.size() >= cfg.maxQueuedRuns()) {
+      record(f, new JsonArray(), "skipped", "overloaded: more than rules.max-queued-runs firings were waiting");
+      return;
+    }
+    queue.addLast(f);
+    queuedGauge.set(queue.size());
+  }
+
+  private void drain() {
+    while (inFlight < cfg.actionConcurrency() && !queue.isEmpty()) {
+      Firing f = queue.pollFirst();
+      inFlight++;
+      actions.run(f).onComplete(ar -> {
+        inFlight--;
+        JsonArray taken = ar.succeeded() ? ar.result() : new JsonArray();
+        record(f, taken, ar.succeeded() ? ActionRunner.outcome(taken) : "failed", null);
+        drain();
+      });
+    }
+    queuedGauge.set(queue.size());
+  }
+
+  private void record(Firing f, JsonArray taken, String outcome, String note) {
+    if (note != null) {
+      taken.add(new JsonObject().put("status", "skipped").put("detail", note));
+    }
+    doneIds.add(f.runId);
+    doneActions.add(taken.encode());
+    doneOutcomes.add(outcome);
+    doneAt.add(RuleStore.utc(clock.instant()));
+    if (doneIds.size() >= 500) {
+      finishRuns();
+    }
+  }
+
+  private Future<Void> finishRuns() {
+    if (finishing || doneIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    finishing = true;
+    List<Long> ids = new ArrayList<>(doneIds);
+    List<String> acts = new ArrayList<>(doneActions);
+    List<String> outs = new ArrayList<>(doneOutcomes);
+    List<OffsetDateTime> at = new ArrayList<>(doneAt);
+    doneIds.clear();
+    doneActions.clear();
+    doneOutcomes.clear();
+    doneAt.clear();
+    return store.finish(ids, acts, outs, at)
+        .onFailure(e -> LOG.warn("outcomes of {} rule runs not recorded (they stay pending): {}", ids.size(),
+            e.getMessage()))
+        .onComplete(ar -> finishing = false)
+        .recover(e -> Future.succeededFuture());
+  }
+
+  /** Deletes runs older than rules.runs-retention, a bounded batch per call (every instance may do it). */
+  private void pruneRuns() {
+    store.deleteRunsBefore(clock.instant().minus(cfg.runsRetention()), 10_000)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("deleted {} rule runs older than {}", n, cfg.runsRetention());
+          }
+        })
+        .onFailure(e -> LOG.warn("rule run retention failed: {}", e.getMessage()));
+  }
+
+  // ------------------------------------------------------------------ trigger objects
+
+  static JsonObject errorJson(ErrorEvent e) {
+    JsonObject o = new JsonObject().put("source", e.source()).put("event_id", e.eventId())
+        .put("user_id", e.userId()).put("connection_id", e.connectionId()).put("tool", e.tool())
+        .put("error_type", e.errorType()).put("error_code", e.errorCode()).put("status_code", e.statusCode())
+        .put("level", e.level()).put("message", e.message() == null || e.message().length() <= MESSAGE_CHARS
+            ? e.message() : e.message().substring(0, MESSAGE_CHARS) + "...").put("fingerprint", e.fingerprint())
+        .put("occurred_at", e.occurredAt() == null ? null : e.occurredAt().toString())
+        .put("received_at", e.receivedAt() == null ? null : e.receivedAt().toString());
+    return o; // the stack stays in support_error_log: runs record the error without it
+  }
+
+  static ValuesSubject ticketSubject(TicketEvent t) {
+    ValuesSubject s = new ValuesSubject(Schema.TICKET).set("kind", t.kind()).set("conversation_id", t.conversationId())
+        .set("user_id", t.userId()).set("fingerprint", t.fingerprint()).set("error_type", t.errorType())
+        .set("occurrence_count", t.occurrenceCount());
+    if (t.sample() != null) {
+      s.set("error_code", t.sample().errorCode()).set("status_code", t.sample().statusCode());
+    }
+    return s;
+  }
+}

@@ -1,0 +1,417 @@
+package io.supportpilot.rules;
+
+import static io.supportpilot.rules.RulesFixture.admin;
+import static io.supportpilot.rules.RulesFixture.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import com.sun.net.httpserver.HttpServer;
+import io.supportpilot.Engine;
+import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.testing.Http;
+import io.supportpilot.testing.TestDatabase;
+import io.supportpilot.testing.TestEngine;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.MimeMessage;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Automation rules through the engine: the admin API (CRUD, validation, roles, dry runs), both default rules end to
+ * end (a 5xx error becomes a high-priority bug ticket the agent answers; a conversation left 4 hours by a moved clock
+ * is escalated and mailed through GreenMail), signed and retried webhooks with the SSRF refusal, and one firing per
+ * trigger object under a burst and a redelivery.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class RulesEndToEndTest {
+
+  static Engine engine;
+  static String url;
+  static int port;
+  static GreenMail smtp;
+  static HttpServer receiver;
+  static final List<Map.Entry<Map<String, String>, String>> received = new CopyOnWriteArrayList<>();
+  static final AtomicInteger failuresLeft = new AtomicInteger();
+  static final RulesFixture.OffsetClock clock = new RulesFixture.OffsetClock();
+
+  @BeforeAll
+  static void start() throws Exception {
+    smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+    smtp.start();
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", ex -> {
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      received.add(Map.entry(Map.of("ts", String.valueOf(ex.getRequestHeaders().getFirst("X-Timestamp")),
+          "sig", String.valueOf(ex.getRequestHeaders().getFirst("X-Signature")),
+          "delivery", String.valueOf(ex.getRequestHeaders().getFirst("X-Delivery-Id"))), body));
+      int status = failuresLeft.getAndDecrement() > 0 ? 503 : 200;
+      ex.sendResponseHeaders(status, -1);
+      ex.close();
+    });
+    receiver.start();
+    url = TestDatabase.freshDatabase("RulesEndToEndTest");
+    Map<String, String> env = TestEngine.env(url);
+    env.put("SMTP_HOST", "127.0.0.1");
+    env.put("SMTP_PORT", String.valueOf(smtp.getSmtp().getPort()));
+    env.put("SMTP_STARTTLS", "disabled");
+    env.put("RULES_ALERT_EMAIL", "desk@supportpilot.test");
+    env.put("RULES_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1");
+    env.put("RULES_WEBHOOK_RETRY_BASE", "20ms");
+    env.put("RULES_TICKET_WAIT", "50ms");
+    env.put("RULES_SCHEDULE_INTERVAL", "1h");
+    env.put("RULES_COUNTER_FLUSH_INTERVAL", "100ms");
+    engine = RulesFixture.start(env, clock);
+    port = engine.port();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (engine != null) {
+      engine.stop();
+    }
+    receiver.stop(0);
+    smtp.stop();
+  }
+
+  static HttpResponse<String> send(JsonObject error) {
+    return RulesFixture.mcp(port, "/api/webhooks/mcp-error", error.encode(), "application/json");
+  }
+
+  static JsonObject error(String id, String type, int status, String user) {
+    JsonObject o = new JsonObject().put("event_id", id).put("tool", "get_invoices").put("error_type", type)
+        .put("error_code", "E_" + status).put("status_code", status).put("message", type + " in division 4411")
+        .put("occurred_at", Instant.now().toString());
+    if (user != null) {
+      o.put("user_id", user).put("connection_id", "conn-" + user);
+    }
+    return o;
+  }
+
+  static JsonObject create(JsonObject rule) {
+    HttpResponse<String> r = admin(port, "POST", "/api/admin/rules", rule.encode());
+    assertEquals(201, r.statusCode(), r.body());
+    return new JsonObject(r.body());
+  }
+
+  static JsonObject rule(String name, String type, String condition, JsonArray actions) {
+    return new JsonObject().put("name", name).put("trigger_type", type)
+        .put("trigger_condition", new JsonObject(condition)).put("actions", actions);
+  }
+
+  static JsonArray actions(String type, JsonObject config) {
+    return new JsonArray().add(new JsonObject().put("type", type).put("config", config));
+  }
+
+  static long count(String sql) {
+    return TestDatabase.queryLong(url, sql);
+  }
+
+  @Test
+  void theDefaultRulesAreSeededAndEditable() {
+    // Verifies that the plan's two default rules exist after the first start and can be changed and toggled.
+    JsonArray items = new JsonObject(admin(port, "GET", "/api/admin/rules", null).body()).getJsonArray("items");
+    JsonObject five = find(items, "default-error-5xx");
+    JsonObject four = find(items, "default-escalate-4h");
+    assertEquals("error", five.getString("trigger_type"));
+    assertEquals(500, five.getJsonObject("trigger_condition").getJsonObject("status_code").getInteger("$gte"));
+    assertEquals("create_ticket", five.getJsonArray("actions").getJsonObject(0).getString("type"));
+    assertEquals("bug", five.getJsonArray("actions").getJsonObject(0).getJsonObject("config").getString("category"));
+    assertEquals("trigger_agent", five.getJsonArray("actions").getJsonObject(1).getString("type"));
+    assertEquals("schedule", four.getString("trigger_type"));
+    assertEquals("now-4h", four.getJsonObject("trigger_condition").getJsonObject("updated_at").getString("$lt"));
+    assertEquals("escalation_alert", four.getJsonArray("actions").getJsonObject(1).getJsonObject("config")
+        .getString("template"));
+    assertEquals("system", four.getString("created_by"));
+
+    JsonObject edited = four.copy();
+    edited.put("name", "Escalate after 4 hours without response (edited)");
+    HttpResponse<String> put = admin(port, "PUT", "/api/admin/rules/default-escalate-4h", edited.encode());
+    assertEquals(200, put.statusCode(), put.body());
+    assertEquals("Escalate after 4 hours without response (edited)", new JsonObject(put.body()).getString("name"));
+    assertEquals(false, new JsonObject(admin(port, "POST", "/api/admin/rules/default-escalate-4h/disable", null)
+        .body()).getBoolean("enabled"));
+    assertEquals(true, new JsonObject(admin(port, "POST", "/api/admin/rules/default-escalate-4h/enable", null)
+        .body()).getBoolean("enabled"));
+  }
+
+  @Test
+  void theApiValidatesChecksRolesAndManagesRules() {
+    // Verifies CRUD, the 400 naming the path of a fault, and that a viewer token may read but not change rules.
+    HttpResponse<String> bad = admin(port, "POST", "/api/admin/rules", rule("bad", "error",
+        "{\"status_code\": {\"$gte\": \"500\"}}", actions("trigger_agent", new JsonObject())).encode());
+    assertEquals(400, bad.statusCode());
+    assertEquals("invalid_rule", new JsonObject(bad.body()).getString("error"));
+    assertTrue(new JsonObject(bad.body()).getString("detail").startsWith("trigger_condition.status_code.$gte: "),
+        bad.body());
+    HttpResponse<String> unknown = admin(port, "POST", "/api/admin/rules", rule("bad", "schedule",
+        "{\"statuss\": \"open\"}", actions("escalate", new JsonObject())).encode());
+    assertEquals(400, unknown.statusCode());
+    assertTrue(unknown.body().contains("trigger_condition.statuss: unknown field"), unknown.body());
+    HttpResponse<String> regex = admin(port, "POST", "/api/admin/rules", rule("bad", "error",
+        "{\"message\": {\"$regex\": \"(a|ab)*c\"}}", actions("trigger_agent", new JsonObject())).encode());
+    assertEquals(400, regex.statusCode());
+    assertTrue(regex.body().contains("trigger_condition.message.$regex"), regex.body());
+
+    JsonObject created = create(rule("Rate limits to DevOps", "error", "{\"status_code\": 429}",
+        actions("escalate", new JsonObject().put("to", "devops"))));
+    String id = created.getString("id");
+    assertEquals("owner", created.getString("created_by"));
+    assertEquals(0, created.getLong("trigger_count"));
+    assertNull(created.getString("webhook_secret"), "no webhook, no secret");
+    assertEquals(200, admin(port, "GET", "/api/admin/rules/" + id, null).statusCode());
+    JsonObject replaced = rule("Rate limits to DevOps", "error", "{\"status_code\": {\"$in\": [429, 503]}}",
+        actions("escalate", new JsonObject().put("to", "devops"))).put("enabled", false);
+    HttpResponse<String> put = admin(port, "PUT", "/api/admin/rules/" + id, replaced.encode());
+    assertEquals(200, put.statusCode(), put.body());
+    assertEquals(false, new JsonObject(put.body()).getBoolean("enabled"));
+
+    HttpResponse<String> token = admin(port, "POST", "/api/admin/tokens",
+        new JsonObject().put("name", "vera").put("role", "viewer").encode());
+    assertEquals(201, token.statusCode(), token.body());
+    String viewer = new JsonObject(token.body()).getString("token");
+    String[] headers = {"Authorization", "Bearer " + viewer, "Content-Type", "application/json"};
+    assertEquals(200, Http.get(port, "/api/admin/rules", headers).statusCode());
+    assertEquals(403, Http.method(port, "DELETE", "/api/admin/rules/" + id, null, headers).statusCode());
+    assertEquals(403, Http.post(port, "/api/admin/rules", replaced.encode(), headers).statusCode());
+    assertEquals(401, Http.get(port, "/api/admin/rules").statusCode());
+
+    assertEquals(204, admin(port, "DELETE", "/api/admin/rules/" + id, null).statusCode());
+    assertEquals(404, admin(port, "GET", "/api/admin/rules/" + id, null).statusCode());
+    assertEquals(404, admin(port, "DELETE", "/api/admin/rules/" + id, null).statusCode());
+  }
+
+  @Test
+  void aDryRunSaysWhatWouldHaveFiredWithoutFiring() {
+    // Verifies dry runs of an unsaved rule over the last N errors and of a saved rule over conversations.
+    for (int i = 0; i < 3; i++) {
+      assertEquals(202, send(error("dry-" + i, "DryRunError", 404, null)).statusCode());
+    }
+    awaitTrue(() -> count("SELECT count(*) FROM support_error_log WHERE error_type = 'DryRunError'") == 3, "stored");
+    JsonObject unsaved = rule("dry", "error", "{\"error_type\": \"DryRunError\", \"status_code\": {\"$lt\": 500}}",
+        actions("trigger_agent", new JsonObject()));
+    HttpResponse<String> r = admin(port, "POST", "/api/admin/rules/dry-run",
+        new JsonObject().put("rule", unsaved).put("limit", 1000).encode());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject result = new JsonObject(r.body());
+    assertEquals(3, result.getInteger("matched"));
+    assertTrue(result.getInteger("evaluated") >= 3);
+    JsonObject first = result.getJsonArray("would_fire").getJsonObject(0);
+    assertTrue(first.getString("trigger_key").startsWith("error:mcp:dry-"));
+    assertEquals("DryRunError", first.getJsonObject("object").getString("error_type"));
+    assertEquals("trigger_agent", first.getJsonArray("actions").getJsonObject(0).getString("type"));
+    assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'error_type' = 'DryRunError'"),
+        "a dry run fires nothing");
+    HttpResponse<String> saved = admin(port, "POST", "/api/admin/rules/default-escalate-4h/dry-run", "{\"limit\": 10}");
+    assertEquals(200, saved.statusCode(), saved.body());
+    assertEquals("conversations", new JsonObject(saved.body()).getString("evaluated_over"));
+    HttpResponse<String> invalid = admin(port, "POST", "/api/admin/rules/dry-run", new JsonObject().put("rule",
+        rule("dry", "error", "{\"nope\": 1}", actions("trigger_agent", new JsonObject()))).encode());
+    assertEquals(400, invalid.statusCode());
+    assertEquals(400, admin(port, "POST", "/api/admin/rules/dry-run", "{\"rule_id\": \"default-error-5xx\", "
+        + "\"limit\": 0}").statusCode());
+  }
+
+  @Test
+  void a5xxErrorYieldsAHighPriorityBugTicketAndAnAgentAnswer() {
+    // Verifies the first default rule end to end: the pipeline's ticket for the error gets priority high and
+    // category bug (one ticket, not two), the support agent answers it, and the firing is recorded.
+    TestDatabase.exec(url, "INSERT INTO users(id, email, name, language) VALUES ('u-5xx', 'piet@example.nl', 'Piet', "
+        + "'nl') ON CONFLICT DO NOTHING");
+    assertEquals(202, send(error("five-1", "ExactGatewayError", 502, "u-5xx")).statusCode());
+    awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' AND auto_created "
+        + "AND priority = 'high' AND category = 'bug'") == 1, "a high priority bug ticket");
+    awaitTrue(() -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+        + "m.conversation_id WHERE c.user_id = 'u-5xx' AND m.sender_type = 'agent'") >= 1, "an agent answer");
+    RulesFixture.flush(engine);
+    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
+        + "AND trigger_key = 'error:mcp:five-1' AND outcome = 'succeeded'") == 1, "the firing is recorded");
+    String actions = RulesFixture.queryString(url, "SELECT actions_taken::text FROM rule_runs "
+        + "WHERE trigger_key = 'error:mcp:five-1'");
+    JsonArray taken = new JsonArray(actions);
+    assertEquals("create_ticket", taken.getJsonObject(0).getString("type"));
+    assertEquals("done", taken.getJsonObject(0).getString("status"));
+    assertEquals("trigger_agent", taken.getJsonObject(1).getString("type"));
+    assertEquals("done", taken.getJsonObject(1).getString("status"));
+    assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx'"), "no second ticket");
+
+    // A 4xx error of the same customer does not fire the rule.
+    assertEquals(202, send(error("four-1", "ExactValidationError", 400, "u-5xx")).statusCode());
+    awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx'") == 2, "its ticket");
+    RulesFixture.flush(engine);
+    assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE trigger_key = 'error:mcp:four-1'"));
+    assertEquals(0, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' "
+        + "AND error_type = 'ExactValidationError' AND category = 'bug'"));
+    awaitTrue(() -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+        .getLong("trigger_count") >= 1, "trigger_count counts the firing");
+  }
+
+  @Test
+  void aConversationLeftFourHoursIsEscalatedAndTheAlertIsMailed() throws Exception {
+    // Verifies the second default rule: waiting_support untouched for 4 h (clock moved) -> escalated to a person,
+    // an admin notification, and the escalation_alert e-mail in GreenMail's inbox; it fires once.
+    TestDatabase.exec(url, "INSERT INTO users(id, email, name, language) VALUES ('u-wait', 'jan@example.nl', 'Jan', "
+        + "'nl') ON CONFLICT DO NOTHING",
+        "INSERT INTO support_conversations (id, user_id, subject, status, handled_by, updated_at) VALUES "
+            + "('conv-wait', 'u-wait', 'Facturen worden niet gesynchroniseerd', 'waiting_support', 'human', now())");
+    int before = smtp.getReceivedMessages().length;
+    RulesFixture.schedulePass(engine);
+    assertEquals("waiting_support", RulesFixture.queryString(url,
+        "SELECT status FROM support_conversations WHERE id = 'conv-wait'"), "not yet: only just updated");
+    try {
+      clock.offset.set(Duration.ofHours(4).plusMinutes(1));
+      assertTrue(RulesFixture.schedulePass(engine) >= 1);
+      awaitTrue(() -> "escalated".equals(RulesFixture.queryString(url,
+          "SELECT status FROM support_conversations WHERE id = 'conv-wait'")), "escalated");
+      assertTrue(smtp.waitForIncomingEmail(10_000, before + 1), "the escalation alert arrives");
+      MimeMessage mail = smtp.getReceivedMessages()[before];
+      assertEquals("desk@supportpilot.test", mail.getAllRecipients()[0].toString());
+      assertTrue(mail.getSubject().startsWith("[supportpilot] Escalated: Facturen worden niet gesynchroniseerd"),
+          mail.getSubject());
+      assertTrue(String.valueOf(mail.getContent()).contains("conv-wait"));
+      assertEquals(1, count("SELECT count(*) FROM admin_notifications WHERE kind = 'escalation' "
+          + "AND details->>'conversation_id' = 'conv-wait'"));
+      assertEquals(1, count("SELECT count(*) FROM email_outbox WHERE kind = 'escalation_alert' "
+          + "AND conversation_id = 'conv-wait' AND status = 'sent'"));
+      RulesFixture.flush(engine);
+      awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-escalate-4h' "
+          + "AND trigger_object->>'id' = 'conv-wait' AND outcome = 'succeeded'") == 1, "recorded as succeeded");
+      RulesFixture.schedulePass(engine);
+      RulesFixture.flush(engine);
+      assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'id' = 'conv-wait'"),
+          "an escalated conversation does not fire again");
+    } finally {
+      clock.offset.set(Duration.ZERO);
+    }
+  }
+
+  @Test
+  void webhooksAreSignedRetriedAndPrivateTargetsRefused() throws Exception {
+    // Verifies the webhook action: HMAC-SHA256 over "<ts>.<body>" with the rule's secret, retries after 503s,
+    // literal private targets refused on save, and a name resolving to loopback refused when sending.
+    String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+    JsonObject created = create(rule("Hook", "error", "{\"error_type\": \"HookError\"}",
+        actions("webhook", new JsonObject().put("url", hook))));
+    String secret = created.getString("webhook_secret");
+    assertNotNull(secret, "the secret is shown once");
+    assertNull(new JsonObject(admin(port, "GET", "/api/admin/rules/" + created.getString("id"), null).body())
+        .getString("webhook_secret"), "and never again");
+    received.clear();
+    failuresLeft.set(2);
+    assertEquals(202, send(error("hook-1", "HookError", 418, null)).statusCode());
+    awaitTrue(() -> received.size() == 3, "two failures and a success");
+    for (Map.Entry<Map<String, String>, String> req : received) {
+      String ts = req.getKey().get("ts");
+      assertEquals("sha256=" + RulesFixture.hmac(secret, ts + ".", req.getValue().getBytes(StandardCharsets.UTF_8)),
+          req.getKey().get("sig"));
+      assertTrue(Math.abs(Long.parseLong(ts) - System.currentTimeMillis() / 1000) < 300);
+    }
+    JsonObject body = new JsonObject(received.get(2).getValue());
+    assertEquals("error:mcp:hook-1", body.getString("trigger_key"));
+    assertEquals("HookError", body.getJsonObject("object").getString("error_type"));
+    assertEquals(created.getString("id"), body.getJsonObject("rule").getString("id"));
+    RulesFixture.flush(engine);
+    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_key = 'error:mcp:hook-1' AND outcome = "
+        + "'succeeded' AND (actions_taken->0->>'attempts')::int = 3") == 1, "recorded with three attempts");
+
+    HttpResponse<String> literal = admin(port, "POST", "/api/admin/rules", rule("Hook", "error", "{}",
+        actions("webhook", new JsonObject().put("url", "http://10.0.0.5/hook"))).encode());
+    assertEquals(400, literal.statusCode());
+    assertTrue(literal.body().contains("actions[0].config.url"), literal.body());
+
+    create(rule("Hook by name", "error", "{\"error_type\": \"NamedHookError\"}", actions("webhook",
+        new JsonObject().put("url", "http://localhost:" + receiver.getAddress().getPort() + "/hook"))));
+    received.clear();
+    assertEquals(202, send(error("hook-2", "NamedHookError", 418, null)).statusCode());
+    RulesFixture.flush(engine);
+    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_key = 'error:mcp:hook-2' AND outcome = "
+        + "'failed' AND actions_taken->0->>'detail' LIKE 'refused%'") == 1, "refused: localhost is loopback");
+    assertEquals(0, received.size(), "nothing was sent to the refused target");
+  }
+
+  @Test
+  void aBurstAndItsRedeliveryFireEachTriggerOnce() throws Exception {
+    // Verifies one firing per trigger object: 500 errors in one batch request, then the same stored batch
+    // delivered twice more (as after a Kafka redelivery), give 500 runs and trigger_count exactly 500.
+    JsonObject rule = create(rule("Burst", "error", "{\"error_type\": \"BurstError\"}",
+        actions("trigger_agent", new JsonObject())));
+    StringBuilder ndjson = new StringBuilder();
+    List<ErrorEvent> events = new ArrayList<>();
+    Instant now = Instant.now();
+    for (int i = 0; i < 500; i++) {
+      ndjson.append(error("burst-" + i, "BurstError", 400, null).encode()).append('\n');
+      events.add(new ErrorEvent("mcp", "burst-" + i, null, null, "t", "BurstError", "E_400", 400, "error", "m", null,
+          null, "fp", now, now));
+    }
+    HttpResponse<String> r = RulesFixture.mcp(port, "/api/webhooks/mcp-error/batch", ndjson.toString(),
+        "application/x-ndjson");
+    assertEquals(202, r.statusCode(), r.body());
+    engine.vertx().eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(events));
+    engine.vertx().eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(events));
+    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'") == 500,
+        "500 runs");
+    Thread.sleep(500);
+    RulesFixture.flush(engine);
+    assertEquals(500, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"));
+    assertEquals(500, count("SELECT trigger_count FROM automation_rules WHERE id = '" + rule.getString("id") + "'"));
+    assertEquals(500, new JsonObject(admin(port, "GET", "/api/admin/rules/" + rule.getString("id"), null).body())
+        .getLong("trigger_count"));
+    assertNotNull(RulesFixture.queryString(url, "SELECT last_triggered::text FROM automation_rules WHERE id = '"
+        + rule.getString("id") + "'"));
+  }
+
+  @Test
+  void aTicketRuleFiresOnAnAutoTicketAndMailsTheRuleAlert() throws Exception {
+    // Verifies a ticket-triggered rule: a new auto-ticket of a given error type fires it once, and its send_email
+    // action (rule_alert to its own recipient) arrives in GreenMail with the ticket in it.
+    create(rule("New sync tickets", "ticket", "{\"kind\": \"created\", \"error_type\": \"InvoiceSyncError\"}",
+        actions("send_email", new JsonObject().put("template", "rule_alert").put("to", "sync-team@supportpilot.test"))));
+    int before = smtp.getReceivedMessages().length;
+    assertEquals(202, send(error("sync-1", "InvoiceSyncError", 409, "u-sync")).statusCode());
+    assertTrue(smtp.waitForIncomingEmail(15_000, before + 1), "the rule alert arrives");
+    MimeMessage mail = null;
+    for (MimeMessage m : smtp.getReceivedMessages()) {
+      if ("sync-team@supportpilot.test".equals(m.getAllRecipients()[0].toString())) {
+        mail = m;
+      }
+    }
+    assertNotNull(mail);
+    assertEquals("[supportpilot] Rule fired: New sync tickets", mail.getSubject());
+    String ticket = RulesFixture.queryString(url, "SELECT id FROM support_conversations WHERE user_id = 'u-sync'");
+    assertTrue(String.valueOf(mail.getContent()).contains(ticket), "the alert names the ticket");
+    assertEquals(202, send(error("sync-2", "InvoiceSyncError", 409, "u-sync")).statusCode());
+    awaitTrue(() -> count("SELECT max(occurrence_count) FROM support_conversations WHERE user_id = 'u-sync'") == 2,
+        "the repeat updates the ticket");
+    RulesFixture.flush(engine);
+    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_type = 'ticket' "
+        + "AND trigger_object->>'conversation_id' = '" + ticket + "'"), "an update is not a creation");
+  }
+
+  static JsonObject find(JsonArray items, String id) {
+    for (int i = 0; i < items.size(); i++) {
+      if (id.equals(items.getJsonObject(i).getString("id"))) {
+        return items.getJsonObject(i);
+      }
+    }
+    throw new AssertionError("no rule " + id + " in " + items.encode());
+  }
+}

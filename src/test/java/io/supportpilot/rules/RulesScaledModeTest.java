@@ -1,0 +1,123 @@
+package io.supportpilot.rules;
+
+import static io.supportpilot.rules.RulesFixture.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Counter;
+import io.supportpilot.Engine;
+import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.PartitionsAssigned;
+import io.supportpilot.testing.TestDatabase;
+import io.supportpilot.testing.TestEngine;
+import io.supportpilot.testing.TestKafka;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Scaled mode on a real KRaft broker: errors ingested on one instance are processed by the instances owning their
+ * partitions, error rules fire there (both instances fire some), and every error fires the rule exactly once.
+ * Also: with auto-tickets off, the 5xx rule's create_ticket opens the ticket itself.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class RulesScaledModeTest {
+
+  static TestKafka cluster;
+
+  @BeforeAll
+  static void startBroker() {
+    cluster = TestKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static double fired(Engine e) {
+    Counter c = e.context().registry().find(RuleEngineVerticle.METER_FIRED).tag("trigger_type", "error").counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  void errorRulesFireWhereThePartitionIsProcessedOncePerError() throws Exception {
+    // Verifies that with two processing instances each error fires the rule once, on the instance that processed
+    // its partition (both instances fire), and the rule's trigger_count is exact.
+    String db = TestDatabase.freshDatabase("RulesScaled");
+    Map<String, String> env = TestEngine.env(db);
+    env.put("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
+    env.put("KAFKA_TOPIC", "rules-errors");
+    env.put("KAFKA_PARTITIONS", "6");
+    env.put("KAFKA_GROUP_ID", "rules-processors");
+    env.put("RULES_RELOAD_INTERVAL", "100ms");
+    env.put("RULES_COUNTER_FLUSH_INTERVAL", "100ms");
+    env.put("TICKETS_ENABLED", "false");
+    env.put("AGENT_ENABLED", "false");
+    Engine a = RulesFixture.start(env, Clock.systemUTC());
+    List<PartitionsAssigned> assignedA = new CopyOnWriteArrayList<>();
+    a.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_ASSIGNED, m -> assignedA.add(m.body()));
+    Engine b = null;
+    try {
+      HttpResponse<String> created = RulesFixture.admin(a.port(), "POST", "/api/admin/rules", new JsonObject()
+          .put("name", "Scaled").put("trigger_type", "error")
+          .put("trigger_condition", new JsonObject().put("tool", "scaled_tool"))
+          .put("actions", new JsonArray().add(new JsonObject().put("type", "trigger_agent"))).encode());
+      assertEquals(201, created.statusCode(), created.body());
+      String id = new JsonObject(created.body()).getString("id");
+      b = RulesFixture.start(env, Clock.systemUTC());
+      Engine bb = b;
+      // b joining the group makes a give up some partitions: a's new, smaller assignment marks the rebalance done.
+      awaitTrue(() -> assignedA.stream().anyMatch(p -> !p.partitions().isEmpty() && p.partitions().size() < 6),
+          "the partitions are split between a and b");
+      String[] types = {"ExactApiError", "TokenExpiredError", "ValidationError", "TimeoutError", "RateLimitError",
+          "DivisionNotFound", "NetworkError", "ParseError"};
+      for (int i = 0; i < 160; i++) {
+        JsonObject e = new JsonObject().put("event_id", "scaled-" + i).put("tool", "scaled_tool")
+            .put("error_type", types[i % types.length]).put("status_code", 400).put("message", "m " + i)
+            .put("occurred_at", Instant.now().toString());
+        HttpResponse<String> r = RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", e.encode(), "application/json");
+        assertEquals(202, r.statusCode(), r.body());
+      }
+      awaitTrue(() -> TestDatabase.queryLong(db, "SELECT count(*) FROM rule_runs WHERE rule_id = '" + id + "'") == 160,
+          "160 runs");
+      RulesFixture.flush(a);
+      RulesFixture.flush(bb);
+      assertEquals(160, TestDatabase.queryLong(db, "SELECT trigger_count FROM automation_rules WHERE id = '" + id
+          + "'"));
+      assertEquals(160.0, fired(a) + fired(bb), "each error fired once, on one instance");
+      assertTrue(fired(a) > 0 && fired(bb) > 0, "both instances processed partitions and fired: a=" + fired(a)
+          + " b=" + fired(bb));
+
+      // With auto-tickets off, the 5xx rule opens the ticket itself (priority high, category bug), once.
+      JsonObject five = new JsonObject().put("event_id", "scaled-5xx").put("user_id", "u-scaled")
+          .put("tool", "get_invoices").put("error_type", "ExactGatewayError").put("status_code", 503)
+          .put("message", "Exact Online unavailable").put("occurred_at", Instant.now().toString());
+      assertEquals(202, RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", five.encode(), "application/json")
+          .statusCode());
+      awaitTrue(() -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_conversations WHERE user_id = "
+          + "'u-scaled' AND priority = 'high' AND category = 'bug' AND auto_created") == 1, "the rule's ticket");
+      awaitTrue(() -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id = "
+          + "'scaled-5xx' AND ticket_id IS NOT NULL") == 1, "the error is linked to it");
+      assertEquals(1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
+          + "ON c.id = m.conversation_id WHERE c.user_id = 'u-scaled' AND m.metadata->>'kind' = 'rule_ticket_created'"));
+    } finally {
+      if (b != null) {
+        b.stop();
+      }
+      a.stop();
+    }
+  }
+}
