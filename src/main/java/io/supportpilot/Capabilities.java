@@ -25,6 +25,8 @@ final class Capabilities {
     list.add(new io.supportpilot.agent.AgentCapability(config));
     // the human desk: conversation queue, customers
     list.add(new io.supportpilot.desk.DeskCapability(config));
+    // proactive support: connections, usage, token-expiry and activity-drop scans
+    list.add(new io.supportpilot.proactive.ProactiveCapability(config));
     return list;
   }
 }
