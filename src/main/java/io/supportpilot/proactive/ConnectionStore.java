@@ -45,15 +45,16 @@ final class ConnectionStore {
             + "VALUES ($1, TRUE, $2) ON CONFLICT (id) DO NOTHING").execute(Tuple.of(userId, now))
         .compose(x -> c.preparedQuery("INSERT INTO connections AS c (id, user_id, division, status, "
                 + "access_token_expires_at, last_refresh_at, refresh_token_expires_at, token_expires_at, last_error, "
-                + "created_at, updated_at) VALUES ($2, $1, $3, COALESCE($4, 'active'), $5, $6, $7, "
-                + "LEAST($7, $6 + make_interval(secs => $10)), $8, $11, $11) "
+                + "created_at, updated_at) VALUES ($2, $1, $3::text, COALESCE($4::text, 'active'), $5::timestamptz, "
+                + "$6::timestamptz, $7::timestamptz, LEAST($7::timestamptz, $6::timestamptz + make_interval(secs => "
+                + "$10::double precision)), $8::text, $11::timestamptz, $11::timestamptz) "
                 + "ON CONFLICT (id) DO UPDATE SET division = COALESCE($3, c.division), status = COALESCE($4, c.status), "
                 + "access_token_expires_at = COALESCE($5, c.access_token_expires_at), "
                 + "last_refresh_at = COALESCE($6, c.last_refresh_at), "
                 + "refresh_token_expires_at = COALESCE($7, c.refresh_token_expires_at), "
                 + "token_expires_at = LEAST(COALESCE($7, c.refresh_token_expires_at), "
                 + "COALESCE($6, c.last_refresh_at) + make_interval(secs => $10)), "
-                + "last_error = CASE WHEN $9 THEN $8 ELSE c.last_error END, updated_at = $11 "
+                + "last_error = CASE WHEN $9::boolean THEN $8 ELSE c.last_error END, updated_at = $11 "
                 + "WHERE c.user_id = $1 RETURNING " + COLUMNS + ", (xmax = 0) AS inserted")
             .execute(Tuple.from(new Object[] {userId, connectionId, f.division(), f.status(),
                 f.accessTokenExpiresAt(), f.refreshTokenLastUsedAt(), f.refreshTokenExpiresAt(), f.lastError(),

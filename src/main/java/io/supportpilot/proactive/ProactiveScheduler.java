@@ -113,8 +113,8 @@ final class ProactiveScheduler extends VerticleBase {
 
   private Future<Void> record(SqlConnection conn, String scan, OffsetDateTime now, JsonObject result) {
     return conn.preparedQuery("INSERT INTO proactive_scans (scan, instance, started_at, finished_at, result) "
-            + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scan) DO UPDATE SET instance = $2, started_at = $3, "
-            + "finished_at = $4, result = COALESCE($5, proactive_scans.result)")
+            + "VALUES ($1, $2, $3, $4, COALESCE($5::jsonb, '{}'::jsonb)) ON CONFLICT (scan) DO UPDATE SET instance = $2, started_at = $3, "
+            + "finished_at = $4, result = COALESCE($5::jsonb, proactive_scans.result)")
         .execute(Tuple.of(scan, instance, now, result == null ? null : now, result))
         .mapEmpty();
   }

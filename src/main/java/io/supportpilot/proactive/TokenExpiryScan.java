@@ -15,10 +15,10 @@ import java.time.OffsetDateTime;
  */
 final class TokenExpiryScan {
 
-  private static final String MONTHS_NL = "ARRAY['januari','februari','maart','april','mei','juni','juli','augustus',"
-      + "'september','oktober','november','december']";
-  private static final String MONTHS_EN = "ARRAY['January','February','March','April','May','June','July','August',"
-      + "'September','October','November','December']";
+  private static final String MONTHS_NL = "(ARRAY['januari','februari','maart','april','mei','juni','juli','augustus',"
+      + "'september','oktober','november','december'])";
+  private static final String MONTHS_EN = "(ARRAY['January','February','March','April','May','June','July','August',"
+      + "'September','October','November','December'])";
   /** The expiry in the customer's words; {@code l} is the local expiry timestamp, {@code language} nl or en. */
   private static final String WHEN = "CASE WHEN language = 'en' THEN extract(day FROM l)::int || ' ' || "
       + MONTHS_EN + "[extract(month FROM l)::int] || ' ' || extract(year FROM l)::int || ' at ' || to_char(l, 'HH24:MI') "
