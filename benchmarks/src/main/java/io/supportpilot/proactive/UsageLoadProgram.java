@@ -80,7 +80,6 @@ public final class UsageLoadProgram {
       slots.acquire();
       byte[] body = body(nextCall, batch, users);
       send(client, uri, sig, body).whenComplete((r, e) -> {
-        slots.release();
         if (e == null && r.statusCode() == 202) {
           acked.addAndGet(new JsonObject(r.body()).getInteger("accepted"));
           ackedBodies.add(body);
@@ -90,6 +89,7 @@ public final class UsageLoadProgram {
             System.out.println("not acknowledged: " + (e != null ? e : r.statusCode() + " " + r.body()));
           }
         }
+        slots.release();
       });
     }
     slots.acquire(inFlight);
@@ -107,12 +107,12 @@ public final class UsageLoadProgram {
     for (byte[] b : new ArrayList<>(ackedBodies)) {
       slots.acquire();
       resend.add(send(client, uri, sig, b).whenComplete((r, e) -> {
-        slots.release();
         if (e == null && r.statusCode() < 300) {
           JsonObject o = new JsonObject(r.body());
           accepted2.addAndGet(o.getInteger("accepted"));
           dup2.addAndGet(o.getInteger("duplicates"));
         }
+        slots.release();
       }));
     }
     CompletableFuture.allOf(resend.toArray(new CompletableFuture[0])).join();
