@@ -104,7 +104,7 @@ final class ProactiveScheduler extends VerticleBase {
           })
           .compose(sent -> {
             result.put("emails_sent", sent).put("duration_ms", (System.nanoTime() - t0) / 1_000_000);
-            return record(conn, "proactive", now, result);
+            return record(conn, "proactive", now, result.put("finished_at", clock.instant().toString()));
           })
           .map(v -> result)
           .eventually(() -> conn.preparedQuery("SELECT pg_advisory_unlock($1)").execute(Tuple.of(LOCK_KEY)));
@@ -115,7 +115,8 @@ final class ProactiveScheduler extends VerticleBase {
     return conn.preparedQuery("INSERT INTO proactive_scans (scan, instance, started_at, finished_at, result) "
             + "VALUES ($1, $2, $3, $4, COALESCE($5::jsonb, '{}'::jsonb)) ON CONFLICT (scan) DO UPDATE SET instance = $2, started_at = $3, "
             + "finished_at = $4, result = COALESCE($5::jsonb, proactive_scans.result)")
-        .execute(Tuple.of(scan, instance, now, result == null ? null : now, result))
+        .execute(Tuple.of(scan, instance, now, result == null ? null
+            : OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC), result))
         .mapEmpty();
   }
 }

@@ -24,6 +24,7 @@ final class UsageRoutes {
   static final String PATH = "/api/webhooks/usage";
   /** Meter name of usage calls by outcome. */
   static final String CALLS_METER = "supportpilot.usage.calls";
+  private static final String CALLS_HELP = "Usage calls received, by outcome (accepted = newly counted)";
 
   private final ProactiveConfig cfg;
   private final Signatures signatures;
@@ -40,9 +41,12 @@ final class UsageRoutes {
     this.records = new UsageRecords(cfg.usageBatchMaxItems());
     this.writer = writer;
     this.clock = clock;
-    this.accepted = Counter.builder(CALLS_METER).tag("outcome", "accepted").register(registry);
-    this.duplicates = Counter.builder(CALLS_METER).tag("outcome", "duplicate").register(registry);
-    this.rejected = Counter.builder(CALLS_METER).tag("outcome", "rejected").register(registry);
+    this.accepted = Counter.builder(CALLS_METER).description(CALLS_HELP).tag("outcome", "accepted")
+        .register(registry);
+    this.duplicates = Counter.builder(CALLS_METER).description(CALLS_HELP).tag("outcome", "duplicate")
+        .register(registry);
+    this.rejected = Counter.builder(CALLS_METER).description(CALLS_HELP).tag("outcome", "rejected")
+        .register(registry);
   }
 
   void mount(Router router) {
