@@ -29,6 +29,8 @@ final class Capabilities {
     list.add(new io.supportpilot.learning.LearningCapability(config));
     // automation rules: triggers, conditions and actions on live traffic
     list.add(new io.supportpilot.rules.RulesCapability(config));
+    // proactive support: connections, usage, token-expiry and activity-drop scans
+    list.add(new io.supportpilot.proactive.ProactiveCapability(config));
     return list;
   }
 }

@@ -28,11 +28,10 @@ final class AutomationMetrics {
   /** Fields no capability records yet: reported as 0 (or empty), never estimated. */
   static final List<String> NOT_YET_MEASURED = List.of(
       "devops_agent.invocations_24h", "devops_agent.prs_created", "devops_agent.prs_merged",
-      "patterns.avg_effectiveness", "patterns.top_performing", "patterns.needs_attention",
-      "proactive.token_warnings_sent", "proactive.issues_prevented");
+      "patterns.avg_effectiveness", "patterns.top_performing", "patterns.needs_attention");
   static final String[] ROLLUPS = {"auto_resolved", "human_resolved", "pending", "agent_calls", "agent_ok",
       "agent_latency_ms", "first_response", "first_response_ms", "admin_time_ms", "admin_time_tickets", "rating_sum",
-      "rating_count"};
+      "rating_count", "token_warnings_sent", "issues_prevented"};
 
   private final Pool pool;
   private final Clock clock;
@@ -110,8 +109,8 @@ final class AutomationMetrics {
             .put("avg_effectiveness", 0).put("top_performing", new JsonArray()).put("needs_attention", new JsonArray()))
         .put("suggestions", new JsonObject().put("pending_patterns", 0).put("pending_articles", 0)
             .put("auto_approved_7d", 0))
-        .put("proactive", new JsonObject().put("token_warnings_sent", 0).put("error_spikes_detected", spikesDetected)
-            .put("issues_prevented", 0))
+        .put("proactive", new JsonObject().put("token_warnings_sent", s.getOrDefault("token_warnings_sent", 0L))
+            .put("error_spikes_detected", spikesDetected).put("issues_prevented", s.getOrDefault("issues_prevented", 0L)))
         .put("not_yet_measured", new JsonArray(NOT_YET_MEASURED))
         .put("window", new JsonObject().put("from", from.toInstant().toString()).put("to", now.toInstant().toString()))
         .put("success_metrics", success);

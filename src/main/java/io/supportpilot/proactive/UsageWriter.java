@@ -1,0 +1,214 @@
+package io.supportpilot.proactive;
+
+import io.supportpilot.web.HttpFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit of usage calls, one instance per HTTP event loop: calls queue up and go to Postgres in one statement
+ * per batch that inserts the raw calls ({@code ON CONFLICT (call_id) DO NOTHING}) and adds exactly the inserted ones to
+ * the hourly and daily rollups and the per-user activity, so a retried batch never counts twice. A request is answered
+ * once every one of its calls is committed.
+ */
+final class UsageWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
+
+  static final String SQL = "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+      + "$5::text[], $6::int[], $7::int[], $8::bigint[], $9::bool[]) AS v(call_id, user_id, connection_id, tool, status, "
+      + "status_code, duration_ms, at_ms, ok)), "
+      + "ins AS (INSERT INTO api_usage (call_id, user_id, connection_id, tool, status, status_code, duration_ms, "
+      + "created_at, ok) SELECT call_id, user_id, connection_id, tool, status, status_code, duration_ms, "
+      + "to_timestamp(at_ms / 1000.0), ok FROM v ON CONFLICT (call_id) DO NOTHING "
+      + "RETURNING call_id, user_id, tool, created_at, duration_ms, ok), "
+      + "h AS (INSERT INTO api_usage_hourly AS t (user_id, tool, hour, calls, errors, duration_ms) "
+      + "SELECT user_id, tool, date_trunc('hour', created_at, 'UTC'), count(*), count(*) FILTER (WHERE NOT ok), "
+      + "COALESCE(sum(duration_ms), 0) FROM ins GROUP BY 1, 3, 2 ORDER BY 1, 3, 2 "
+      + "ON CONFLICT (user_id, hour, tool) DO UPDATE SET calls = t.calls + EXCLUDED.calls, "
+      + "errors = t.errors + EXCLUDED.errors, duration_ms = t.duration_ms + EXCLUDED.duration_ms), "
+      + "d AS (INSERT INTO api_usage_daily AS t (user_id, tool, day, calls, errors, duration_ms) "
+      + "SELECT user_id, tool, (created_at AT TIME ZONE $10)::date, count(*), count(*) FILTER (WHERE NOT ok), "
+      + "COALESCE(sum(duration_ms), 0) FROM ins GROUP BY 1, 3, 2 ORDER BY 1, 3, 2 "
+      + "ON CONFLICT (user_id, day, tool) DO UPDATE SET calls = t.calls + EXCLUDED.calls, "
+      + "errors = t.errors + EXCLUDED.errors, duration_ms = t.duration_ms + EXCLUDED.duration_ms), "
+      + "a AS (INSERT INTO usage_activity AS t (user_id, first_at, last_at) SELECT user_id, min(created_at), "
+      + "max(created_at) FROM ins GROUP BY 1 ORDER BY 1 ON CONFLICT (user_id) DO UPDATE SET "
+      + "first_at = LEAST(t.first_at, EXCLUDED.first_at), last_at = GREATEST(t.last_at, EXCLUDED.last_at) "
+      + "WHERE EXCLUDED.first_at < t.first_at OR EXCLUDED.last_at > t.last_at) "
+      + "SELECT call_id FROM ins";
+
+  /** Accepted (newly counted) and duplicate calls of one request. */
+  record Counts(int accepted, int duplicates) {
+  }
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final String zone;
+  private final int batchSize;
+  private final long delayMs;
+  private final int concurrency;
+  private final int maxInFlight;
+  private final int retryAfter;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int inFlight;
+  private int statements;
+  private long timer = -1;
+
+  UsageWriter(Vertx vertx, Pool pool, ProactiveConfig cfg) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.zone = cfg.zone().getId();
+    this.batchSize = cfg.usageWriteBatchSize();
+    this.delayMs = Math.max(1, cfg.usageWriteBatchDelay().toMillis());
+    this.concurrency = cfg.usageWriterConcurrency();
+    this.maxInFlight = cfg.usageMaxInFlight();
+    this.retryAfter = 1;
+  }
+
+  /** Writes the calls; completes once all are committed, or fails (429 when too much is in flight, 503 store down). */
+  Future<Counts> submit(List<UsageCall> calls) {
+    if (inFlight + calls.size() > maxInFlight && inFlight > 0) {
+      return Future.failedFuture(HttpFailure.overloaded("too many usage calls are being written; retry shortly",
+          retryAfter));
+    }
+    Request r = new Request(calls.size());
+    for (UsageCall c : calls) {
+      queue.add(new Pending(c, r));
+    }
+    inFlight += calls.size();
+    drain();
+    return r.promise.future();
+  }
+
+  private void drain() {
+    while (statements < concurrency && queue.size() >= batchSize) {
+      flush();
+    }
+    if (!queue.isEmpty() && statements < concurrency && timer < 0) {
+      timer = vertx.setTimer(delayMs, id -> {
+        timer = -1;
+        while (!queue.isEmpty() && statements < concurrency) {
+          flush();
+        }
+      });
+    }
+  }
+
+  private void flush() {
+    int n = Math.min(batchSize, queue.size());
+    Pending[] batch = new Pending[n];
+    String[] ids = new String[n];
+    String[] users = new String[n];
+    String[] conns = new String[n];
+    String[] tools = new String[n];
+    String[] statuses = new String[n];
+    Integer[] codes = new Integer[n];
+    Integer[] durations = new Integer[n];
+    Long[] at = new Long[n];
+    Boolean[] ok = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      Pending p = queue.poll();
+      batch[i] = p;
+      UsageCall c = p.call;
+      ids[i] = c.callId();
+      users[i] = c.userId();
+      conns[i] = c.connectionId();
+      tools[i] = c.tool();
+      statuses[i] = c.status();
+      codes[i] = c.statusCode();
+      durations[i] = c.durationMs();
+      at[i] = c.atMillis();
+      ok[i] = c.ok();
+    }
+    statements++;
+    Tuple args = Tuple.from(new Object[] {ids, users, conns, tools, statuses, codes, durations, at, ok, zone});
+    execute(args, 0).onComplete(ar -> {
+      statements--;
+      inFlight -= n;
+      if (ar.succeeded()) {
+        Set<String> inserted = ar.result();
+        for (Pending p : batch) {
+          p.request.done(inserted.remove(p.call.callId()));
+        }
+      } else {
+        Throwable cause = ar.cause() instanceof HttpFailure ? ar.cause()
+            : HttpFailure.unavailable("the usage store did not take the calls; nothing was acknowledged, retry the "
+                + "batch (it is idempotent on call_id)", retryAfter);
+        LOG.warn("usage batch of {} calls failed: {}", n, ar.cause().toString());
+        for (Pending p : batch) {
+          p.request.fail(cause);
+        }
+      }
+      drain();
+    });
+  }
+
+  private Future<Set<String>> execute(Tuple args, int attempt) {
+    return pool.preparedQuery(SQL).execute(args)
+        .map(rows -> {
+          Set<String> ids = new HashSet<>(rows.size() * 2);
+          for (Row r : rows) {
+            ids.add(r.getString(0));
+          }
+          return ids;
+        })
+        .recover(e -> {
+          // Concurrent batches lock rollup rows in key order, but a deadlock stays possible: the batch is retried.
+          boolean retriable = e instanceof PgException
+              && ("40P01".equals(((PgException) e).getSqlState()) || "40001".equals(((PgException) e).getSqlState()));
+          return retriable && attempt < 5 ? execute(args, attempt + 1) : Future.failedFuture(e);
+        });
+  }
+
+  private static final class Pending {
+    final UsageCall call;
+    final Request request;
+
+    Pending(UsageCall call, Request request) {
+      this.call = call;
+      this.request = request;
+    }
+  }
+
+  private static final class Request {
+    final Promise<Counts> promise = Promise.promise();
+    int remaining;
+    int accepted;
+    int duplicates;
+    boolean failed;
+
+    Request(int n) {
+      this.remaining = n;
+    }
+
+    void done(boolean inserted) {
+      if (inserted) {
+        accepted++;
+      } else {
+        duplicates++;
+      }
+      if (--remaining == 0 && !failed) {
+        promise.complete(new Counts(accepted, duplicates));
+      }
+    }
+
+    void fail(Throwable t) {
+      remaining--;
+      if (!failed) {
+        failed = true;
+        promise.fail(t);
+      }
+    }
+  }
+}
