@@ -85,6 +85,6 @@ for c in $CLIENTS; do
   t1=$(pg_ticks)
   rows=$(awk -v t="$tps" -v b="$BATCH" 'BEGIN{printf "%.0f", t*b}')
   stored=$(psql -qtA -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT count(*) FROM support_error_log" postgres)
-  us=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$stored" 'BEGIN{printf "%.1f", n > 0 ? t * 1e6 / hz / n : 0}')
+  us=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$stored" 'BEGIN{printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}')
   echo "clients $c: $tps statements/s = $rows rows/s; Postgres $us us per row (CPU, $stored rows)"
 done
