@@ -183,7 +183,19 @@ final class WebhookRoutes {
 
   private static void reply(RoutingContext rc, int status, String word, String eventId) {
     rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-        .end(new JsonObject().put("status", word).put("event_id", eventId).encode());
+        .end(singleReply(word, eventId));
+  }
+
+  /** {@code {"status":"<word>","event_id":"<id>"}}, written straight to a string (no JsonObject per request). */
+  static String singleReply(String word, String eventId) {
+    StringBuilder sb = new StringBuilder(64);
+    sb.append("{\"status\":\"").append(word).append("\",\"event_id\":");
+    if (eventId == null) {
+      sb.append("null");
+    } else {
+      McpBatch.quote(sb, eventId);
+    }
+    return sb.append('}').toString();
   }
 
   // ---------------------------------------------------------------- MCP batch
