@@ -79,12 +79,18 @@ echo "== Postgres ceiling of support_error_log ($(nproc) cores, load average $(c
   "$BATCH rows per statement${PRE_SQL:+, after: $PRE_SQL}"
 for c in $CLIENTS; do
   psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "TRUNCATE support_error_log" postgres
+  lsn=$(psql -qtA -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT pg_current_wal_lsn()" postgres)
   t0=$(pg_ticks)
   tps=$(pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -n -f "$WORK/insert.sql" -c "$c" -T "$DURATION" postgres 2>&1 \
     | awk '/^tps/ {print $3}')
   t1=$(pg_ticks)
   rows=$(awk -v t="$tps" -v b="$BATCH" 'BEGIN{printf "%.0f", t*b}')
   stored=$(psql -qtA -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT count(*) FROM support_error_log" postgres)
+  # WAL and index bytes per row do not depend on how busy the machine is: the cost of each index, measured.
+  read -r wal idx < <(psql -qtA -F ' ' -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(),
+    '$lsn')::bigint / greatest(count(*), 1), pg_indexes_size('support_error_log') / greatest(count(*), 1)
+    FROM support_error_log" postgres)
   us=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$stored" 'BEGIN{printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}')
-  echo "clients $c: $tps statements/s = $rows rows/s; Postgres $us us per row (CPU, $stored rows)"
+  echo "clients $c: $tps statements/s = $rows rows/s; Postgres $us us per row (CPU, $stored rows); WAL $wal bytes" \
+    "and index $idx bytes per row"
 done

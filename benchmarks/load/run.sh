@@ -18,7 +18,9 @@
 # Knobs (env): DURATION (s per phase, 20), WARMUP (s, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (10000),
 #   USERS (2000) and FINGERPRINTS (40): the mix (each user hits ~5 of the bugs, so each bug has many users, as in
-#   a real storm), PG_CEILING (1),
+#   a real storm), PG_CEILING (1), FLAMES (0; 1 = a CPU flame graph of the server in each measured phase, by
+#   async-profiler 3.0 from Maven Central attached with jcmd, itimer sampling every 10 ms, written as HTML to
+#   FLAME_DIR, default benchmarks/results/flames),
 #   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
 #   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms"),
 #   ENGINE_JAVA_OPTS (extra JVM options for the engine, e.g. "-XX:StartFlightRecording=filename=/tmp/e.jfr").
@@ -102,15 +104,35 @@ result() { # file key
   grep '^RESULT' "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2
 }
 
+PROFILER=""
+if [ "${FLAMES:-0}" = "1" ]; then
+  FLAME_DIR=${FLAME_DIR:-$ROOT/benchmarks/results/flames}
+  AP_JAR="$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar"
+  [ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0
+  unzip -o -q "$AP_JAR" linux-x64/libasyncProfiler.so -d "$WORK"
+  PROFILER="$WORK/linux-x64/libasyncProfiler.so"
+  mkdir -p "$FLAME_DIR"
+fi
+profile() { # start | stop <name>: async-profiler in the server JVM (loaded through jcmd, as asprof does)
+  [ -n "$PROFILER" ] && [ -n "${SERVER_PID:-}" ] || return 0
+  if [ "$1" = start ]; then
+    jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER" "\"start,event=itimer,interval=10ms\"" >/dev/null || true
+  else
+    jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER" "\"stop,file=$FLAME_DIR/$2.html,title=$2\"" >/dev/null || true
+  fi
+}
+
 run_wrk() { # name script url pool ctype conns duration delay
   local name=$1 script=$2 url=$3 poolf=$4 ctype=$5 conns=$6 dur=$7 delay=$8
   local e0 p0 w0
+  case "$name" in single|paced|batch|bare) profile start;; esac
   e0=$(proc_ticks "${SERVER_PID:-}"); p0=$(pg_ticks); w0=$(reaped_ticks)
   (cd "$HERE" && wrk -t"$WRK_THREADS" -c"$conns" -d"${dur}s" --timeout 30s -s "$script" "$url" \
     -- "$poolf" "$ctype" "$delay" "$name" "$WRK_THREADS") > "$WORK/$name.txt" 2>&1 || true
   if ! grep -q '^RESULT' "$WORK/$name.txt"; then echo "wrk failed for $name:"; cat "$WORK/$name.txt"; exit 1; fi
   echo "CPU engine=$(( $(proc_ticks "${SERVER_PID:-}") - e0 )) pg=$(( $(pg_ticks) - p0 )) wrk=$(( $(reaped_ticks) - w0 ))" \
     >> "$WORK/$name.txt"
+  case "$name" in single|paced|batch|bare) profile stop "$name";; esac
 }
 
 cpu_us() { # file key events: CPU microseconds per event of one process group in one phase
@@ -230,7 +252,7 @@ if [ "$SERVER_202" -le "$ROWS" ] && [ $((ROWS - SERVER_202)) -le "$STORE_DOWN" ]
   && [ "$CLIENT_202" -le "$ROWS" ]; then CHECK=PASS; else CHECK=FAIL; fi
 echo "   events refused 503 (store down): $STORE_DOWN, of which committed late: $((ROWS - SERVER_202))"
 echo "   check every 202 is a row, nothing stored twice, extra rows only from 503s: $CHECK"
-grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp)' \
+grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp)|agent_(replies_total|deferred_total|shared_triages_total|queued))' \
   "$WORK/metrics.txt" | grep -v ' 0.0$' | sed 's/^/   /' || true
 
 echo "== stopping the engine"
