@@ -9,7 +9,8 @@
 #     (ON CONFLICT (source, event_id) DO NOTHING RETURNING, synchronous commit, rows of realistic sizes: message
 #     ~110 B, stack ~560 B, JSONB context ~150 B, random event ids, 2,000 users, 300 fingerprints),
 #     for BATCH rows per statement and 1, 2 and 4 clients, DURATION seconds each,
-#  3. prints rows/s per client count, stops the engine and deletes the temp folder.
+#  3. prints rows/s per client count and the CPU time Postgres spent per row (postmaster and backends, utime +
+#     stime from /proc: robust on a busy machine, unlike rows/s), stops the engine and deletes the temp folder.
 # Needs: java 17+, pgbench and psql (Debian package postgresql-client), curl, python3; the engine jar
 # (mvn -DskipTests package). Knobs: DURATION (15), BATCH (256), CLIENTS ("1 2 4"), PRE_SQL (SQL run once before,
 # e.g. to try another index: PRE_SQL="DROP INDEX idx_error_log_created"), ENGINE_ENV (engine settings, e.g.
@@ -61,14 +62,35 @@ FROM generate_series(1, $BATCH) g
 ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id;
 EOF
 
+CLK_TCK=$(getconf CLK_TCK)
+pg_ticks() { # CPU ticks of the embedded Postgres: the postmaster (with the children it reaped) and its live children
+  local total=0 p c
+  for p in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null || true); do
+    total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null || true); do
+      total=$((total + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$total"
+}
 export PGPASSWORD=postgres
 if [ -n "${PRE_SQL:-}" ]; then psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "$PRE_SQL" postgres; fi
 echo "== Postgres ceiling of support_error_log ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at start):"\
   "$BATCH rows per statement${PRE_SQL:+, after: $PRE_SQL}"
 for c in $CLIENTS; do
   psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "TRUNCATE support_error_log" postgres
+  lsn=$(psql -qtA -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT pg_current_wal_lsn()" postgres)
+  t0=$(pg_ticks)
   tps=$(pgbench -h 127.0.0.1 -p "$PGPORT" -U postgres -n -f "$WORK/insert.sql" -c "$c" -T "$DURATION" postgres 2>&1 \
     | awk '/^tps/ {print $3}')
+  t1=$(pg_ticks)
   rows=$(awk -v t="$tps" -v b="$BATCH" 'BEGIN{printf "%.0f", t*b}')
-  echo "clients $c: $tps statements/s = $rows rows/s"
+  stored=$(psql -qtA -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT count(*) FROM support_error_log" postgres)
+  # WAL and index bytes per row do not depend on how busy the machine is: the cost of each index, measured.
+  read -r wal idx < <(psql -qtA -F ' ' -h 127.0.0.1 -p "$PGPORT" -U postgres -c "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(),
+    '$lsn')::bigint / greatest(count(*), 1), pg_indexes_size('support_error_log') / greatest(count(*), 1)
+    FROM support_error_log" postgres)
+  us=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$stored" 'BEGIN{printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}')
+  echo "clients $c: $tps statements/s = $rows rows/s; Postgres $us us per row (CPU, $stored rows); WAL $wal bytes" \
+    "and index $idx bytes per row"
 done

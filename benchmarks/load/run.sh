@@ -8,10 +8,19 @@
 #     the engine's memory,
 #  4. checks that rows in Postgres == events answered 202 (and that every 200 was a duplicate),
 #  5. measures a bare Vert.x server answering 202 with no work under the same wrk run and prints the ratio,
-#  6. stops everything and deletes the temp folder (also on Ctrl-C or failure).
+#  6. runs pg-ceiling.sh (Postgres alone, the writer's statement, 2 clients) unless PG_CEILING=0,
+#  7. prints, for each phase, the CPU time per durable event of the engine, of Postgres (postmaster and backends)
+#     and of wrk, read from /proc (utime + stime): robust on a busy machine, unlike the rates; and the ratio of
+#     the engine's rate to the ceiling the bare server and Postgres alone imply (cores / (bare + wrk + Postgres
+#     CPU per event)),
+#  8. stops everything and deletes the temp folder (also on Ctrl-C or failure).
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
 # Knobs (env): DURATION (s per phase, 20), WARMUP (s, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (10000),
+#   USERS (2000) and FINGERPRINTS (40): the mix (each user hits ~5 of the bugs, so each bug has many users, as in
+#   a real storm), PG_CEILING (1), FLAMES (0; 1 = a CPU flame graph of the server in each measured phase, by
+#   async-profiler 3.0 from Maven Central attached with jcmd, itimer sampling every 10 ms, written as HTML to
+#   FLAME_DIR, default benchmarks/results/flames),
 #   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
 #   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms"),
 #   ENGINE_JAVA_OPTS (extra JVM options for the engine, e.g. "-XX:StartFlightRecording=filename=/tmp/e.jfr").
@@ -70,18 +79,73 @@ if ! unzip -l "$BENCH_JAR" 2>/dev/null | grep 'io/supportpilot/bench/load/Signed
 fi
 
 pool() { # kind count per-batch out prefix
-  java -cp "$BENCH_JAR" io.supportpilot.bench.load.SignedPool "$1" "$2" "$3" "$SECRET" "$4" "$5" | sed 's/^/   /'
+  java -cp "$BENCH_JAR" io.supportpilot.bench.load.SignedPool "$1" "$2" "$3" "$SECRET" "$4" "$5" \
+    "${USERS:-2000}" "${FINGERPRINTS:-40}" | sed 's/^/   /'
 }
+
+# CPU time (user + system, clock ticks) from /proc: of one process (all its threads); of the embedded Postgres
+# (postmaster, its live children, and the children it already reaped); of the children this script reaped (wrk).
+CLK_TCK=$(getconf CLK_TCK)
+proc_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local total=0 p c
+  for p in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null || true); do
+    # The postmaster (the only process started with -D): its backends and helpers are its children.
+    total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null || true); do
+      total=$((total + $(proc_ticks "$c")))
+    done
+  done
+  echo "$total"
+}
+reaped_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 
 result() { # file key
   grep '^RESULT' "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2
 }
 
+PROFILER=""
+if [ "${FLAMES:-0}" = "1" ]; then
+  FLAME_DIR=${FLAME_DIR:-$ROOT/benchmarks/results/flames}
+  AP_JAR="$HOME/.m2/repository/tools/profiler/async-profiler/3.0/async-profiler-3.0.jar"
+  [ -f "$AP_JAR" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:3.0
+  unzip -o -q "$AP_JAR" linux-x64/libasyncProfiler.so -d "$WORK"
+  PROFILER="$WORK/linux-x64/libasyncProfiler.so"
+  mkdir -p "$FLAME_DIR"
+fi
+profile() { # start | stop <name>: async-profiler in the server JVM (loaded through jcmd, as asprof does)
+  [ -n "$PROFILER" ] && [ -n "${SERVER_PID:-}" ] || return 0
+  if [ "$1" = start ]; then
+    jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER" "\"start,event=itimer,interval=10ms\"" >/dev/null || true
+  else
+    jcmd "$SERVER_PID" JVMTI.agent_load "$PROFILER" "\"stop,file=$FLAME_DIR/$2.html,title=$2\"" >/dev/null || true
+  fi
+}
+
 run_wrk() { # name script url pool ctype conns duration delay
   local name=$1 script=$2 url=$3 poolf=$4 ctype=$5 conns=$6 dur=$7 delay=$8
+  local e0 p0 w0
+  case "$name" in single|paced|batch|bare) profile start;; esac
+  e0=$(proc_ticks "${SERVER_PID:-}"); p0=$(pg_ticks); w0=$(reaped_ticks)
   (cd "$HERE" && wrk -t"$WRK_THREADS" -c"$conns" -d"${dur}s" --timeout 30s -s "$script" "$url" \
     -- "$poolf" "$ctype" "$delay" "$name" "$WRK_THREADS") > "$WORK/$name.txt" 2>&1 || true
   if ! grep -q '^RESULT' "$WORK/$name.txt"; then echo "wrk failed for $name:"; cat "$WORK/$name.txt"; exit 1; fi
+  echo "CPU engine=$(( $(proc_ticks "${SERVER_PID:-}") - e0 )) pg=$(( $(pg_ticks) - p0 )) wrk=$(( $(reaped_ticks) - w0 ))" \
+    >> "$WORK/$name.txt"
+  case "$name" in single|paced|batch|bare) profile stop "$name";; esac
+}
+
+cpu_us() { # file key events: CPU microseconds per event of one process group in one phase
+  local t
+  t=$(grep '^CPU' "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2)
+  awk -v t="${t:-0}" -v hz="$CLK_TCK" -v n="$3" 'BEGIN{ if (n > 0) printf "%.1f", t * 1e6 / hz / n; else printf "n/a" }'
+}
+
+cpu_line() { # name events-key: CPU per durable event of engine, Postgres and wrk in one phase
+  local f="$WORK/$1.txt" ev
+  ev=$(result "$f" "$2")
+  printf "   CPU per durable event (from /proc): engine %s us, Postgres %s us, wrk %s us\n" \
+    "$(cpu_us "$f" engine "$ev")" "$(cpu_us "$f" pg "$ev")" "$(cpu_us "$f" wrk "$ev")"
 }
 
 summary() { # name events-key
@@ -110,6 +174,7 @@ echo "== starting the engine on :$PORT (embedded Postgres on :$PGPORT, data in $
     INGEST_MAX_SKEW=15m KNOWLEDGE_SEED_ENABLED=false ${ENGINE_ENV:-} \
     java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -XX:+AlwaysPreTouch ${ENGINE_JAVA_OPTS:-} -jar "$ENGINE_JAR" > "$WORK/engine.log" 2>&1 ) &
 ENGINE_PID=$!
+SERVER_PID=$ENGINE_PID
 for _ in $(seq 1 240); do
   if curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then break; fi
   kill -0 "$ENGINE_PID" 2>/dev/null || { echo "engine died:"; tail -50 "$WORK/engine.log"; exit 1; }
@@ -131,6 +196,7 @@ run_wrk warmup pool.lua "$URL" "$WORK/warm.pool" application/json "$CONNECTIONS"
 echo "== phase 1: single endpoint, full speed, $CONNECTIONS connections, ${DURATION}s"
 run_wrk single pool.lua "$URL" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
 summary single
+cpu_line single accepted
 
 CONNS_LAT=100
 # wrk has no constant-rate mode: each connection pauses between requests. The pause is the connection's share of the
@@ -141,10 +207,12 @@ DELAY=$(awk -v c=$CONNS_LAT -v r="$LATENCY_RATE" -v l="$P50_MS" 'BEGIN{d=c*1000/
 echo "== phase 2: single endpoint paced near $LATENCY_RATE/s ($CONNS_LAT connections, ${DELAY} ms pause each), ${DURATION}s"
 run_wrk paced paced.lua "$URL" "$WORK/over.pool" application/json "$CONNS_LAT" "$DURATION" "$DELAY"
 summary paced
+cpu_line paced accepted
 
 echo "== phase 3: batch endpoint (NDJSON, $BATCH_EVENTS events per request), 16 connections, ${DURATION}s"
 run_wrk batch pool.lua "$URL/batch" "$WORK/batch.pool" application/x-ndjson 16 "$DURATION" 0
 summary batch
+cpu_line batch accepted
 
 echo "== phase 4: overload for ${OVERLOAD_DURATION}s: 512 single + 160 batch connections at once (up to 16,512 events"
 echo "   in flight, over the engine's bound of 10,000: the excess must get 429); engine RSS sampled"
@@ -184,7 +252,7 @@ if [ "$SERVER_202" -le "$ROWS" ] && [ $((ROWS - SERVER_202)) -le "$STORE_DOWN" ]
   && [ "$CLIENT_202" -le "$ROWS" ]; then CHECK=PASS; else CHECK=FAIL; fi
 echo "   events refused 503 (store down): $STORE_DOWN, of which committed late: $((ROWS - SERVER_202))"
 echo "   check every 202 is a row, nothing stored twice, extra rows only from 503s: $CHECK"
-grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp)' \
+grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp|agent_(replies_total|deferred_total|shared_triages_total|queued))' \
   "$WORK/metrics.txt" | grep -v ' 0.0$' | sed 's/^/   /' || true
 
 echo "== stopping the engine"
@@ -195,11 +263,22 @@ BPORT=$(free_port)
 echo "== bare Vert.x server (202, no work) on :$BPORT, same wrk run as phase 1"
 java -Xms"$ENGINE_HEAP" -Xmx"$ENGINE_HEAP" -cp "$BENCH_JAR" io.supportpilot.bench.load.BareServer "$BPORT" > "$WORK/bare.log" 2>&1 &
 BARE_PID=$!
+SERVER_PID=$BARE_PID
 for _ in $(seq 1 60); do grep -q listening "$WORK/bare.log" 2>/dev/null && break; sleep 0.5; done
 run_wrk bare_warmup pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" 5 0
 run_wrk bare pool.lua "http://127.0.0.1:$BPORT/api/webhooks/mcp-error" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
 summary bare
+cpu_line bare s202
 kill -TERM "$BARE_PID" 2>/dev/null || true; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=""
+
+PG_ROW_US=""
+if [ "${PG_CEILING:-1}" = "1" ]; then
+  echo "== Postgres alone (pg-ceiling.sh: the writer's statement, 2 clients, ${DURATION}s)"
+  CLIENTS=2 DURATION="$DURATION" ENGINE_ENV="${ENGINE_ENV:-}" bash "$HERE/pg-ceiling.sh" > "$WORK/pgceiling.txt" 2>&1 \
+    || { echo "pg-ceiling.sh failed:"; cat "$WORK/pgceiling.txt"; }
+  sed 's/^/   /' "$WORK/pgceiling.txt"
+  PG_ROW_US=$(grep '^clients 2' "$WORK/pgceiling.txt" | sed -n 's/.*Postgres \([0-9.]*\) us per row.*/\1/p')
+fi
 
 SINGLE_RATE=$(awk -v e="$(result "$WORK/single.txt" accepted)" -v d="$(result "$WORK/single.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
 BARE_RATE=$(awk -v e="$(result "$WORK/bare.txt" requests)" -v d="$(result "$WORK/bare.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
@@ -207,8 +286,27 @@ BATCH_RATE=$(awk -v e="$(result "$WORK/batch.txt" accepted)" -v d="$(result "$WO
 PACED_RATE=$(awk -v e="$(result "$WORK/paced.txt" requests)" -v d="$(result "$WORK/paced.txt" duration_us)" 'BEGIN{printf "%.0f", e/(d/1e6)}')
 echo
 echo "================ summary ($(nproc) cores; load generator on the same machine)"
-echo "single endpoint: $SINGLE_RATE durable events/s (target >= 20000); bare server $BARE_RATE req/s; ratio $(awk -v a="$SINGLE_RATE" -v b="$BARE_RATE" 'BEGIN{printf "%.2f", a/b}') (target >= 0.4)"
-echo "batch endpoint:  $BATCH_RATE durable events/s (target >= 60000)"
+echo "single endpoint: $SINGLE_RATE durable events/s (target >= 15000); bare server $BARE_RATE req/s; ratio $(awk -v a="$SINGLE_RATE" -v b="$BARE_RATE" 'BEGIN{printf "%.2f", a/b}')"
+echo "batch endpoint:  $BATCH_RATE durable events/s (target >= 35000)"
 echo "paced at ~$PACED_RATE req/s: p50 $(awk -v v="$(result "$WORK/paced.txt" p50_us)" 'BEGIN{printf "%.2f", v/1000}') ms, p99 $(awk -v v="$(result "$WORK/paced.txt" p99_us)" 'BEGIN{printf "%.2f", v/1000}') ms (target p99 <= 25 ms at 10000/s)"
+BARE_US=$(awk -v a="$(cpu_us "$WORK/bare.txt" engine "$(result "$WORK/bare.txt" s202)")" \
+  -v b="$(cpu_us "$WORK/bare.txt" wrk "$(result "$WORK/bare.txt" s202)")" 'BEGIN{printf "%.1f", a + b}')
+echo "CPU us per durable event (engine / Postgres / wrk; targets engine <= 30 single, <= 8 batch, Postgres <= 35),"
+echo "  load average now $(cut -d' ' -f1 /proc/loadavg):"
+for n in single paced batch; do
+  ev=$(result "$WORK/$n.txt" accepted)
+  printf "  %-7s %8s / %8s / %8s\n" "$n" "$(cpu_us "$WORK/$n.txt" engine "$ev")" "$(cpu_us "$WORK/$n.txt" pg "$ev")" \
+    "$(cpu_us "$WORK/$n.txt" wrk "$ev")"
+done
+echo "  bare server + its wrk: $BARE_US us per request; Postgres alone: ${PG_ROW_US:-not measured} us per row"
+if [ -n "$PG_ROW_US" ]; then
+  # The ceiling the two imply on this machine: all cores busy with nothing but a bare server, wrk and the inserts.
+  CEIL_SINGLE=$(awk -v c="$(nproc)" -v b="$BARE_US" -v p="$PG_ROW_US" 'BEGIN{printf "%.0f", c * 1e6 / (b + p)}')
+  CEIL_BATCH=$(awk -v c="$(nproc)" -v b="$BARE_US" -v p="$PG_ROW_US" -v k="$BATCH_EVENTS" \
+    'BEGIN{printf "%.0f", c * 1e6 / (b / k + p)}')
+  echo "  implied ceiling: single $CEIL_SINGLE events/s (engine at $(awk -v a="$SINGLE_RATE" -v b="$CEIL_SINGLE" \
+    'BEGIN{printf "%.2f", a/b}') of it), batch $CEIL_BATCH events/s (engine at $(awk -v a="$BATCH_RATE" \
+    -v b="$CEIL_BATCH" 'BEGIN{printf "%.2f", a/b}') of it)"
+fi
 echo "overload ${OVERLOAD_DURATION}s: 429s $(( $(result "$WORK/over_single.txt" s429) + $(result "$WORK/over_batch.txt" s429) )), engine RSS max ${RSS_MAX} kB; every 202 stored once: $CHECK"
 [ "$CHECK" = PASS ]

@@ -23,7 +23,8 @@ public record AgentConfig(Anthropic anthropic, Loop loop, Mail mail, String publ
   /** The agent's own caps and schedules. */
   public record Loop(boolean enabled, int maxIterations, long maxTokensPerRun, long maxTokensPerConversation,
       Duration dedupeWindow,
-      long dedupeMaxEntries, Duration followUpAfter, Duration scanInterval, Duration retryAfter, boolean offlineOnly) {
+      long dedupeMaxEntries, Duration followUpAfter, Duration scanInterval, Duration retryAfter, boolean offlineOnly,
+      int maxConcurrentRuns, int maxQueued) {
   }
 
   /** SMTP for customer e-mail (re-auth links). */
@@ -56,7 +57,8 @@ public record AgentConfig(Anthropic anthropic, Loop loop, Mail mail, String publ
         c.longIn("agent.max-tokens-per-conversation", 100, 100_000_000), c.duration("agent.dedupe-window", Duration.ofSeconds(1)),
         c.longIn("agent.dedupe-max-entries", 1, 10_000_000), c.duration("agent.follow-up-after", Duration.ofSeconds(1)),
         c.duration("agent.scan-interval", Duration.ofMillis(10)), c.duration("agent.retry-after", Duration.ofMillis(100)),
-        c.bool("agent.offline-only"));
+        c.bool("agent.offline-only"), c.intIn("agent.max-concurrent-runs", 1, 256),
+        c.intIn("agent.max-queued", 1, 10_000_000));
     String from = c.string("mail.from");
     if (!from.contains("@")) {
       throw c.invalid("mail.from", "must be an e-mail address");

@@ -43,6 +43,12 @@ public final class SupportAgentVerticle extends VerticleBase {
   public static final String METRIC_REPLIES = "supportpilot.agent.replies";
   /** Metric: time from the customer's message to the agent's first reply. */
   public static final String METRIC_FIRST_RESPONSE = "supportpilot.agent.first_response";
+  /** Metric: conversations deferred because the agent's queue was full (the periodic scan answers them later). */
+  public static final String METRIC_DEFERRED = "supportpilot.agent.deferred";
+  /** Metric: conversations waiting for the agent. */
+  public static final String METRIC_QUEUED = "supportpilot.agent.queued";
+  /** Metric: shared triages run for auto-tickets (one per distinct shared error and language per dedupe window). */
+  public static final String METRIC_SHARED_TRIAGES = "supportpilot.agent.shared_triages";
   /** Address: run the follow-up and retry scan now (tests and operators; the body is ignored). */
   public static final String SCAN_NOW = "supportpilot.agent.scan";
 
@@ -70,6 +76,11 @@ public final class SupportAgentVerticle extends VerticleBase {
   private final OfflineAgent offline;
   private final ToolLoop loop;
   private final Cache<String, Future<SharedAnswer>> shared;
+  private final Cache<String, Future<TriageDecision>> sharedTriage;
+  private final AgentQueue queue;
+  private final Counter deferred;
+  private final Counter sharedTriages;
+  private boolean deferring;
   private final Cache<String, Boolean> answeredTickets;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final Set<String> again = ConcurrentHashMap.newKeySet();
@@ -90,6 +101,15 @@ public final class SupportAgentVerticle extends VerticleBase {
     this.loop = new ToolLoop(gateway, tools, cfg.loop().maxIterations(), cfg.loop().maxTokensPerRun());
     this.shared = Caffeine.newBuilder().expireAfterWrite(cfg.loop().dedupeWindow())
         .maximumSize(cfg.loop().dedupeMaxEntries()).build();
+    this.sharedTriage = Caffeine.newBuilder().expireAfterWrite(cfg.loop().dedupeWindow())
+        .maximumSize(cfg.loop().dedupeMaxEntries()).build();
+    this.queue = new AgentQueue(cfg.loop().maxConcurrentRuns(), cfg.loop().maxQueued(), this::run);
+    this.deferred = Counter.builder(METRIC_DEFERRED).description("conversations deferred to the periodic scan "
+        + "because the agent's queue was full").register(registry);
+    this.sharedTriages = Counter.builder(METRIC_SHARED_TRIAGES).description("triages run for shared auto-ticket "
+        + "answers").register(registry);
+    io.micrometer.core.instrument.Gauge.builder(METRIC_QUEUED, queue, q -> q.waiting() + q.active())
+        .description("conversations waiting for or worked on by the agent").register(registry);
     this.answeredTickets = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).maximumSize(200_000).build();
     for (Route r : Route.values()) {
       replies.put(r, Counter.builder(METRIC_REPLIES).tag("route", r.name().toLowerCase())
@@ -102,7 +122,7 @@ public final class SupportAgentVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MessageConsumer<String> activity = vertx.eventBus().consumer(Addresses.CONVERSATION_ACTIVITY,
-        m -> process(m.body(), null));
+        m -> offer(m.body(), null, true));
     MessageConsumer<TicketEvent> tickets = vertx.eventBus().consumer(Addresses.TICKETS_CHANGED,
         m -> onTicket(m.body()));
     MessageConsumer<Object> scan = vertx.eventBus().consumer(SCAN_NOW, m -> scan().onComplete(ar -> m.reply(
@@ -124,22 +144,44 @@ public final class SupportAgentVerticle extends VerticleBase {
     if (TicketEvent.UPDATED.equals(e.kind()) && answeredTickets.getIfPresent(e.conversationId()) != null) {
       return; // context added to a ticket the agent already answered: nothing new to say
     }
-    process(e.conversationId(), e);
+    offer(e.conversationId(), e, false);
   }
 
-  /** Processes a conversation; a second event while one runs makes it run once more afterwards. */
-  void process(String id, TicketEvent ticket) {
-    if (!running.add(id)) {
-      again.add(id);
+  /**
+   * Queues a conversation for the agent (customer questions ahead of auto-tickets and retries). A full queue
+   * defers it: nothing is lost, it stays unanswered in Postgres and the periodic scan offers it again, so a storm
+   * of auto-tickets waits instead of taking CPU and connections from ingestion.
+   */
+  void offer(String id, TicketEvent ticket, boolean customer) {
+    if (queue.offer(id, ticket, customer)) {
       return;
     }
-    handle(id, ticket)
+    deferred.increment();
+    if (!deferring) {
+      deferring = true;
+      LOG.warn("the agent's queue is full ({} waiting): further conversations are answered by the periodic scan",
+          queue.waiting());
+    }
+  }
+
+  /** Works on one conversation; a second event while it runs makes it run once more afterwards. */
+  private Future<Void> run(AgentQueue.Job job) {
+    String id = job.id();
+    if (!running.add(id)) {
+      again.add(id);
+      return Future.succeededFuture();
+    }
+    if (queue.waiting() == 0) {
+      deferring = false;
+    }
+    return handle(id, job.ticket())
         .onFailure(e -> LOG.warn("agent could not handle conversation {}: {}", id, e.toString()))
-        .onComplete(ar -> {
+        .eventually(() -> {
           running.remove(id);
           if (again.remove(id)) {
-            process(id, null);
+            offer(id, null, true);
           }
+          return Future.succeededFuture();
         });
   }
 
@@ -369,7 +411,7 @@ public final class SupportAgentVerticle extends VerticleBase {
     String code = err.errorCode();
     String body = err.describe();
     SupportTools.Scope scope = new SupportTools.Scope(c.id(), null, c.language(), c.errorType());
-    return triage.triage(new TriageQuery(null, c.language(), err.subject(), body, code)).compose(d -> {
+    return sharedTriage(triage, c.language(), err).compose(d -> {
       JsonObject tm = triageMeta(d);
       if (!"auto_respond".equals(d.action())) {
         if ("devops".equals(d.escalation())) {
@@ -403,6 +445,19 @@ public final class SupportAgentVerticle extends VerticleBase {
                   .toLowerCase(), tm))
               : Future.failedFuture(e));
     });
+  }
+
+  /**
+   * The triage of a shared error, computed once per distinct error (masked as the fingerprint masks it) and
+   * language per dedupe window: fingerprints that differ only in their stack frames ask the same question.
+   */
+  private Future<TriageDecision> sharedTriage(Triage triage, String language, SharedError err) {
+    String key = language + '\u0001' + err.describe();
+    Future<TriageDecision> f = sharedTriage.get(key, k -> {
+      sharedTriages.increment();
+      return triage.triage(new TriageQuery(null, language, err.subject(), err.describe(), err.errorCode()));
+    });
+    return f.onFailure(e -> sharedTriage.asMap().remove(key, f));
   }
 
   private SharedAnswer offlineShared(String article, String reason, JsonObject tm) {
@@ -439,13 +494,16 @@ public final class SupportAgentVerticle extends VerticleBase {
   Future<Integer> scan() {
     Future<Integer> followUps = store.dueForFollowUp(cfg.loop().followUpAfter(), 500)
         .compose(ids -> Future.all(ids.stream().map(this::followUp).toList()).map(x -> ids.size()));
-    Future<Integer> retries = store.claimUnanswered(cfg.loop().retryAfter(), 200).map(ids -> {
-      if (!ids.isEmpty()) {
-        LOG.info("retrying {} unanswered conversation(s)", ids.size());
-      }
-      ids.forEach(id -> process(id, null));
-      return ids.size();
-    });
+    // Never claims more than the queue can take now: the rest waits in Postgres for the next scan.
+    int room = Math.min(200, queue.free());
+    Future<Integer> retries = room == 0 ? Future.succeededFuture(0)
+        : store.claimUnanswered(cfg.loop().retryAfter(), room).map(ids -> {
+          if (!ids.isEmpty()) {
+            LOG.info("retrying {} unanswered conversation(s)", ids.size());
+          }
+          ids.forEach(id -> offer(id, null, false));
+          return ids.size();
+        });
     Future<Integer> mails = tools.retryMail();
     return Future.all(followUps, retries, mails).map(x -> followUps.result() + retries.result() + mails.result())
         .onFailure(e -> LOG.warn("agent scan failed: {}", e.getMessage()));

@@ -109,7 +109,7 @@ final class McpBatch {
   }
 
   /** Appends a JSON string literal (escaping quotes, backslashes and control characters). */
-  private static void quote(StringBuilder sb, String s) {
+  static void quote(StringBuilder sb, String s) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -3,6 +3,7 @@ package io.supportpilot.ingest;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.EventKey;
 import io.supportpilot.ingest.IngestMetrics.Outcome;
 import io.supportpilot.ingest.IngestMetrics.Reason;
 import io.supportpilot.ingest.IngestMetrics.Source;
@@ -44,7 +45,7 @@ final class WebhookRoutes {
   private final Signatures sentry;
   private final ErrorSink sink;
   private final IngestMetrics metrics;
-  private final Cache<String, Boolean> recent;
+  private final Cache<EventKey, Boolean> recent;
   private final Clock clock;
 
   WebhookRoutes(IngestConfig config, ErrorPayloads payloads, Signatures mcp, Signatures sentry, ErrorSink sink,
@@ -158,7 +159,7 @@ final class WebhookRoutes {
   }
 
   private void submitOne(RoutingContext rc, Source source, ErrorEvent event, long t0) {
-    String key = event.source() + ':' + event.eventId();
+    EventKey key = EventKey.of(event);
     if (recent != null && recent.getIfPresent(key) != null) {
       metrics.count(source, Outcome.DUPLICATE, 1);
       metrics.acked(source, t0);
@@ -182,7 +183,19 @@ final class WebhookRoutes {
 
   private static void reply(RoutingContext rc, int status, String word, String eventId) {
     rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
-        .end(new JsonObject().put("status", word).put("event_id", eventId).encode());
+        .end(singleReply(word, eventId));
+  }
+
+  /** {@code {"status":"<word>","event_id":"<id>"}}, written straight to a string (no JsonObject per request). */
+  static String singleReply(String word, String eventId) {
+    StringBuilder sb = new StringBuilder(64);
+    sb.append("{\"status\":\"").append(word).append("\",\"event_id\":");
+    if (eventId == null) {
+      sb.append("null");
+    } else {
+      McpBatch.quote(sb, eventId);
+    }
+    return sb.append('}').toString();
   }
 
   // ---------------------------------------------------------------- MCP batch
@@ -208,7 +221,7 @@ final class WebhookRoutes {
       McpBatch.Item it = items.get(k);
       if (it.failure() != null) {
         invalid++;
-      } else if (recent == null || recent.getIfPresent(it.event().source() + ':' + it.event().eventId()) == null) {
+      } else if (recent == null || recent.getIfPresent(EventKey.of(it.event())) == null) {
         writing[toWrite.size()] = k;
         toWrite.add(it.event());
       }
@@ -238,7 +251,7 @@ final class WebhookRoutes {
     if (recent != null) {
       for (McpBatch.Item it : items) {
         if (it.event() != null) {
-          recent.put(it.event().source() + ':' + it.event().eventId(), Boolean.TRUE);
+          recent.put(EventKey.of(it.event()), Boolean.TRUE);
         }
       }
     }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.EventKey;
 import io.supportpilot.bus.StoredErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -379,9 +380,9 @@ public final class ErrorEventWriter extends VerticleBase {
   }
 
   private void committed(List<Pending> batch, RowSet<Row> rows, String[] tickets, boolean reply) {
-    Set<String> inserted = new HashSet<>(rows.rowCount() * 2);
+    Set<EventKey> inserted = new HashSet<>(rows.rowCount() * 2);
     for (Row r : rows) {
-      inserted.add(r.getString(0) + '\u0000' + r.getString(1));
+      inserted.add(new EventKey(r.getString(0), r.getString(1)));
     }
     List<ErrorEvent> stored = new ArrayList<>(inserted.size());
     List<String> linked = new ArrayList<>(inserted.size());
@@ -392,7 +393,7 @@ public final class ErrorEventWriter extends VerticleBase {
       for (int k = 0; k < flags.length; k++) {
         ErrorEvent e = p.events().get(k);
         // remove(): the first request of a batch that carries an id gets it; a same-batch repeat is a duplicate.
-        if (inserted.remove(e.source() + '\u0000' + e.eventId())) {
+        if (inserted.remove(EventKey.of(e))) {
           flags[k] = true;
           stored.add(e);
           linked.add(tickets[at]);

@@ -75,7 +75,7 @@ class DurabilityFaultTest {
       int ackedAtKill = sender.acked.size();
       long deadline = System.currentTimeMillis() + 60_000;
       while (System.currentTimeMillis() < deadline
-          && (postmasterPid(dir) == before || sender.acked.size() < ackedAtKill + 300)) {
+          && (postmasterPidOr(dir, before) == before || sender.acked.size() < ackedAtKill + 300)) {
         Thread.sleep(100);
       }
       long after = postmasterPid(dir);
@@ -334,6 +334,15 @@ class DurabilityFaultTest {
 
   private static long postmasterPid(Path dir) throws IOException {
     return Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid"), StandardCharsets.UTF_8).get(0).trim());
+  }
+
+  /** The postmaster's pid, or {@code absent} while a restart has removed (or not yet written) the pid file. */
+  private static long postmasterPidOr(Path dir, long absent) throws IOException {
+    try {
+      return postmasterPid(dir);
+    } catch (java.nio.file.NoSuchFileException | IndexOutOfBoundsException | NumberFormatException e) {
+      return absent;
+    }
   }
 
   private static int postmasterPort(Path dir) throws IOException {

@@ -94,7 +94,8 @@ class EngineFoundationTest {
     assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
     String text = r.body();
     assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics");
-    assertTrue(text.contains("vertx_http_server_requests_total"), "Vert.x HTTP metrics");
+    assertFalse(text.contains("vertx_http_server_requests_total"), "Vert.x per-request meters are off by default");
+    assertTrue(text.contains("supportpilot_ingest_"), "the engine's own ingest meters");
     assertTrue(text.contains("vertx_pool_") || text.contains("vertx_sql_"), "pool metrics");
     Path file = Files.createTempFile("metrics", ".txt");
     Files.writeString(file, text, StandardCharsets.UTF_8);

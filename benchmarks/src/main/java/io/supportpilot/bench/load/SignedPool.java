@@ -12,10 +12,11 @@ import java.util.Random;
 /**
  * Realistic MCP error payloads for benchmarks, and a generator of pre-signed request pools for wrk (whose Lua
  * has no HMAC): one request per line, {@code <unix ts>\t<X-Signature>\t<body>} with newlines of NDJSON bodies
- * written as \u0001. Every event id is unique. 2,000 users each hitting about 5 of ~300 bugs (fingerprints),
- * 500-1500 byte bodies.
+ * written as \u0001. Every event id is unique. By default 2,000 users each hitting about 5 of 40 bugs
+ * (fingerprints), so each bug has many users, as in a real storm; 500-1500 byte bodies.
  *
- * <p>Usage: {@code SignedPool <single|batch> <requests> <events-per-batch> <secret> <out-file> <id-prefix>}
+ * <p>Usage: {@code SignedPool <single|batch> <requests> <events-per-batch> <secret> <out-file> <id-prefix>
+ * [users] [fingerprints]}
  */
 public final class SignedPool {
 
@@ -106,7 +107,9 @@ public final class SignedPool {
     String secret = args[3];
     Path out = Path.of(args[4]);
     String prefix = args[5];
-    SignedPool gen = new SignedPool(prefix.hashCode(), 2000, 300);
+    int users = args.length > 6 ? Integer.parseInt(args[6]) : 2000;
+    int fingerprints = args.length > 7 ? Integer.parseInt(args[7]) : 40;
+    SignedPool gen = new SignedPool(prefix.hashCode(), users, fingerprints);
     long ts = System.currentTimeMillis() / 1000;
     long bytes = 0;
     try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
