@@ -47,6 +47,10 @@ final class WriterSink implements ErrorSink {
             return HttpFailure.overloaded(r.getMessage(), retryAfter);
           case ErrorEventWriter.STORE_DOWN:
             return HttpFailure.unavailable(r.getMessage(), retryAfter);
+          case ErrorEventWriter.REJECTED:
+            // Postgres refused the content itself (a data or constraint error): a retry would fail the same way.
+            return new HttpFailure(422, "unstorable_event",
+                "the store refused this event's content; correct it before sending it again");
           default:
             return new HttpFailure(500, "internal_error", "the error could not be stored; retry later", retryAfter);
         }
