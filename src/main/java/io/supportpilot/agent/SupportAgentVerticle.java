@@ -229,7 +229,7 @@ public final class SupportAgentVerticle extends VerticleBase {
     }
     return triage.triage(new TriageQuery(c.userId(), c.language(), c.subject(), text, null))
         .compose(d -> {
-          publishTriggers(c.id(), d);
+          publishTriggers(c, d);
           return route(c, ms, scope, d);
         });
   }
@@ -238,20 +238,24 @@ public final class SupportAgentVerticle extends VerticleBase {
    * Tells the learning loop which patterns contributed to the decision: the best article's own patterns that
    * matched (the plan's pattern component), counted once per conversation in the pattern statistics.
    */
-  private void publishTriggers(String conversationId, TriageDecision d) {
+  private void publishTriggers(Conversation c, TriageDecision d) {
     if (d.patternMatch() == null || d.articles().isEmpty()) {
       return;
     }
     String top = d.articles().get(0).slug();
     io.vertx.core.json.JsonArray ids = new io.vertx.core.json.JsonArray();
+    io.vertx.core.json.JsonArray matches = new io.vertx.core.json.JsonArray();
     for (TriageDecision.PatternMatch p : d.patterns()) {
       if (top.equals(p.articleSlug()) && p.score() > 0) {
         ids.add(p.id());
+        matches.add(new JsonObject().put("pattern_id", p.id()).put("pattern_name", p.name()).put("score", p.score()));
       }
     }
     if (!ids.isEmpty()) {
+      // pattern_ids feed the learning loop's statistics; the rest is the trigger object of `pattern` rules.
       vertx.eventBus().publish(io.supportpilot.bus.Addresses.PATTERNS_TRIGGERED,
-          new JsonObject().put("conversation_id", conversationId).put("pattern_ids", ids));
+          new JsonObject().put("conversation_id", c.id()).put("pattern_ids", ids).put("matches", matches)
+              .put("user_id", c.userId()).put("language", d.language()).put("confidence", d.finalScore()));
     }
   }
 

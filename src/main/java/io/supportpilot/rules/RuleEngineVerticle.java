@@ -94,6 +94,7 @@ final class RuleEngineVerticle extends VerticleBase {
   public Future<?> start() {
     consumers.add(vertx.eventBus().<StoredErrors>localConsumer(Addresses.ERRORS_STORED, m -> onErrors(m.body())));
     consumers.add(vertx.eventBus().<TicketEvent>localConsumer(Addresses.TICKETS_CHANGED, m -> onTicket(m.body())));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.PATTERNS_TRIGGERED, m -> onPatterns(m.body())));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.RULES_SCHEDULE_NOW, m -> scanNow()
         .onComplete(ar -> m.reply(ar.succeeded() ? ar.result() : -1))));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.RULES_FLUSH, m -> flushAll()
@@ -170,6 +171,31 @@ final class RuleEngineVerticle extends VerticleBase {
       if (r.condition().test(s, now)) {
         firings.add(new Firing(r, "ticket:" + t.conversationId() + ":" + t.kind() + ":" + t.occurrenceCount(),
             s.toJson(), Instant.ofEpochMilli(now)));
+      }
+    }
+    if (!firings.isEmpty()) {
+      submit(firings);
+    }
+  }
+
+  /** A triage decision to which patterns contributed: one trigger object per matched pattern. */
+  private void onPatterns(JsonObject m) {
+    CompiledRule[] rules = book.rules(TriggerType.PATTERN);
+    if (rules.length == 0 || m == null || m.getJsonArray("matches") == null) {
+      return;
+    }
+    long now = clock.millis();
+    List<Firing> firings = new ArrayList<>();
+    for (Object o : m.getJsonArray("matches")) {
+      if (!(o instanceof JsonObject match)) {
+        continue;
+      }
+      ValuesSubject s = patternSubject(m, match);
+      for (CompiledRule r : rules) {
+        if (r.condition().test(s, now)) {
+          firings.add(new Firing(r, "pattern:" + m.getString("conversation_id") + ":" + match.getString("pattern_id"),
+              s.toJson(), Instant.ofEpochMilli(now)));
+        }
       }
     }
     if (!firings.isEmpty()) {
@@ -316,6 +342,13 @@ final class RuleEngineVerticle extends VerticleBase {
         .put("occurred_at", e.occurredAt() == null ? null : e.occurredAt().toString())
         .put("received_at", e.receivedAt() == null ? null : e.receivedAt().toString());
     return o; // the stack stays in support_error_log: runs record the error without it
+  }
+
+  static ValuesSubject patternSubject(JsonObject m, JsonObject match) {
+    return new ValuesSubject(Schema.PATTERN).set("pattern_id", match.getString("pattern_id"))
+        .set("pattern_name", match.getString("pattern_name")).set("conversation_id", m.getString("conversation_id"))
+        .set("user_id", m.getString("user_id")).set("confidence", m.getDouble("confidence"))
+        .set("language", m.getString("language"));
   }
 
   static ValuesSubject ticketSubject(TicketEvent t) {

@@ -406,6 +406,36 @@ class RulesEndToEndTest {
         + "AND trigger_object->>'conversation_id' = '" + ticket + "'"), "an update is not a creation");
   }
 
+  @Test
+  void aPatternRuleFiresOncePerConversationAndMatchedPattern() throws Exception {
+    // Verifies pattern-triggered rules: the support agent's "patterns contributed to this decision" message (the
+    // one the learning loop counts) fires a rule whose condition holds for one of its patterns, once per
+    // conversation and pattern even when the message comes again, and not for a pattern the condition excludes.
+    JsonObject rule = create(rule("Token pattern seen", "pattern",
+        "{\"pattern_id\": \"token-expired\", \"confidence\": {\"$gte\": 0.5}}",
+        actions("send_email", new JsonObject().put("template", "rule_alert").put("to", "patterns@supportpilot.test"))));
+    JsonObject message = new JsonObject().put("conversation_id", "conv-pattern-1").put("user_id", "u-pattern")
+        .put("language", "en").put("confidence", 0.91)
+        .put("pattern_ids", new JsonArray().add("token-expired").add("other-pattern"))
+        .put("matches", new JsonArray()
+            .add(new JsonObject().put("pattern_id", "token-expired").put("pattern_name", "Token expired").put("score", 1.0))
+            .add(new JsonObject().put("pattern_id", "other-pattern").put("pattern_name", "Other").put("score", 0.5)));
+    int before = smtp.getReceivedMessages().length;
+    engine.vertx().eventBus().publish(Addresses.PATTERNS_TRIGGERED, message);
+    engine.vertx().eventBus().publish(Addresses.PATTERNS_TRIGGERED, message);
+    assertTrue(smtp.waitForIncomingEmail(15_000, before + 1), "the rule alert arrives");
+    RulesFixture.flush(engine);
+    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"));
+    assertEquals("conv-pattern-1", RulesFixture.queryString(url, "SELECT trigger_object->>'conversation_id' "
+        + "FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"));
+    engine.vertx().eventBus().publish(Addresses.PATTERNS_TRIGGERED, message.copy().put("confidence", 0.3)
+        .put("conversation_id", "conv-pattern-2"));
+    Thread.sleep(300);
+    RulesFixture.flush(engine);
+    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"),
+        "below the condition's confidence nothing fires");
+  }
+
   static JsonObject find(JsonArray items, String id) {
     for (int i = 0; i < items.size(); i++) {
       if (id.equals(items.getJsonObject(i).getString("id"))) {
