@@ -25,6 +25,8 @@ final class Capabilities {
     list.add(new io.supportpilot.agent.AgentCapability(config));
     // the human desk: conversation queue, customers
     list.add(new io.supportpilot.desk.DeskCapability(config));
+    // the DevOps agent: Sentry errors, unmatched spikes and escalations to analyses and draft fix PRs
+    list.add(new io.supportpilot.devops.DevopsCapability(config));
     return list;
   }
 }

@@ -27,7 +27,6 @@ final class AutomationMetrics {
   static final Duration WINDOW = Duration.ofHours(24);
   /** Fields no capability records yet: reported as 0 (or empty), never estimated. */
   static final List<String> NOT_YET_MEASURED = List.of(
-      "devops_agent.invocations_24h", "devops_agent.prs_created", "devops_agent.prs_merged",
       "patterns.avg_effectiveness", "patterns.top_performing", "patterns.needs_attention",
       "suggestions.pending_patterns", "suggestions.pending_articles", "suggestions.auto_approved_7d",
       "proactive.token_warnings_sent", "proactive.issues_prevented");
@@ -54,14 +53,23 @@ final class AutomationMetrics {
         .execute();
     Future<RowSet<Row>> spikes = pool.preparedQuery("SELECT count(*) FROM spikes WHERE started_at > $1")
         .execute(Tuple.of(now.minus(WINDOW)));
-    return Future.all(sums, patterns, spikes).map(all -> {
+    // DevOps agent: runs started, draft PRs opened and PRs merged in the window (devops_runs, devops_tasks).
+    Future<RowSet<Row>> devops = pool.preparedQuery("SELECT (SELECT count(*) FROM devops_runs WHERE started_at > $1), "
+            + "(SELECT count(*) FROM devops_tasks WHERE pr_created_at > $1), "
+            + "(SELECT count(*) FROM devops_tasks WHERE pr_merged_at > $1)")
+        .execute(Tuple.of(now.minus(WINDOW)));
+    return Future.all(sums, patterns, spikes, devops).map(all -> {
       Map<String, Long> s = new HashMap<>();
       sums.result().forEach(r -> s.put(r.getString(0), r.getLong(1)));
       Row p = patterns.result().iterator().next();
       long totalPatterns = p.getLong(0);
       long activePatterns = p.getLong(1);
       long spikesDetected = spikes.result().iterator().next().getLong(0);
-      return build(s, totalPatterns, activePatterns, spikesDetected, from, now);
+      Row d = devops.result().iterator().next();
+      JsonObject out = build(s, totalPatterns, activePatterns, spikesDetected, from, now);
+      out.put("devops_agent", new JsonObject().put("invocations_24h", d.getLong(0)).put("prs_created", d.getLong(1))
+          .put("prs_merged", d.getLong(2)));
+      return out;
     });
   }
 
