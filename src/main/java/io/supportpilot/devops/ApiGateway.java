@@ -45,17 +45,9 @@ final class ApiGateway {
 
     JsonObject json() {
       try {
-        return body == null || body.length() == 0 ? new JsonObject() : body.toJsonObject();
+        return body == null || body.length() == 0 || body.getByte(0) != '{' ? new JsonObject() : body.toJsonObject();
       } catch (RuntimeException e) {
         return new JsonObject();
-      }
-    }
-
-    Object jsonValue() {
-      try {
-        return body == null || body.length() == 0 ? null : body.toJson();
-      } catch (RuntimeException e) {
-        return null;
       }
     }
 

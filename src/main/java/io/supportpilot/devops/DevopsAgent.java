@@ -48,7 +48,7 @@ final class DevopsAgent {
 
   /** Claims and works the task; completes with what happened (not_claimed, pr_opened, notified, requeued, failed). */
   Future<String> work(String id) {
-    return tasks.claim(id).compose(t -> {
+    return tasks.claim(id, cfg.retriggerAfter()).compose(t -> {
       if (t.isEmpty()) {
         return Future.succeededFuture("not_claimed");
       }

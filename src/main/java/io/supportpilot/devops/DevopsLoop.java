@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DevOps agent's Claude tool loop over the shared {@link ClaudeGateway} (its rate limiter, breaker, retries
@@ -13,6 +15,8 @@ import java.util.List;
  * the run ends at {@code end_turn}, on a refusal or truncation, or at the iteration and token caps.
  */
 final class DevopsLoop {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DevopsLoop.class);
 
   /** How a run ended. */
   record Result(String outcome, String text, int iterations, long tokens) {
@@ -90,6 +94,8 @@ final class DevopsLoop {
             r.put("content", ar.result().encode());
           } else {
             Throwable e = ar.cause();
+            LOG.info("DevOps task {}: tool {} failed: {}", task.id(), block.getString("name"),
+                Redactor.text(e.getMessage()));
             r.put("content", e instanceof DevopsTools.ToolError ? e.getMessage()
                 : "the tool failed (" + e.getClass().getSimpleName() + "); continue without it").put("is_error", true);
           }

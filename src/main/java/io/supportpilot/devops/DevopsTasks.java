@@ -49,6 +49,14 @@ final class DevopsTasks {
       + "WHERE id = $1 AND status = 'open' AND (not_before IS NULL OR not_before <= $2) "
       + "RETURNING id, type, error_type, conversation_id, details, attempts, dedupe_key";
 
+  // A spike of an error type that a Sentry task already covers (open, or finished within the quiet period) is not
+  // worked twice: the same error storm would otherwise start a second agent.
+  private static final String COVERED = "UPDATE devops_tasks t SET status = 'dismissed', outcome = 'covered', "
+      + "finished_at = $2, updated_at = $2, details = t.details || jsonb_build_object('covered_by', o.id) "
+      + "FROM devops_tasks o WHERE t.id = $1 AND t.status = 'open' AND t.type = 'error_spike' AND o.id <> t.id "
+      + "AND o.error_type = t.error_type AND o.type = 'sentry_error' "
+      + "AND (o.status IN ('open', 'in_progress') OR o.finished_at > $3) RETURNING t.id";
+
   private final Pool pool;
   private final Clock clock;
 
@@ -77,8 +85,13 @@ final class DevopsTasks {
    * Claims an open task (status in_progress, attempts + 1). A task written by another capability without a key
    * gets a key by its error type; when that key is already open elsewhere the task is dismissed as merged into that one.
    */
-  Future<Optional<Task>> claim(String id) {
+  Future<Optional<Task>> claim(String id, Duration quiet) {
     OffsetDateTime now = now();
+    return pool.preparedQuery(COVERED).execute(Tuple.of(id, now, now.minus(quiet)))
+        .compose(covered -> covered.size() > 0 ? Future.succeededFuture(Optional.<Task>empty()) : claim(id, now));
+  }
+
+  private Future<Optional<Task>> claim(String id, OffsetDateTime now) {
     return pool.preparedQuery(CLAIM).execute(Tuple.of(id, now)).map(rows -> {
       if (rows.size() == 0) {
         return Optional.<Task>empty();

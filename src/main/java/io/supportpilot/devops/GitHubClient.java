@@ -81,11 +81,11 @@ final class GitHubClient {
           if (!r.ok()) {
             return Future.failedFuture(new GitHubError(r.status(), r.message()));
           }
-          Object v = r.jsonValue();
-          if (!(v instanceof JsonObject) || !"file".equals(((JsonObject) v).getString("type"))) {
+          // A directory answers with an array (json() is then empty): only files are read.
+          JsonObject j = r.json();
+          if (!"file".equals(j.getString("type"))) {
             return Future.failedFuture(new GitHubError(422, path + " is not a file"));
           }
-          JsonObject j = (JsonObject) v;
           String b64 = j.getString("content", "").replaceAll("\\s", "");
           String text = new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
           return Future.succeededFuture(Optional.of(new FileContent(path, j.getString("sha"), text)));
