@@ -37,3 +37,8 @@ CREATE TABLE devops_runs (
 );
 CREATE INDEX idx_devops_runs_started ON devops_runs(started_at);
 CREATE INDEX idx_devops_runs_task ON devops_runs(task_id);
+
+-- The DevOps agent's Claude calls (purpose 'devops') are not support-agent invocations in the desk rollups.
+DROP TRIGGER IF EXISTS trg_desk_claude_call_after ON claude_calls;
+CREATE TRIGGER trg_desk_claude_call_after AFTER INSERT ON claude_calls
+  FOR EACH ROW WHEN (NEW.purpose IS DISTINCT FROM 'devops') EXECUTE FUNCTION desk_claude_call_after();

@@ -201,6 +201,9 @@ class DevopsEndToEndTest {
     assertEquals(0, d.getLong("prs_merged"));
     assertTrue(d.getLong("invocations_24h") >= 1);
     assertFalse(metrics().getJsonArray("not_yet_measured").contains("devops_agent.prs_merged"));
+    // The DevOps agent's Claude calls are not counted as support-agent invocations.
+    assertTrue(TestDatabase.queryLong(pg, "SELECT count(*) FROM claude_calls WHERE purpose = 'devops'") >= 5);
+    assertEquals(0, metrics().getJsonObject("support_agent").getLong("invocations_24h"));
 
     github.merge(pr.getInteger("number"));
     await("the merge seen by the follow-up", WAIT, () -> metrics().getJsonObject("devops_agent")
