@@ -34,8 +34,11 @@ DROP INDEX IF EXISTS idx_conversations_status;
 CREATE INDEX idx_conversations_status ON support_conversations(status, updated_at, id);
 CREATE INDEX idx_conversations_updated ON support_conversations(updated_at, id);
 CREATE INDEX idx_conversations_created ON support_conversations(created_at, id);
+CREATE INDEX idx_conversations_priority ON support_conversations(priority, updated_at, id);
+CREATE INDEX idx_conversations_handled_by ON support_conversations(handled_by, updated_at, id);
 CREATE INDEX idx_conversations_assigned ON support_conversations(assigned_to, updated_at, id) WHERE assigned_to IS NOT NULL;
-CREATE INDEX idx_conversations_waiting ON support_conversations(waiting_since) WHERE waiting_since IS NOT NULL;
+-- "waiting longer than": the waiting conversations (a minority) in the queue's default order.
+CREATE INDEX idx_conversations_waiting ON support_conversations(updated_at, id) WHERE waiting_since IS NOT NULL;
 
 -- Internal notes live apart from messages, so no customer read, agent transcript or index can show them.
 CREATE TABLE conversation_notes (
@@ -79,9 +82,20 @@ CREATE TABLE desk_rollup (
   PRIMARY KEY (metric, bucket)
 );
 
+-- The same counters per hour, kept by the same function: a 24 h figure reads ~24 hour rows and the minutes of the
+-- two partial hours at the window's edges, not 1,440 minute rows.
+CREATE TABLE desk_rollup_hour (
+  metric TEXT NOT NULL,
+  bucket TIMESTAMPTZ NOT NULL,
+  value  BIGINT NOT NULL,
+  PRIMARY KEY (metric, bucket)
+);
+
 CREATE FUNCTION desk_bump(m TEXT, t TIMESTAMPTZ, v BIGINT) RETURNS VOID LANGUAGE sql AS $$
   INSERT INTO desk_rollup (metric, bucket, value) VALUES (m, date_trunc('minute', t), v)
-  ON CONFLICT (metric, bucket) DO UPDATE SET value = desk_rollup.value + EXCLUDED.value
+  ON CONFLICT (metric, bucket) DO UPDATE SET value = desk_rollup.value + EXCLUDED.value;
+  INSERT INTO desk_rollup_hour (metric, bucket, value) VALUES (m, date_trunc('hour', t), v)
+  ON CONFLICT (metric, bucket) DO UPDATE SET value = desk_rollup_hour.value + EXCLUDED.value;
 $$;
 
 -- Version (optimistic concurrency of the desk) and waiting_since, before every write of a conversation.
@@ -212,6 +226,9 @@ INSERT INTO desk_rollup (metric, bucket, value)
 SELECT 'pending', date_trunc('minute', created_at), count(*) FROM support_conversations
 WHERE status NOT IN ('resolved', 'closed') GROUP BY 2
 ON CONFLICT (metric, bucket) DO UPDATE SET value = desk_rollup.value + EXCLUDED.value;
+
+INSERT INTO desk_rollup_hour (metric, bucket, value)
+SELECT metric, date_trunc('hour', bucket), sum(value) FROM desk_rollup GROUP BY 1, 2;
 
 -- Errors per minute, rolled up by a background job up to this watermark (never by a request).
 INSERT INTO app_settings (key, value) VALUES ('desk_error_rollup_until', '1970-01-01T00:00:00Z')

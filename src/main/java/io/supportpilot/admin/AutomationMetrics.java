@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * The plan's AutomationMetrics (section 6.1) and its success-metrics table, over the last 24 hours. Every figure
  * comes from recorded facts: the per-minute {@code desk_rollup} counters the database triggers keep on state
- * transitions, the small pattern and spike tables. A field whose capability does not exist yet is 0 and named in
- * {@code not_yet_measured}.
+ * transitions (whole hours from {@code desk_rollup_hour}), the small pattern and spike tables. A field whose
+ * capability does not exist yet is 0 and named in {@code not_yet_measured}.
  */
 final class AutomationMetrics {
 
@@ -46,9 +46,15 @@ final class AutomationMetrics {
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     // Buckets are minutes: the window is the last 24 h to the minute (the current minute included).
     OffsetDateTime from = now.truncatedTo(ChronoUnit.MINUTES).minus(WINDOW);
-    Future<RowSet<Row>> sums = pool.preparedQuery("SELECT metric, sum(value)::bigint FROM desk_rollup "
-            + "WHERE metric = ANY($1) AND bucket > $2 AND bucket <= $3 GROUP BY metric")
-        .execute(Tuple.of(ROLLUPS, from, now));
+    // Whole hours from the hourly table, the partial hours at both edges from the minute table.
+    OffsetDateTime firstHour = from.truncatedTo(ChronoUnit.HOURS).plusHours(1);
+    OffsetDateTime lastHour = now.truncatedTo(ChronoUnit.HOURS);
+    Future<RowSet<Row>> sums = pool.preparedQuery("SELECT metric, sum(v)::bigint FROM ("
+            + "SELECT metric, value AS v FROM desk_rollup_hour WHERE metric = ANY($1) AND bucket >= $4 AND bucket < $5 "
+            + "UNION ALL SELECT metric, value FROM desk_rollup WHERE metric = ANY($1) AND bucket > $2 AND bucket < $4 "
+            + "UNION ALL SELECT metric, value FROM desk_rollup WHERE metric = ANY($1) AND bucket >= $5 AND bucket <= $3"
+            + ") x GROUP BY metric")
+        .execute(Tuple.of(ROLLUPS, from, now, firstHour, lastHour));
     Future<RowSet<Row>> patterns = pool.query("SELECT count(*), count(*) FILTER (WHERE active) FROM support_patterns")
         .execute();
     Future<RowSet<Row>> spikes = pool.preparedQuery("SELECT count(*) FROM spikes WHERE started_at > $1")

@@ -24,6 +24,8 @@ final class AutomationTimeseries {
   static final long[] FRT_BOUNDS = {1_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000,
       3_600_000, 14_400_000, 86_400_000, Long.MAX_VALUE};
 
+  static final String[] HOURLY_METRICS = hourlyMetrics();
+
   private final Pool pool;
   private final Clock clock;
 
@@ -38,9 +40,8 @@ final class AutomationTimeseries {
     OffsetDateTime fromHour = now.truncatedTo(ChronoUnit.HOURS).minusHours(hours - 1L);
     Future<RowSet<Row>> errors = pool.preparedQuery("SELECT bucket, value FROM desk_rollup WHERE metric = 'errors' "
         + "AND bucket >= $1 AND bucket <= $2 ORDER BY bucket").execute(Tuple.of(fromMinute, now));
-    Future<RowSet<Row>> hourly = pool.preparedQuery("SELECT metric, date_trunc('hour', bucket) AS h, sum(value)::bigint "
-        + "FROM desk_rollup WHERE (metric LIKE 'route\\_%' OR metric LIKE 'frt\\_le\\_%') AND bucket >= $1 "
-        + "AND bucket <= $2 GROUP BY 1, 2").execute(Tuple.of(fromHour, now));
+    Future<RowSet<Row>> hourly = pool.preparedQuery("SELECT metric, bucket, value FROM desk_rollup_hour "
+        + "WHERE metric = ANY($3) AND bucket >= $1 AND bucket <= $2").execute(Tuple.of(fromHour, now, HOURLY_METRICS));
     return Future.all(errors, hourly).map(x -> {
       Map<OffsetDateTime, Long> perMinute = new HashMap<>();
       errors.result().forEach(r -> perMinute.put(r.getOffsetDateTime(0).withOffsetSameInstant(ZoneOffset.UTC),
@@ -84,6 +85,15 @@ final class AutomationTimeseries {
       }
     }
     return null;
+  }
+
+  private static String[] hourlyMetrics() {
+    java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("route_auto_respond",
+        "route_suggest_articles", "route_escalate"));
+    for (long b : FRT_BOUNDS) {
+      names.add(label(b));
+    }
+    return names.toArray(new String[0]);
   }
 
   static String label(long bound) {

@@ -11,14 +11,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Rolls ingested errors up into per-minute counts ({@code desk_rollup} metric {@code errors}) for the dashboard,
  * from a watermark in {@code app_settings}, one closed minute range at a time (a minute is closed one minute after
- * it ends, so rows committed late still count), and deletes rollups older than the retention. Several instances
- * take turns through the watermark's row lock. Keeping this off the ingestion path keeps writes there untouched.
+ * it ends, so rows committed late still count), and deletes minute rollups older than 35 days, hourly ones older
+ * than 400. Several instances take turns through the watermark's row lock. Keeping this off the ingestion path
+ * keeps writes there untouched.
  */
 final class RollupJob extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(RollupJob.class);
   static final String WATERMARK = "desk_error_rollup_until";
   static final Duration RETENTION = Duration.ofDays(35);
+  static final Duration HOURLY_RETENTION = Duration.ofDays(400);
 
   private final Pool pool;
   private final Duration interval;
@@ -70,8 +72,12 @@ final class RollupJob extends VerticleBase {
                   .execute(Tuple.of(WATERMARK, until.toInstant().toString())))
               .mapEmpty();
         })
-        .compose(x -> prune ? tx.preparedQuery("DELETE FROM desk_rollup WHERE bucket < now() - $1::interval")
-            .execute(Tuple.of(RETENTION.toDays() + " days")).mapEmpty() : Future.succeededFuture()))
+        .compose(x -> prune ? tx.preparedQuery("DELETE FROM desk_rollup WHERE bucket < now() - "
+                + "make_interval(days => $1)")
+            .execute(Tuple.of((int) RETENTION.toDays()))
+            .compose(y -> tx.preparedQuery("DELETE FROM desk_rollup_hour WHERE bucket < now() - "
+                + "make_interval(days => $1)").execute(Tuple.of((int) HOURLY_RETENTION.toDays())))
+            .mapEmpty() : Future.succeededFuture()))
         .mapEmpty();
   }
 }

@@ -10,6 +10,8 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Customers as the portal describes them: an upsert that also completes a placeholder created on first sight, and
@@ -55,23 +57,27 @@ final class CustomerStore {
   /** Erases the user's personal data; 404 for an unknown user. */
   Future<Void> erase(String id) {
     String pseudonym = "erased-" + BearerAuth.sha256Hex(id).substring(0, 16);
-    String[] statements = {
-        "UPDATE support_messages SET content = $3, metadata = '{}'::jsonb "
+    // Each statement with its own parameters (Postgres needs to know the type of every parameter it is sent).
+    List<Map.Entry<String, Tuple>> statements = List.of(
+        Map.entry("UPDATE support_messages SET content = $2, metadata = '{}'::jsonb "
             + "WHERE conversation_id IN (SELECT id FROM support_conversations WHERE user_id = $1)",
-        "UPDATE conversation_notes SET content = $3 WHERE conversation_id IN "
-            + "(SELECT id FROM support_conversations WHERE user_id = $1)",
-        "UPDATE support_conversations SET user_id = $2, subject = $3 WHERE user_id = $1",
-        "UPDATE support_error_log SET user_id = $2, connection_id = NULL, message = NULL, context = NULL "
-            + "WHERE user_id = $1",
-        "UPDATE email_outbox SET user_id = $2, recipient = $3, subject = $3, body = $3, link = NULL WHERE user_id = $1",
-        "UPDATE desk_reply_mail SET user_id = $2 WHERE user_id = $1 AND $3 <> ''",
-        "UPDATE api_usage SET user_id = $2, connection_id = NULL WHERE user_id = $1 AND $3 <> ''",
-        "DELETE FROM users WHERE id = $1 AND $2 <> $3"};
+            Tuple.of(id, REDACTED)),
+        Map.entry("UPDATE conversation_notes SET content = $2 WHERE conversation_id IN "
+            + "(SELECT id FROM support_conversations WHERE user_id = $1)", Tuple.of(id, REDACTED)),
+        Map.entry("UPDATE support_conversations SET user_id = $2, subject = $3 WHERE user_id = $1",
+            Tuple.of(id, pseudonym, REDACTED)),
+        Map.entry("UPDATE support_error_log SET user_id = $2, connection_id = NULL, message = NULL, context = NULL "
+            + "WHERE user_id = $1", Tuple.of(id, pseudonym)),
+        Map.entry("UPDATE email_outbox SET user_id = $2, recipient = $3, subject = $3, body = $3, link = NULL "
+            + "WHERE user_id = $1", Tuple.of(id, pseudonym, REDACTED)),
+        Map.entry("UPDATE desk_reply_mail SET user_id = $2 WHERE user_id = $1", Tuple.of(id, pseudonym)),
+        Map.entry("UPDATE api_usage SET user_id = $2, connection_id = NULL WHERE user_id = $1",
+            Tuple.of(id, pseudonym)),
+        Map.entry("DELETE FROM users WHERE id = $1", Tuple.of(id)));
     return pool.withTransaction(tx -> {
       Future<Integer> chain = Future.succeededFuture(0);
-      for (String sql : statements) {
-        chain = chain.compose(n -> tx.preparedQuery(sql).execute(Tuple.of(id, pseudonym, REDACTED))
-            .map(r -> n + r.rowCount()));
+      for (Map.Entry<String, Tuple> st : statements) {
+        chain = chain.compose(n -> tx.preparedQuery(st.getKey()).execute(st.getValue()).map(r -> n + r.rowCount()));
       }
       return chain;
     }).compose(n -> n == 0 ? Future.failedFuture(HttpFailure.notFound("no user, conversation or error for " + id))
