@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The DevOps agent's tools: get_sentry_issue, search_code, get_file (default branch), create_fix_pr (a branch
@@ -91,6 +92,10 @@ final class DevopsTools {
   /** Runs one tool. */
   Future<JsonObject> execute(String name, JsonObject input, DevopsTasks.Task task, RunState state) {
     try {
+      if (!github.configured() && Set.of("search_code", "get_file", "create_fix_pr").contains(name)) {
+        return Future.failedFuture(new ToolError("GitHub is not configured (GITHUB_TOKEN, GITHUB_REPOSITORY): "
+            + "work from the Sentry data and use notify_human"));
+      }
       switch (name) {
         case "get_sentry_issue": return sentryIssue(input, task, state);
         case "search_code": return searchCode(input);

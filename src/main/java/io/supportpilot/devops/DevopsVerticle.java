@@ -9,8 +9,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -25,8 +23,6 @@ import org.slf4j.LoggerFactory;
 final class DevopsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DevopsVerticle.class);
-  private static final Set<String> LEVELS = Set.of("fatal", "error");
-  private static final int RECENT_KEYS = 10_000;
 
   private final DevopsConfig cfg;
   private final DevopsTasks tasks;
@@ -34,8 +30,7 @@ final class DevopsVerticle extends VerticleBase {
   private final PullRequestFollowUp followUp;
   private final ArrayDeque<String[]> queue = new ArrayDeque<>();
   private final Set<String> queued = new HashSet<>();
-  // Keys that got (or already had) an open task a moment ago: a storm of one issue costs one insert per window.
-  private final Map<String, Long> recentKeys = new LinkedHashMap<>(16, 0.75f, false);
+  private final SentryTrigger trigger;
   private int running;
   private long scanTimer = -1;
   private long prTimer = -1;
@@ -47,6 +42,7 @@ final class DevopsVerticle extends VerticleBase {
     this.tasks = tasks;
     this.agent = agent;
     this.followUp = followUp;
+    this.trigger = new SentryTrigger(Math.min(60_000, Math.max(1_000, cfg.scanInterval().toMillis())));
   }
 
   @Override
@@ -74,67 +70,19 @@ final class DevopsVerticle extends VerticleBase {
 
   private void onStored(StoredErrors batch) {
     long now = System.currentTimeMillis();
-    long window = Math.min(60_000, Math.max(1_000, cfg.scanInterval().toMillis()));
     for (ErrorEvent e : batch.events()) {
-      if (!"sentry".equals(e.source()) || e.level() == null || !LEVELS.contains(e.level().toLowerCase())) {
+      SentryTrigger.Trigger t = trigger.check(e, now);
+      if (t == null) {
         continue;
       }
-      JsonObject sentry = sentryContext(e);
-      String issueId = sentry.getValue("issue_id") == null ? null : String.valueOf(sentry.getValue("issue_id"));
-      String key = issueId != null ? "sentry:" + issueId : "fingerprint:" + e.fingerprint();
-      boolean regression = "unresolved".equals(sentry.getString("action"))
-          || "regressed".equals(sentry.getString("substatus"));
-      Long until = recentKeys.get(key);
-      if (until != null && until > now && !regression) {
-        continue;
-      }
-      if (recentKeys.size() >= RECENT_KEYS) {
-        recentKeys.clear();
-      }
-      recentKeys.put(key, now + window);
-      JsonObject details = details(e, sentry, issueId);
-      String id = UUID.randomUUID().toString();
-      tasks.create(id, "sentry_error", e.errorType(), key, details, regression, cfg.retriggerAfter())
-          .onSuccess(created -> created.ifPresent(x -> enqueue(x, "sentry_error", e.errorType())))
+      tasks.create(UUID.randomUUID().toString(), "sentry_error", t.errorType(), t.key(), t.details(), t.regression(),
+          cfg.retriggerAfter())
+          .onSuccess(created -> created.ifPresent(id -> enqueue(id, "sentry_error", t.errorType())))
           .onFailure(err -> {
-            recentKeys.remove(key);
-            LOG.warn("could not create the DevOps task for {}: {}", key, err.getMessage());
+            trigger.forget(t.key());
+            LOG.warn("could not create the DevOps task for {}: {}", t.key(), err.getMessage());
           });
     }
-  }
-
-  private static JsonObject sentryContext(ErrorEvent e) {
-    try {
-      JsonObject ctx = e.contextJson() == null ? new JsonObject() : new JsonObject(e.contextJson());
-      return ctx.getValue("sentry") instanceof JsonObject ? ctx.getJsonObject("sentry") : new JsonObject();
-    } catch (RuntimeException ex) {
-      return new JsonObject();
-    }
-  }
-
-  private static JsonObject details(ErrorEvent e, JsonObject sentry, String issueId) {
-    JsonObject d = new JsonObject().put("source", "sentry").put("event_id", e.eventId()).put("level", e.level())
-        .put("error_type", e.errorType()).put("message", e.message()).put("fingerprint", e.fingerprint())
-        .put("occurred_at", e.occurredAt() == null ? null : e.occurredAt().toString());
-    if (issueId != null) {
-      d.put("issue_id", issueId);
-    }
-    for (String k : new String[] {"action", "substatus", "title", "culprit", "web_url", "permalink", "shortId",
-        "count", "userCount", "firstSeen", "lastSeen", "release", "environment"}) {
-      Object v = sentry.getValue(k);
-      if (v != null) {
-        d.put(k, v);
-      }
-    }
-    if (d.getString("web_url") == null && d.getString("permalink") != null) {
-      d.put("web_url", d.getString("permalink"));
-    }
-    if (e.stack() != null) {
-      String s = e.stack();
-      // The crashing frame is last in a Sentry stack: keep the end.
-      d.put("stack", s.length() > 2000 ? s.substring(s.length() - 2000) : s);
-    }
-    return Redactor.json(d);
   }
 
   private void enqueue(String id, String type, String errorType) {

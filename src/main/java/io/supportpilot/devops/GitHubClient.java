@@ -43,6 +43,11 @@ final class GitHubClient {
     this.repoUrl = cfg.apiUrl() + "/repos/" + cfg.repository();
   }
 
+  /** True when a token and a repository are configured. */
+  boolean configured() {
+    return cfg.usable();
+  }
+
   /** The configured {@code owner/name}. */
   String repository() {
     return cfg.repository();
