@@ -73,6 +73,9 @@ public final class DeskQueueProgram {
       long msgs = await(pool.query("SELECT count(*) FROM support_messages").execute()).iterator().next().getLong(0);
       long rollups = await(pool.query("SELECT count(*) FROM desk_rollup").execute()).iterator().next().getLong(0);
       System.out.printf("store: %,d conversations, %,d messages, %,d rollup rows%n", convs, msgs, rollups);
+      if (Boolean.getBoolean("explain")) {
+        explain(pool);
+      }
       measure(engine.port(), requests, conversations);
     } finally {
       engine.stop();
@@ -233,6 +236,37 @@ public final class DeskQueueProgram {
     JsonObject m = new JsonObject(get(http, port, "/api/admin/support/automation/metrics"));
     System.out.println();
     System.out.println("metrics: " + m.copy().put("success_metrics", "...").encode());
+  }
+
+  /** Prints the plans and timings Postgres reports for the metrics sums and a few queue pages (-Dexplain=true). */
+  static void explain(Pool pool) {
+    java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+    java.time.OffsetDateTime from = now.truncatedTo(ChronoUnit.MINUTES).minusHours(24);
+    String[] metrics = {"auto_resolved", "human_resolved", "pending", "agent_calls", "agent_ok", "agent_latency_ms",
+        "first_response", "first_response_ms", "admin_time_ms", "admin_time_tickets", "rating_sum", "rating_count"};
+    print(pool, "metrics sums", "SELECT metric, sum(v)::bigint FROM (SELECT metric, value AS v FROM desk_rollup_hour "
+        + "WHERE metric = ANY($1) AND bucket >= $4 AND bucket < $5 UNION ALL SELECT metric, value FROM desk_rollup "
+        + "WHERE metric = ANY($1) AND bucket > $2 AND bucket < $4 UNION ALL SELECT metric, value FROM desk_rollup "
+        + "WHERE metric = ANY($1) AND bucket >= $5 AND bucket <= $3) x GROUP BY metric",
+        Tuple.of(metrics, from, now, from.truncatedTo(ChronoUnit.HOURS).plusHours(1),
+            now.truncatedTo(ChronoUnit.HOURS)));
+    for (String q : List.of("", "status=escalated", "status=open&sort=created_at", "waiting_longer_than=4h",
+        "handled_by=human&priority=urgent")) {
+      io.vertx.core.MultiMap params = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+      for (String kv : q.split("&")) {
+        if (!kv.isEmpty()) {
+          params.add(kv.split("=")[0], kv.split("=")[1]);
+        }
+      }
+      QueueQuery query = QueueQuery.parse(params, Instant.now());
+      print(pool, "list " + q, query.sql, query.args);
+    }
+  }
+
+  static void print(Pool pool, String title, String sql, Tuple args) {
+    System.out.println("--- " + title);
+    await(pool.preparedQuery("EXPLAIN (ANALYZE, BUFFERS) " + sql).execute(args))
+        .forEach(r -> System.out.println("  " + r.getString(0)));
   }
 
   interface Call {
