@@ -28,7 +28,7 @@ final class DevopsVerticle extends VerticleBase {
   private final DevopsTasks tasks;
   private final DevopsAgent agent;
   private final PullRequestFollowUp followUp;
-  private final ArrayDeque<String[]> queue = new ArrayDeque<>();
+  private final ArrayDeque<String> queue = new ArrayDeque<>();
   private final Set<String> queued = new HashSet<>();
   private final SentryTrigger trigger;
   private int running;
@@ -51,7 +51,7 @@ final class DevopsVerticle extends VerticleBase {
     taskConsumer = vertx.eventBus().localConsumer(Addresses.DEVOPS_TASKS, m -> {
       JsonObject t = m.body();
       if (t != null && t.getString("id") != null) {
-        enqueue(t.getString("id"), t.getString("type"), t.getString("error_type"));
+        enqueue(t.getString("id"));
       }
     });
     scanTimer = vertx.setPeriodic(10, cfg.scanInterval().toMillis(), t -> scan());
@@ -77,7 +77,7 @@ final class DevopsVerticle extends VerticleBase {
       }
       tasks.create(UUID.randomUUID().toString(), "sentry_error", t.errorType(), t.key(), t.details(), t.regression(),
           cfg.retriggerAfter())
-          .onSuccess(created -> created.ifPresent(id -> enqueue(id, "sentry_error", t.errorType())))
+          .onSuccess(created -> created.ifPresent(this::enqueue))
           .onFailure(err -> {
             trigger.forget(t.key());
             LOG.warn("could not create the DevOps task for {}: {}", t.key(), err.getMessage());
@@ -85,26 +85,26 @@ final class DevopsVerticle extends VerticleBase {
     }
   }
 
-  private void enqueue(String id, String type, String errorType) {
+  private void enqueue(String id) {
     if (queued.contains(id) || queue.size() >= cfg.maxQueue()) {
       return; // already queued, or the periodic scan picks it up later
     }
     queued.add(id);
-    queue.add(new String[] {id, type, errorType});
+    queue.add(id);
     pump();
   }
 
   private void pump() {
     while (running < cfg.concurrency() && !queue.isEmpty()) {
-      String[] t = queue.poll();
+      String id = queue.poll();
       running++;
-      agent.work(t[0]).onComplete(ar -> {
+      agent.work(id).onComplete(ar -> {
         running--;
-        queued.remove(t[0]);
+        queued.remove(id);
         if (ar.failed()) {
-          LOG.warn("DevOps task {} could not be worked: {}", t[0], Redactor.text(ar.cause().getMessage()));
+          LOG.warn("DevOps task {} could not be worked: {}", id, Redactor.text(ar.cause().getMessage()));
         } else {
-          LOG.info("DevOps task {}: {}", t[0], ar.result());
+          LOG.info("DevOps task {}: {}", id, ar.result());
         }
         pump();
       });
@@ -114,7 +114,7 @@ final class DevopsVerticle extends VerticleBase {
   private void scan() {
     tasks.reclaimStale(cfg.runTimeout())
         .compose(n -> tasks.due(Math.max(1, cfg.maxQueue() - queue.size())))
-        .onSuccess(ids -> ids.forEach(id -> enqueue(id, null, null)))
+        .onSuccess(ids -> ids.forEach(this::enqueue))
         .onFailure(e -> LOG.warn("DevOps task scan failed: {}", e.getMessage()));
   }
 }
