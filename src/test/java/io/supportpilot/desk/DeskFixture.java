@@ -1,7 +1,6 @@
 package io.supportpilot.desk;
 
 import io.supportpilot.testing.Http;
-import io.supportpilot.testing.TestEngine;
 import io.supportpilot.triage.Triage;
 import io.supportpilot.triage.TriageDecision;
 import io.supportpilot.triage.TriageQuery;
@@ -91,6 +90,4 @@ final class DeskFixture {
       throw new IllegalStateException(e);
     }
   }
-
-  static final String OWNER = TestEngine.ADMIN_TOKEN;
 }

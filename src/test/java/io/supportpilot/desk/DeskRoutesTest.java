@@ -38,6 +38,7 @@ class DeskRoutesTest {
     pg = TestDatabase.freshDatabase("DeskRoutesTest");
     Map<String, String> env = TestEngine.env(pg);
     env.put("AGENT_ENABLED", "false"); // nobody answers: the tests move conversations themselves
+    env.put("DESK_ROLLUP_INTERVAL", "200ms");
     engine = TestEngine.start(env);
     port = engine.port();
     viewer = DeskFixture.token(port, "vera", "viewer");
@@ -160,6 +161,58 @@ class DeskRoutesTest {
     assertEquals(400, Http.get(port, "/api/admin/conversations?status=gone", bearer(viewer)).statusCode());
     assertEquals(400, Http.get(port, "/api/admin/support/automation/timeseries?hours=0", bearer(viewer))
         .statusCode());
+  }
+
+  // Verifies that two people replying at the same moment from the same version never both succeed: one reply is
+  // stored, the other gets 409 and nothing of it is stored.
+  @Test
+  void concurrentRepliesOneWins() throws Exception {
+    String id = conversation("u-race", "race question");
+    long v = version(id);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      for (String who : new String[] {agent, admin}) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return Http.post(port, "/api/admin/conversations/" + id + "/replies", new JsonObject()
+              .put("content", "answer from " + who.substring(0, 8)).put("version", v).encode(), bearer(who))
+              .statusCode();
+        }));
+      }
+      go.countDown();
+      Set<Integer> codes = new HashSet<>();
+      for (java.util.concurrent.Future<Integer> f : answers) {
+        codes.add(f.get(30, TimeUnit.SECONDS));
+      }
+      assertEquals(Set.of(201, 409), codes);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM support_messages WHERE conversation_id = '" + id
+        + "' AND sender_type = 'admin'"));
+    assertEquals(v + 1, version(id));
+  }
+
+  // Verifies that stored errors reach the dashboard's errors-per-minute series through the rollup job.
+  @Test
+  void errorsPerMinuteAreRolledUp() {
+    TestDatabase.exec(pg, "INSERT INTO support_error_log (event_id, source, error_type, fingerprint, occurred_at, "
+        + "created_at) SELECT 'roll' || g, 'mcp', 'RollError', 'fr', now(), date_trunc('minute', now()) - interval "
+        + "'3 minutes' FROM generate_series(1, 7) g");
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long total = 0;
+    while (System.nanoTime() < until && total < 7) {
+      JsonObject series = json(Http.get(port, "/api/admin/support/automation/timeseries?hours=1", bearer(viewer)),
+          200);
+      total = 0;
+      for (Object o : series.getJsonArray("errors_per_minute")) {
+        total += ((JsonObject) o).getLong("count");
+      }
+      DeskFixture.sleep(100);
+    }
+    assertEquals(7, total);
   }
 
   // Verifies keyset paging: every conversation exactly once across pages, in order, whatever the page size.
