@@ -9,6 +9,7 @@ import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Map;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The DevOps agent (plan 5.2, 5.3): Sentry errors, unmatched spikes and support escalations become tasks, worked
  * with Claude (draft fix PRs at high confidence, an analysis for the humans below it) or offline (an analysis
- * from the Sentry data, never a PR), with the PRs followed until merged.
+ * from the Sentry data, never a PR), with the PRs followed until merged. Admins read the tasks at
+ * {@code GET /api/admin/devops/tasks}.
  */
 public final class DevopsCapability implements Capability {
 
@@ -29,6 +31,7 @@ public final class DevopsCapability implements Capability {
   private WebClient client;
   private Vertx vertx;
   private String deployment;
+  private DevopsTasks tasks;
 
   /** Validates the DevOps config section (a bad value stops start-up). */
   public DevopsCapability(Config config) {
@@ -44,6 +47,7 @@ public final class DevopsCapability implements Capability {
   @Override
   public Future<Void> start(EngineContext ctx) {
     cfg = DevopsConfig.from(config, ctx.secrets());
+    tasks = new DevopsTasks(ctx.pool(), ctx.clock());
     if (!cfg.enabled()) {
       LOG.info("DevOps agent disabled (devops.enabled=false): DevOps tasks are written and not worked");
       return Future.succeededFuture();
@@ -51,7 +55,6 @@ public final class DevopsCapability implements Capability {
     vertx = ctx.vertx();
     client = WebClient.create(vertx, new WebClientOptions().setUserAgent("supportpilot-devops")
         .setConnectTimeout((int) Math.min(10_000, cfg.http().timeout().toMillis())));
-    DevopsTasks tasks = new DevopsTasks(ctx.pool(), ctx.clock());
     ApiGateway sentryApi = new ApiGateway(vertx, client, "sentry", cfg.http(), ctx.clock(), ctx.registry());
     ApiGateway githubApi = new ApiGateway(vertx, client, "github", cfg.http(), ctx.clock(), ctx.registry());
     SentryClient sentry = new SentryClient(sentryApi, cfg.sentry());
@@ -71,6 +74,11 @@ public final class DevopsCapability implements Capability {
       deployment = id;
       return null;
     });
+  }
+
+  @Override
+  public void routes(Router router, EngineContext ctx) {
+    new DevopsRoutes(tasks).mount(router);
   }
 
   @Override

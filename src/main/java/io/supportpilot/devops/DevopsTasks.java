@@ -210,22 +210,36 @@ final class DevopsTasks {
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
-  /** The task as JSON (for admins and tests). */
+  private static final String COLUMNS = "id, type, status, error_type, dedupe_key, outcome, attempts, pr_number, "
+      + "pr_url, pr_branch, pr_state, created_at, started_at, finished_at, pr_created_at, pr_merged_at";
+
+  /** One task with its details and analysis (for admins). */
   Future<Optional<JsonObject>> get(String id) {
-    return pool.preparedQuery("SELECT id, type, status, error_type, dedupe_key, details, outcome, analysis, "
-        + "pr_number, pr_url, pr_branch, pr_state, attempts FROM devops_tasks WHERE id = $1").execute(Tuple.of(id))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return Optional.<JsonObject>empty();
-          }
-          Row r = rows.iterator().next();
-          JsonObject o = new JsonObject();
-          for (int i = 0; i < r.size(); i++) {
-            Object v = r.getValue(i);
-            o.put(r.getColumnName(i), v instanceof JsonObject || v instanceof JsonArray || v == null
-                || v instanceof Number || v instanceof String ? v : String.valueOf(v));
-          }
-          return Optional.of(o);
-        });
+    return pool.preparedQuery("SELECT " + COLUMNS + ", details, analysis FROM devops_tasks WHERE id = $1")
+        .execute(Tuple.of(id)).map(rows -> rows.size() == 0 ? Optional.<JsonObject>empty()
+            : Optional.of(json(rows.iterator().next())));
+  }
+
+  /** Tasks newest first, optionally of one status (for admins). */
+  Future<JsonArray> list(String status, int limit) {
+    String sql = "SELECT " + COLUMNS + " FROM devops_tasks" + (status == null ? "" : " WHERE status = $2")
+        + " ORDER BY created_at DESC, id LIMIT $1";
+    return pool.preparedQuery(sql).execute(status == null ? Tuple.of(limit) : Tuple.of(limit, status)).map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(r -> out.add(json(r)));
+      return out;
+    });
+  }
+
+  private static JsonObject json(Row r) {
+    JsonObject o = new JsonObject();
+    for (int i = 0; i < r.size(); i++) {
+      Object v = r.getValue(i);
+      if (v instanceof OffsetDateTime) {
+        v = ((OffsetDateTime) v).toInstant().toString();
+      }
+      o.put(r.getColumnName(i), v);
+    }
+    return o;
   }
 }

@@ -186,6 +186,18 @@ class DevopsEndToEndTest {
     assertEquals("pr_opened", t.getString("outcome"));
     assertEquals("open", t.getString("pr_state"));
     await("the Slack note", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains(pr.getString("html_url"))));
+    // Admins read the task with its PR and analysis.
+    JsonArray items = new JsonObject(Http.get(port, "/api/admin/devops/tasks?status=in_progress", Http.admin())
+        .body()).getJsonArray("items");
+    assertTrue(items.stream().anyMatch(o -> pr.getString("html_url").equals(((JsonObject) o).getString("pr_url"))));
+    JsonObject one = new JsonObject(Http.get(port, "/api/admin/devops/tasks/" + t.getString("id"), Http.admin())
+        .body());
+    assertEquals(0.95, one.getJsonObject("analysis").getDouble("confidence"));
+    assertEquals(PR_ISSUE, one.getJsonObject("details").getString("issue_id"));
+    assertEquals(401, Http.get(port, "/api/admin/devops/tasks").statusCode());
+    assertEquals(400, Http.get(port, "/api/admin/devops/tasks?status=bogus", Http.admin()).statusCode());
+    assertEquals(400, Http.get(port, "/api/admin/devops/tasks?limit=0", Http.admin()).statusCode());
+    assertEquals(404, Http.get(port, "/api/admin/devops/tasks/nope", Http.admin()).statusCode());
     assertTrue(toolErrors.stream().noneMatch(e -> e.startsWith(PR_ISSUE)), toolErrors.toString());
     assertTrue(anthropic.violations().isEmpty(), anthropic.violations().toString());
     // The breadcrumb carried a bearer token: it never reached a prompt.
