@@ -31,6 +31,8 @@ final class Capabilities {
     list.add(new io.supportpilot.rules.RulesCapability(config));
     // proactive support: connections, usage, token-expiry and activity-drop scans
     list.add(new io.supportpilot.proactive.ProactiveCapability(config));
+    // the DevOps agent: Sentry errors, unmatched spikes and escalations to analyses and draft fix PRs
+    list.add(new io.supportpilot.devops.DevopsCapability(config));
     return list;
   }
 }

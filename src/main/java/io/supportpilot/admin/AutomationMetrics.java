@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +28,11 @@ final class AutomationMetrics {
 
   static final Duration WINDOW = Duration.ofHours(24);
   /** Fields no capability records yet: reported as 0 (or empty), never estimated. */
-  static final List<String> NOT_YET_MEASURED = List.of(
-      "devops_agent.invocations_24h", "devops_agent.prs_created", "devops_agent.prs_merged",
-      "patterns.avg_effectiveness", "patterns.top_performing", "patterns.needs_attention");
+  static final List<String> NOT_YET_MEASURED = List.of();
+  /** Triggers a pattern needs before its effectiveness is ranked (top performing or needing attention). */
+  static final int RANKED_AFTER_TRIGGERS = 10;
+  /** Below this effectiveness a ranked active pattern needs attention (the optimiser deactivates below 0.3). */
+  static final double ATTENTION_BELOW = 0.5;
   static final String[] ROLLUPS = {"auto_resolved", "human_resolved", "pending", "agent_calls", "agent_ok",
       "agent_latency_ms", "first_response", "first_response_ms", "admin_time_ms", "admin_time_tickets", "rating_sum",
       "rating_count", "token_warnings_sent", "issues_prevented"};
@@ -62,7 +66,16 @@ final class AutomationMetrics {
             + "kind = 'pattern'), count(*) FILTER (WHERE status = 'pending_review' AND kind = 'article'), "
             + "count(*) FILTER (WHERE status = 'auto_approved' AND decided_at > $1) FROM learning_suggestions")
         .execute(Tuple.of(now.minusDays(7)));
-    return Future.all(sums, patterns, spikes, suggestions).map(all -> {
+    // DevOps agent: runs started, draft PRs opened and PRs merged in the window (devops_runs, devops_tasks).
+    Future<RowSet<Row>> devops = pool.preparedQuery("SELECT (SELECT count(*) FROM devops_runs WHERE started_at > $1), "
+            + "(SELECT count(*) FROM devops_tasks WHERE pr_created_at > $1), "
+            + "(SELECT count(*) FROM devops_tasks WHERE pr_merged_at > $1)")
+        .execute(Tuple.of(now.minus(WINDOW)));
+    // Pattern effectiveness = times_resolved / times_triggered (plan 4.3), from the learning loop's statistics.
+    Future<RowSet<Row>> effectiveness = pool.preparedQuery("SELECT id, name, times_triggered, times_resolved, active, "
+            + "times_resolved::float8 / times_triggered AS eff FROM support_patterns WHERE times_triggered > 0")
+        .execute(Tuple.tuple());
+    return Future.all(List.of(sums, patterns, spikes, suggestions, devops, effectiveness)).map(all -> {
       Map<String, Long> s = new HashMap<>();
       sums.result().forEach(r -> s.put(r.getString(0), r.getLong(1)));
       Row p = patterns.result().iterator().next();
@@ -70,11 +83,50 @@ final class AutomationMetrics {
       long activePatterns = p.getLong(1);
       long spikesDetected = spikes.result().iterator().next().getLong(0);
       Row sg = suggestions.result().iterator().next();
+      Row d = devops.result().iterator().next();
       JsonObject json = build(s, totalPatterns, activePatterns, spikesDetected, from, now);
       json.getJsonObject("suggestions").put("pending_patterns", sg.getLong(0)).put("pending_articles", sg.getLong(1))
           .put("auto_approved_7d", sg.getLong(2));
+      json.put("devops_agent", new JsonObject().put("invocations_24h", d.getLong(0)).put("prs_created", d.getLong(1))
+          .put("prs_merged", d.getLong(2)));
+      patternEffectiveness(json.getJsonObject("patterns"), effectiveness.result());
       return json;
     });
+  }
+
+  /**
+   * The average effectiveness of the active patterns that were triggered, the five best and the five worst of those
+   * triggered at least {@link #RANKED_AFTER_TRIGGERS} times (worst: below {@link #ATTENTION_BELOW}).
+   */
+  static void patternEffectiveness(JsonObject out, RowSet<Row> rows) {
+    List<JsonObject> ranked = new ArrayList<>();
+    double sum = 0;
+    int n = 0;
+    for (Row r : rows) {
+      if (!r.getBoolean("active")) {
+        continue;
+      }
+      double eff = r.getDouble("eff");
+      sum += eff;
+      n++;
+      if (r.getInteger("times_triggered") >= RANKED_AFTER_TRIGGERS) {
+        ranked.add(new JsonObject().put("id", r.getString("id")).put("name", r.getString("name"))
+            .put("effectiveness", Math.round(eff * 10_000.0) / 10_000.0)
+            .put("times_triggered", r.getInteger("times_triggered")).put("times_resolved", r.getInteger("times_resolved")));
+      }
+    }
+    ranked.sort(Comparator.comparingDouble((JsonObject o) -> o.getDouble("effectiveness")).reversed()
+        .thenComparing(o -> o.getString("id")));
+    JsonArray top = new JsonArray();
+    ranked.stream().limit(5).forEach(top::add);
+    JsonArray attention = new JsonArray();
+    for (int i = ranked.size() - 1; i >= 0 && attention.size() < 5; i--) {
+      if (ranked.get(i).getDouble("effectiveness") < ATTENTION_BELOW) {
+        attention.add(ranked.get(i));
+      }
+    }
+    out.put("avg_effectiveness", n == 0 ? 0.0 : Math.round(sum / n * 10_000.0) / 10_000.0)
+        .put("top_performing", top).put("needs_attention", attention);
   }
 
   static JsonObject build(Map<String, Long> s, long totalPatterns, long activePatterns, long spikesDetected,

@@ -12,25 +12,26 @@ import org.slf4j.LoggerFactory;
  * Posts admin notifications to a Slack incoming webhook ({@code {"text": ...}}, expecting 200). Failures are
  * logged (without the webhook URL, which is a secret) and never fail the caller.
  */
-final class SlackNotifier {
+public final class SlackNotifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(SlackNotifier.class);
 
   private final WebClient client;
   private final Optional<URI> url;
 
-  SlackNotifier(WebClient client, Optional<URI> url) {
+  /** A notifier posting to the webhook URL, if any, through the given client. */
+  public SlackNotifier(WebClient client, Optional<URI> url) {
     this.client = client;
     this.url = url;
   }
 
   /** True when a webhook URL is configured. */
-  boolean enabled() {
+  public boolean enabled() {
     return url.isPresent();
   }
 
   /** Posts a message; completes with true when Slack answered 2xx, false when not configured or it failed. */
-  Future<Boolean> post(String text) {
+  public Future<Boolean> post(String text) {
     if (url.isEmpty()) {
       return Future.succeededFuture(false);
     }

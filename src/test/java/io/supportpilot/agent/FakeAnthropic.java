@@ -26,17 +26,17 @@ import java.util.regex.Pattern;
  * JSON-schema objects) and answers from a script: messages, tool use, 429 with retry-after, 529, 500, delays and
  * malformed bodies. Violations answer 400 {@code invalid_request_error} and are kept for the test to assert on.
  */
-final class FakeAnthropic implements AutoCloseable {
+public final class FakeAnthropic implements AutoCloseable {
 
-  static final String KEY = "sk-ant-test-key";
+  public static final String KEY = "sk-ant-test-key";
   private static final Pattern TOOL_NAME = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
 
   /** One scripted reply. */
-  record Step(int status, String retryAfter, String body, long delayMs) {
+  public record Step(int status, String retryAfter, String body, long delayMs) {
   }
 
   /** A request as received, with its arrival time. */
-  record Received(JsonObject body, long arrivedNanos, long servedNanos) {
+  public record Received(JsonObject body, long arrivedNanos, long servedNanos) {
   }
 
   private final Vertx vertx = Vertx.vertx();
@@ -49,7 +49,7 @@ final class FakeAnthropic implements AutoCloseable {
   private final AtomicInteger maxConcurrent = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
 
-  FakeAnthropic() {
+  public FakeAnthropic() {
     server = vertx.createHttpServer().requestHandler(this::handle);
     try {
       server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
@@ -58,23 +58,23 @@ final class FakeAnthropic implements AutoCloseable {
     }
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
   /** Adds scripted replies, used in order; then the fallback answers. */
   @SafeVarargs
-  final FakeAnthropic then(Function<JsonObject, Step>... steps) {
+  public final FakeAnthropic then(Function<JsonObject, Step>... steps) {
     script.addAll(List.of(steps));
     return this;
   }
 
-  FakeAnthropic fallback(Function<JsonObject, Step> f) {
+  public FakeAnthropic fallback(Function<JsonObject, Step> f) {
     this.fallback = f;
     return this;
   }
 
-  void reset() {
+  public void reset() {
     script.clear();
     received.clear();
     violations.clear();
@@ -82,13 +82,13 @@ final class FakeAnthropic implements AutoCloseable {
     fallback = req -> ok(message("end_turn", text("Default answer.")));
   }
 
-  List<Received> received() {
+  public List<Received> received() {
     synchronized (received) {
       return new ArrayList<>(received);
     }
   }
 
-  List<String> violations() {
+  public List<String> violations() {
     synchronized (violations) {
       return new ArrayList<>(violations);
     }
@@ -116,15 +116,15 @@ final class FakeAnthropic implements AutoCloseable {
 
   // ---- reply builders
 
-  static JsonObject text(String t) {
+  public static JsonObject text(String t) {
     return new JsonObject().put("type", "text").put("text", t);
   }
 
-  static JsonObject toolUse(String id, String name, JsonObject input) {
+  public static JsonObject toolUse(String id, String name, JsonObject input) {
     return new JsonObject().put("type", "tool_use").put("id", id).put("name", name).put("input", input);
   }
 
-  static JsonObject message(String stopReason, JsonObject... blocks) {
+  public static JsonObject message(String stopReason, JsonObject... blocks) {
     return message(stopReason, 100, 50, blocks);
   }
 
@@ -135,7 +135,7 @@ final class FakeAnthropic implements AutoCloseable {
         .put("usage", new JsonObject().put("input_tokens", in).put("output_tokens", out));
   }
 
-  static Step ok(JsonObject message) {
+  public static Step ok(JsonObject message) {
     return new Step(200, null, message.encode(), 0);
   }
 
@@ -153,7 +153,7 @@ final class FakeAnthropic implements AutoCloseable {
   }
 
   /** The tool_result blocks of the last user message. */
-  static JsonArray lastToolResults(JsonObject request) {
+  public static JsonArray lastToolResults(JsonObject request) {
     JsonArray msgs = request.getJsonArray("messages");
     JsonObject last = msgs.getJsonObject(msgs.size() - 1);
     JsonArray out = new JsonArray();

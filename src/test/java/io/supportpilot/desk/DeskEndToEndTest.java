@@ -136,7 +136,7 @@ class DeskEndToEndTest {
     assertTrue(adminTime.getDouble("current") > 0, "the admin's actions spanned time");
     assertEquals(5.0, metric(after, "customer_satisfaction").getDouble("current"));
     assertEquals(2, metric(after, "avg_first_response_time").getLong("samples"));
-    assertTrue(after.getJsonArray("not_yet_measured").contains("devops_agent.prs_created"));
+    assertFalse(after.getJsonArray("not_yet_measured").contains("devops_agent.prs_created"));
 
     JsonObject series = json(Http.get(port, "/api/admin/support/automation/timeseries?hours=2", bearer(alice)), 200);
     long escalations = 0;

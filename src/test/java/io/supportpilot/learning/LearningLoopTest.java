@@ -231,6 +231,31 @@ class LearningLoopTest {
   // Verifies 4.2: two similar human-answered resolutions make no draft; the third does (rate 1.0 >= 0.8), with
   // Dutch and English content from the human answers and its sources; approving publishes it as auto-generated.
   @Test
+  void patternEffectivenessReachesTheAutomationMetrics() {
+    // Verifies that the learning loop's pattern statistics feed the plan's patterns.* metrics: the average over
+    // active triggered patterns, the best ranked ones first, and a weak one (below 0.5) under needs_attention.
+    TestDatabase.exec(pg, article("metric-art", "Metriek", "Metric", "Inhoud.", "Content."));
+    pattern("metric-strong", "metric-art", 0.8, 100, 100, true);
+    pattern("metric-weak", "metric-art", 0.8, 40, 2, true);
+    pattern("metric-off", "metric-art", 0.8, 40, 0, false);
+    JsonObject patterns = json(Http.get(port, "/api/admin/support/automation/metrics", Http.admin()), 200)
+        .getJsonObject("patterns");
+    double expectedAvg = TestDatabase.queryLong(pg, "SELECT round(10000 * avg(times_resolved::float8 / times_triggered))"
+        + " FROM support_patterns WHERE active AND times_triggered > 0") / 10_000.0;
+    assertEquals(expectedAvg, patterns.getDouble("avg_effectiveness"), 0.0002);
+    JsonObject best = patterns.getJsonArray("top_performing").getJsonObject(0);
+    assertEquals(1.0, best.getDouble("effectiveness"), 1e-9, patterns.encode());
+    boolean weakListed = false;
+    for (Object o : patterns.getJsonArray("needs_attention")) {
+      JsonObject w = (JsonObject) o;
+      assertTrue(w.getDouble("effectiveness") < 0.5, patterns.encode());
+      assertFalse("metric-off".equals(w.getString("id")), "an inactive pattern needs no attention");
+      weakListed |= "metric-weak".equals(w.getString("id"));
+    }
+    assertTrue(weakListed || patterns.getJsonArray("needs_attention").size() == 5, patterns.encode());
+  }
+
+  @Test
   void repeatedAnswersBecomeArticleDrafts() {
     for (int i = 1; i <= 2; i++) {
       conversation("d-" + i, "nl", "Exportbestand grootboek leeg " + i, "resolved", null, "human", null);
