@@ -1,5 +1,6 @@
 package io.supportpilot.agent;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.agent.AgentTestSupport.agentMessages;
 import static io.supportpilot.agent.AgentTestSupport.awaitConversation;
 import static io.supportpilot.agent.AgentTestSupport.create;
@@ -36,7 +37,7 @@ class ConversationApiTest {
   static String pg;
   static Engine engine;
   static int port;
-  static final AgentTestSupport.MovableClock CLOCK = new AgentTestSupport.MovableClock();
+  static final MovableClock CLOCK = MovableClock.followingNow();
 
   @BeforeAll
   static void start() {

@@ -1,5 +1,6 @@
 package io.supportpilot.desk;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.desk.DeskFixture.bearer;
 import static io.supportpilot.desk.DeskFixture.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,7 @@ class DeskEndToEndTest {
   static String pg;
   static Engine engine;
   static int port;
-  static final DeskFixture.MovableClock CLOCK = new DeskFixture.MovableClock();
+  static final MovableClock CLOCK = MovableClock.followingNow();
 
   @BeforeAll
   static void start() {

@@ -7,43 +7,13 @@ import io.supportpilot.triage.TriageQuery;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** Helpers for the desk tests: a movable clock, a triage that escalates on demand, token and HTTP shortcuts. */
 final class DeskFixture {
 
   private DeskFixture() {
-  }
-
-  /** The system clock plus an offset a test can move forward. */
-  static final class MovableClock extends Clock {
-    private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
-
-    void advance(Duration d) {
-      offset.updateAndGet(o -> o.plus(d));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(offset.get());
-    }
   }
 
   /** "mystery" escalates to a person; anything else gets article suggestions. */

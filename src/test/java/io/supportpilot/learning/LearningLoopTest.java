@@ -1,5 +1,6 @@
 package io.supportpilot.learning;
 
+import io.supportpilot.testing.MovableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,14 +15,9 @@ import io.supportpilot.testing.TestEngine;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,23 +35,7 @@ class LearningLoopTest {
   static String pg;
   static Engine engine;
   static int port;
-  static final AtomicReference<Duration> OFFSET = new AtomicReference<>(Duration.ZERO);
-  static final Clock CLOCK = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(OFFSET.get());
-    }
-  };
+  static final MovableClock CLOCK = MovableClock.followingNow();
 
   @BeforeAll
   static void start() {
@@ -142,10 +122,10 @@ class LearningLoopTest {
 
     run(true);
     assertEquals(55, minConfidence100("opt-hi"), "one step per cooldown");
-    OFFSET.updateAndGet(o -> o.plus(Duration.ofDays(8)));
+    CLOCK.advance(Duration.ofDays(8));
     run(true);
     assertEquals(50, minConfidence100("opt-hi"), "next period: 0.55 -> 0.5 (floor)");
-    OFFSET.updateAndGet(o -> o.plus(Duration.ofDays(8)));
+    CLOCK.advance(Duration.ofDays(8));
     run(true);
     assertEquals(50, minConfidence100("opt-hi"), "never below 0.5");
 
@@ -155,7 +135,7 @@ class LearningLoopTest {
     assertTrue(reverted.getJsonObject("before").getBoolean("active"));
     assertTrue(bool("SELECT active FROM support_patterns WHERE id = 'opt-21'"));
     json(Http.post(port, "/api/admin/learning/changes/" + change + "/revert", "{}", Http.admin()), 409);
-    OFFSET.updateAndGet(o -> o.plus(Duration.ofDays(8)));
+    CLOCK.advance(Duration.ofDays(8));
     run(true);
     assertTrue(bool("SELECT active FROM support_patterns WHERE id = 'opt-21'"), "a reverted change is not redone");
     json(Http.get(port, "/api/admin/learning/changes?pattern_id=opt-hi", Http.admin()), 200);

@@ -1,5 +1,6 @@
 package io.supportpilot.proactive;
 
+import io.supportpilot.testing.MovableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,12 +32,12 @@ class ActivityDropTest {
   static String pg;
   static Engine engine;
   static int port;
-  static ProactiveFixture.MovedClock clock;
+  static MovableClock clock;
 
   @BeforeAll
   static void start() {
     pg = TestDatabase.freshDatabase("ActivityDropTest");
-    clock = new ProactiveFixture.MovedClock(MONDAY);
+    clock = MovableClock.at(MONDAY);
     Map<String, String> env = ProactiveFixture.env(pg, 2525);
     env.put("USAGE_RETENTION", "60d");
     engine = ProactiveFixture.start(env, clock);

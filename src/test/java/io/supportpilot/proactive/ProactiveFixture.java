@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -22,34 +20,6 @@ import java.util.concurrent.TimeUnit;
 final class ProactiveFixture {
 
   private ProactiveFixture() {
-  }
-
-  /** A clock that stands still until a test moves it. */
-  static final class MovedClock extends Clock {
-    private volatile Instant now;
-
-    MovedClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 
   /** A test engine environment: scans only on request, no agent, SMTP at the given port. */

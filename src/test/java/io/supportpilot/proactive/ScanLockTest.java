@@ -1,5 +1,6 @@
 package io.supportpilot.proactive;
 
+import io.supportpilot.testing.MovableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,7 +59,7 @@ class ScanLockTest {
   @Test
   void twoInstancesNeverBothWarn() throws Exception {
     String pg = TestDatabase.freshDatabase("ScanLockTestTwo");
-    ProactiveFixture.MovedClock clock = new ProactiveFixture.MovedClock(NOW);
+    MovableClock clock = MovableClock.at(NOW);
     Engine a = ProactiveFixture.start(env(pg), clock);
     Engine b = ProactiveFixture.start(env(pg), clock);
     int mailsBefore = smtp.getReceivedMessages().length;
@@ -96,7 +97,7 @@ class ScanLockTest {
   @Test
   void restartMidScanSendsNothingTwice() throws Exception {
     String pg = TestDatabase.freshDatabase("ScanLockTestRestart");
-    ProactiveFixture.MovedClock clock = new ProactiveFixture.MovedClock(NOW);
+    MovableClock clock = MovableClock.at(NOW);
     int mailsBefore = smtp.getReceivedMessages().length;
     Engine first = ProactiveFixture.start(env(pg), clock);
     try {

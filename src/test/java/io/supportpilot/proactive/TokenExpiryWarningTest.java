@@ -1,5 +1,6 @@
 package io.supportpilot.proactive;
 
+import io.supportpilot.testing.MovableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,14 +35,14 @@ class TokenExpiryWarningTest {
   static Engine engine;
   static int port;
   static GreenMail smtp;
-  static ProactiveFixture.MovedClock clock;
+  static MovableClock clock;
 
   @BeforeAll
   static void start() {
     smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
     smtp.start();
     pg = TestDatabase.freshDatabase("TokenExpiryWarningTest");
-    clock = new ProactiveFixture.MovedClock(START);
+    clock = MovableClock.at(START);
     engine = ProactiveFixture.start(ProactiveFixture.env(pg, smtp.getSmtp().getPort()), clock);
     port = engine.port();
   }

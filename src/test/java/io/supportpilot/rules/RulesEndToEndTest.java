@@ -1,5 +1,6 @@
 package io.supportpilot.rules;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.rules.RulesFixture.admin;
 import static io.supportpilot.rules.RulesFixture.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,7 +53,7 @@ class RulesEndToEndTest {
   static HttpServer receiver;
   static final List<Map.Entry<Map<String, String>, String>> received = new CopyOnWriteArrayList<>();
   static final AtomicInteger failuresLeft = new AtomicInteger();
-  static final RulesFixture.OffsetClock clock = new RulesFixture.OffsetClock();
+  static final MovableClock clock = MovableClock.followingNow();
 
   @BeforeAll
   static void start() throws Exception {
@@ -278,7 +279,7 @@ class RulesEndToEndTest {
     assertEquals("waiting_support", RulesFixture.queryString(url,
         "SELECT status FROM support_conversations WHERE id = 'conv-wait'"), "not yet: only just updated");
     try {
-      clock.offset.set(Duration.ofHours(4).plusMinutes(1));
+      clock.setOffset(Duration.ofHours(4).plusMinutes(1));
       assertTrue(RulesFixture.schedulePass(engine) >= 1);
       awaitTrue(() -> "escalated".equals(RulesFixture.queryString(url,
           "SELECT status FROM support_conversations WHERE id = 'conv-wait'")), "escalated");
@@ -300,7 +301,7 @@ class RulesEndToEndTest {
       assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'id' = 'conv-wait'"),
           "an escalated conversation does not fire again");
     } finally {
-      clock.offset.set(Duration.ZERO);
+      clock.setOffset(Duration.ZERO);
     }
   }
 

@@ -11,14 +11,9 @@ import io.supportpilot.testing.TestEngine;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -27,26 +22,6 @@ import javax.crypto.spec.SecretKeySpec;
 final class RulesFixture {
 
   private RulesFixture() {
-  }
-
-  /** The real clock plus an offset that a test moves (hours pass in an instant). */
-  static final class OffsetClock extends Clock {
-    final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(offset.get());
-    }
   }
 
   static Engine start(Map<String, String> env, Clock clock) {

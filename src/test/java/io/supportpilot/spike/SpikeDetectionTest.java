@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
 class SpikeDetectionTest {
 
   static final Duration WAIT = Duration.ofSeconds(10);
-  static MutableClock clock;
+  static MovableClock clock;
   static Engine engine;
   static String pg;
   static Vertx fakes;
@@ -64,7 +65,7 @@ class SpikeDetectionTest {
     env.put("SPIKES_TICK_INTERVAL", "1h");
     env.put("DEVOPS_ENABLED", "false"); // the spike's DevOps task stays open here (the agent would work it)
     env.put("SPIKES_STREAM_HEARTBEAT", "200ms");
-    clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
+    clock = MovableClock.at(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
     engine = SpikeFixture.start(env, clock);
     engine.vertx().eventBus().<JsonObject>localConsumer(Addresses.DEVOPS_TASKS, m -> devopsTasks.add(m.body()));
     engine.vertx().eventBus().<JsonObject>localConsumer(Addresses.ADMIN_NOTIFICATIONS,

@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
@@ -30,7 +31,7 @@ final class SpikeFixture {
   }
 
   /** Starts an engine with the given environment and clock. */
-  static Engine start(Map<String, String> env, MutableClock clock) {
+  static Engine start(Map<String, String> env, MovableClock clock) {
     return Engine.start(ConfigLoader.load(env), Secrets.from(env), clock);
   }
 

@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
@@ -81,7 +82,7 @@ class SpikePartitionsTest {
     env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     env.put("KAFKA_ROLE", "ingest");
     env.put("KAFKA_PARTITIONS", String.valueOf(PARTITIONS));
-    MutableClock clock = new MutableClock(now);
+    MovableClock clock = MovableClock.at(now);
     Engine one = SpikeFixture.start(env, clock);
     Engine two = SpikeFixture.start(env, clock);
     try {

@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
@@ -51,7 +52,7 @@ class SpikeRebuildTest {
     Map<String, String> env = TestEngine.env(pg);
     env.put("DEVOPS_ENABLED", "false"); // the counts below are the spike's own (the agent adds its own)
     env.put("SPIKES_TICK_INTERVAL", "1h");
-    MutableClock clock = new MutableClock(now);
+    MovableClock clock = MovableClock.at(now);
 
     Engine engine = SpikeFixture.start(env, clock);
     String spikeId;

@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +38,7 @@ class SpikeSlowSubscriberTest {
     env.put("SPIKES_TICK_INTERVAL", "1h");
     env.put("SPIKES_UPDATE_INTERVAL", "0s");
     env.put("SPIKES_STREAM_WRITE_QUEUE_BYTES", "1024");
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
+    MovableClock clock = MovableClock.at(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
     Engine engine = SpikeFixture.start(env, clock);
     try (Socket stalled = new Socket()) {
       stalled.setReceiveBufferSize(1024);

@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.spike.SpikeFixture.storeAndPublish;
 import static io.supportpilot.spike.SpikeFixture.tick;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
 class SpikeStreamTest {
 
   static final Duration WAIT = Duration.ofSeconds(10);
-  static MutableClock clock;
+  static MovableClock clock;
   static Engine engine;
   static String pg;
   static int port;
@@ -42,7 +43,7 @@ class SpikeStreamTest {
     env.put("SPIKES_STREAM_RETRY", "2500ms");
     env.put("SPIKES_STREAM_TOKEN_TTL", "60s");
     env.put("SPIKES_STREAM_BUFFER_SIZE", "4");
-    clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
+    clock = MovableClock.at(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
     engine = SpikeFixture.start(env, clock);
     port = engine.port();
   }
