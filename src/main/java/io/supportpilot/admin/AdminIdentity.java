@@ -68,10 +68,10 @@ final class AdminIdentity implements Handler<RoutingContext> {
   }
 
   private static void admit(RoutingContext rc, AdminPrincipal p) {
-    Role needed = RolePolicy.required(rc.request().method(), rc.request().path());
+    Role needed = RolePolicy.required(rc.request().method(), rc.normalizedPath());
     if (!p.role().atLeast(needed)) {
       rc.fail(HttpFailure.forbidden("role " + p.role().wire() + " may not " + rc.request().method() + " "
-          + rc.request().path() + "; it needs " + needed.wire()));
+          + rc.normalizedPath() + "; it needs " + needed.wire()));
       return;
     }
     rc.put(AdminPrincipal.KEY, p);

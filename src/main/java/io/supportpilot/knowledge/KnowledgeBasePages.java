@@ -121,6 +121,9 @@ final class KnowledgeBasePages {
     double bestQ = -1;
     for (String part : header.split(",")) {
       String[] bits = part.trim().split(";");
+      if (bits.length == 0) {
+        continue; // an empty entry such as ";" names no language
+      }
       String tag = bits[0].trim().toLowerCase(Locale.ROOT);
       String primary = tag.length() >= 2 ? tag.substring(0, 2) : tag;
       if (!primary.equals("nl") && !primary.equals("en")) {

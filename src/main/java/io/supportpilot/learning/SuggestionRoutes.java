@@ -81,7 +81,11 @@ final class SuggestionRoutes {
     AdminPrincipal who = AdminPrincipal.of(rc).require(Role.ADMIN);
     long id = id(rc);
     JsonObject body = rc.body().length() == 0 ? new JsonObject() : JsonBody.of(rc);
-    JsonObject edits = body.getJsonObject("edits", new JsonObject());
+    Object raw = body.getValue("edits");
+    if (raw != null && !(raw instanceof JsonObject)) {
+      throw HttpFailure.badRequest("edits must be an object of the fields to change");
+    }
+    JsonObject edits = raw == null ? new JsonObject() : (JsonObject) raw;
     store.approve(id, edits, who.name(), false)
         .compose(s -> reindex().map(s))
         .onSuccess(s -> rc.json(s.toJson()))

@@ -7,7 +7,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -69,10 +68,16 @@ final class ConnectionRoutes {
     if (!(v instanceof String)) {
       throw HttpFailure.badRequest(field + " must be an ISO-8601 timestamp string");
     }
+    OffsetDateTime t;
     try {
-      return OffsetDateTime.parse((String) v).withOffsetSameInstant(ZoneOffset.UTC);
-    } catch (DateTimeParseException e) {
+      t = OffsetDateTime.parse((String) v).withOffsetSameInstant(ZoneOffset.UTC);
+    } catch (java.time.DateTimeException e) {
       throw HttpFailure.badRequest(field + " is not an ISO-8601 timestamp with an offset (e.g. 2026-12-01T10:00:00Z)");
     }
+    // Postgres would turn a far year into infinity and expiry arithmetic would go wrong: years 1970-9999 only.
+    if (t.getYear() < 1970 || t.getYear() > 9999) {
+      throw HttpFailure.badRequest(field + " must lie between the years 1970 and 9999");
+    }
+    return t;
   }
 }

@@ -158,7 +158,8 @@ final class UsageRecords {
         } else if (t == JsonToken.VALUE_STRING) {
           try {
             v.at = OffsetDateTime.parse(p.getText()).toInstant().toEpochMilli();
-          } catch (DateTimeParseException e) {
+          } catch (DateTimeParseException | ArithmeticException e) {
+            // ArithmeticException: a year so far out that it has no epoch millisecond (a bad record, not a fault).
             throw new FieldProblem("at must be an ISO-8601 timestamp with an offset or epoch milliseconds");
           }
         } else {
@@ -202,7 +203,11 @@ final class UsageRecords {
     if (t != JsonToken.VALUE_STRING) {
       throw new FieldProblem(field + " must be a string");
     }
-    String s = p.getText().trim();
+    String raw = p.getText();
+    if (raw.indexOf('\u0000') >= 0) {
+      throw new FieldProblem(field + " contains a NUL character, which cannot be stored");
+    }
+    String s = raw.trim();
     if (s.length() > max) {
       throw new FieldProblem(field + " is longer than " + max + " characters");
     }

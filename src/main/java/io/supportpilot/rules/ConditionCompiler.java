@@ -327,7 +327,11 @@ final class ConditionCompiler {
     if (!(v instanceof Number)) {
       throw wrongType(f, at, v);
     }
-    return ((Number) v).doubleValue();
+    double d = ((Number) v).doubleValue();
+    if (!Double.isFinite(d) || Math.abs(d) > 1e15) {
+      throw new InvalidRule(at, f.name() + " is a number: give a finite one of at most 15 digits");
+    }
+    return d;
   }
 
   private static TimeValue time(Schema.Field f, Object v, String at) {
@@ -423,26 +427,42 @@ final class ConditionCompiler {
         if (m.group(1) == null) {
           return new TimeValue(true, 0);
         }
-        return new TimeValue(true, signed(m.group(1), Long.parseLong(m.group(2)), m.group(3).charAt(0)));
+        return relative(m.group(1), m.group(2), m.group(3).charAt(0));
       }
       Matcher plan = PLAN_RELATIVE.matcher(t);
       if (plan.matches()) {
-        return new TimeValue(true, signed(plan.group(1), Long.parseLong(plan.group(2)), plan.group(3).charAt(0)));
+        return relative(plan.group(1), plan.group(2), plan.group(3).charAt(0));
       }
+      // Years 1-9999, as everywhere else in the engine; outside them a time has no epoch millisecond or no row.
       try {
-        return new TimeValue(false, OffsetDateTime.parse(t).toInstant().toEpochMilli());
+        return absolute(OffsetDateTime.parse(t).toInstant());
       } catch (DateTimeParseException e) {
         try {
-          return new TimeValue(false, Instant.parse(t).toEpochMilli());
+          return absolute(Instant.parse(t));
         } catch (DateTimeParseException e2) {
           return null;
         }
       }
     }
 
+    private static TimeValue relative(String sign, String digits, char unit) {
+      try {
+        return new TimeValue(true, signed(sign, Long.parseLong(digits), unit));
+      } catch (NumberFormatException | ArithmeticException e) {
+        return null;
+      }
+    }
+
+    private static TimeValue absolute(Instant i) {
+      if (i.isBefore(Instant.parse("0001-01-01T00:00:00Z")) || i.isAfter(Instant.parse("9999-12-31T23:59:59Z"))) {
+        return null;
+      }
+      return new TimeValue(false, i.toEpochMilli());
+    }
+
     private static long signed(String sign, long n, char unit) {
       long ms = unit == 's' ? 1000L : unit == 'm' ? 60_000L : unit == 'h' ? 3_600_000L : 86_400_000L;
-      return ("-".equals(sign) ? -1 : 1) * n * ms;
+      return Math.multiplyExact("-".equals(sign) ? -1 : 1, Math.multiplyExact(n, ms));
     }
   }
 }

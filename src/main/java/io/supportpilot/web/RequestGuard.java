@@ -21,6 +21,13 @@ final class RequestGuard {
       rc.fail(HttpFailure.badRequest(problem));
       return;
     }
+    // The router matches the normalised path while checks (roles, prefixes) read the path as sent: a path with
+    // dot segments or doubled slashes could pass a check as one route and be routed to another. No client needs them.
+    String path = rc.request().path();
+    if (path != null && !path.equals(rc.normalizedPath())) {
+      rc.fail(HttpFailure.badRequest("the request path has dot segments or empty segments; send it normalised"));
+      return;
+    }
     rc.next();
   }
 

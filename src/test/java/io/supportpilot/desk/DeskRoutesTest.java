@@ -112,6 +112,34 @@ class DeskRoutesTest {
     assertEquals(403, Http.post(port, "/api/admin/articles", "{}", bearer(agent)).statusCode());
   }
 
+  // Verifies that a path with dot segments cannot borrow a viewer-allowed prefix to reach an admin-only route
+  // (the role check and the router must see the same path): it is refused with 400 and changes nothing.
+  @Test
+  void dotSegmentsCannotBypassTheRoleCheck() throws Exception {
+    String article = "{\"slug\":\"viewer-pwn\",\"category\":\"data\",\"title_nl\":\"x\",\"title_en\":\"x\","
+        + "\"content_nl\":\"x\",\"content_en\":\"x\",\"tags\":[],\"published\":true}";
+    for (String path : new String[] {"/api/triage/../admin/articles", "/api/admin/support/automation/../../articles",
+        "/api/admin/conversations/../articles", "/api/admin//articles"}) {
+      String status = rawStatusLine(port, "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+          + viewer + "\r\nContent-Type: application/json\r\nContent-Length: "
+          + article.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + article);
+      assertTrue(status.startsWith("HTTP/1.1 400") || status.startsWith("HTTP/1.1 403"), path + ": " + status);
+    }
+    assertEquals(404, Http.get(port, "/api/admin/articles/viewer-pwn", Http.admin()).statusCode());
+  }
+
+  private static String rawStatusLine(int port, String request) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      socket.getOutputStream().flush();
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8));
+      String line = in.readLine();
+      return line == null ? "" : line;
+    }
+  }
+
   // Verifies 400 for bad input, 404 for unknown conversations and 409 for stale versions and foreign claims.
   @Test
   void badInput() {

@@ -61,6 +61,9 @@ class KnowledgeBasePagesTest {
     assertTrue(Http.get(port, "/kb/kb-token-expired").body().contains("<html lang=\"nl\">"));
     assertEquals("en", KnowledgeBasePages.fromAcceptLanguage("en-GB;q=0.9, nl;q=0.2"));
     assertEquals("nl", KnowledgeBasePages.fromAcceptLanguage("fr, de"));
+    assertEquals("nl", KnowledgeBasePages.fromAcceptLanguage(";"));
+    assertEquals("nl", KnowledgeBasePages.fromAcceptLanguage(";;;,,,"));
+    assertEquals("en", KnowledgeBasePages.fromAcceptLanguage(";, en"));
     String page = Http.get(port, "/kb/kb-token-expired?lang=en").body();
     assertTrue(page.contains("<p>Open the portal and choose Re-authorise.</p>\n<p>Your assistant then works again.</p>"),
         page);

@@ -167,6 +167,10 @@ class TokenExpiryWarningTest {
         new JsonObject().put("refresh_token_last_used_at", "yesterday").encode(), Http.portal());
     assertEquals(400, badTime.statusCode());
     assertTrue(new JsonObject(badTime.body()).getString("detail").contains("refresh_token_last_used_at"));
+    for (String far : new String[] {"+999999999-12-31T23:59:59Z", "-999999999-01-01T00:00:00Z", "0000-01-01T00:00:00Z"}) {
+      assertEquals(400, Http.method(port, "PUT", path, new JsonObject().put("refresh_token_expires_at", far).encode(),
+          Http.portal()).statusCode(), far);
+    }
     assertEquals(400, Http.method(port, "PUT", path, new JsonObject().put("status", "sleepy").encode(), Http.portal())
         .statusCode());
     assertEquals(201, Http.method(port, "PUT", path, ok, Http.portal()).statusCode());

@@ -86,6 +86,26 @@ class UsageWebhookTest {
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage WHERE user_id = 'u-v'"));
   }
 
+  // Verifies that text Postgres cannot store (a NUL, also a trailing one that trimming would hide) and a time with
+  // no epoch millisecond are rejected per item with 207, while the valid call of the same batch is stored.
+  @Test
+  void unstorableItemsAreRejectedAloneNotRetriedForever() {
+    Instant at = Instant.now();
+    String ndjson = ProactiveFixture.call("w-ok", "u-w", "get_invoices", "ok", at) + "\n"
+        + new JsonObject().put("call_id", "w-nul").put("user_id", "u-w\u0000x").put("tool", "t").put("status", "ok")
+            .put("at", at.toString()).encode() + "\n"
+        + new JsonObject().put("call_id", "w-trailing\u0000").put("user_id", "u-w").put("tool", "t")
+            .put("status", "ok").put("at", at.toString()).encode() + "\n"
+        + new JsonObject().put("call_id", "w-far").put("user_id", "u-w").put("tool", "t").put("status", "ok")
+            .put("at", "+999999999-01-01T00:00:00Z").encode() + "\n";
+    HttpResponse<String> r = ProactiveFixture.usage(port, CLOCK, ndjson, "application/x-ndjson");
+    assertEquals(207, r.statusCode(), r.body());
+    JsonObject out = new JsonObject(r.body());
+    assertEquals(1, out.getInteger("accepted"), r.body());
+    assertEquals(3, out.getInteger("rejected"), r.body());
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage WHERE user_id = 'u-w'"));
+  }
+
   // Verifies the edge checks: unsigned 401, wrong media type 415, not JSON 400, nothing valid 400.
   @Test
   void refusesUnsignedAndMalformedBodies() {

@@ -132,6 +132,18 @@ class ConditionCompilerTest {
     assertEquals("trigger_condition.user_id.$exists", invalid("{\"user_id\": {\"$exists\": 1}}").path());
     assertEquals("trigger_condition.status_code.$contains", invalid("{\"status_code\": {\"$contains\": \"5\"}}").path());
     assertEquals("trigger_condition.$and", invalid("{\"$and\": {}}").path());
+    // Values that would overflow or never compare: 400 naming the path, not a 500 or a rule that can never run.
+    assertEquals("trigger_condition.occurred_at.$gt",
+        invalid("{\"occurred_at\": {\"$gt\": \"+999999999-01-01T00:00:00Z\"}}").path());
+    assertEquals("trigger_condition.occurred_at.$lt",
+        invalid("{\"occurred_at\": {\"$lt\": \"-999999999-01-01T00:00:00Z\"}}").path());
+    assertEquals("trigger_condition.occurred_at.$gt",
+        invalid("{\"occurred_at\": {\"$gt\": \"now-99999999999999999999d\"}}").path());
+    assertEquals("trigger_condition.occurred_at.$gt",
+        invalid("{\"occurred_at\": {\"$gt\": \"now-999999999999999d\"}}").path());
+    assertEquals("trigger_condition.status_code.$gte", invalid("{\"status_code\": {\"$gte\": 1e400}}").path());
+    assertEquals("trigger_condition.status_code.$gte",
+        invalid("{\"status_code\": {\"$gte\": 99999999999999999999999}}").path());
     assertEquals("trigger_condition.message.sub", invalid("{\"message\": {\"sub\": 1}}").path());
   }
 
