@@ -35,6 +35,11 @@ public final class HttpServerVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(RequestGuard::target);
+    // API answers carry account data: never cached by a browser or proxy, never sniffed as another media type.
+    router.route("/api/*").handler(rc -> {
+      rc.response().headers().set("Cache-Control", "no-store").set("X-Content-Type-Options", "nosniff");
+      rc.next();
+    });
     for (Capability c : capabilities) {
       if (c instanceof PreAuthRoutes) {
         ((PreAuthRoutes) c).preAuthRoutes(router, ctx);

@@ -92,7 +92,10 @@ class DeskRoutesTest {
     long v = version(id);
     assertEquals(401, Http.get(port, "/api/admin/conversations").statusCode());
     assertEquals(200, Http.get(port, "/api/admin/conversations", bearer(viewer)).statusCode());
-    assertEquals(200, Http.get(port, "/api/admin/conversations/" + id, bearer(viewer)).statusCode());
+    HttpResponse<String> detail = Http.get(port, "/api/admin/conversations/" + id, bearer(viewer));
+    assertEquals(200, detail.statusCode());
+    assertEquals("no-store", detail.headers().firstValue("Cache-Control").orElse(""), "account data is not cached");
+    assertEquals("nosniff", detail.headers().firstValue("X-Content-Type-Options").orElse(""));
     String reply = new JsonObject().put("content", "hi").put("version", v).encode();
     for (String[] r : new String[][] {{"POST", "/replies", reply}, {"POST", "/notes", "{\"content\":\"n\"}"},
         {"PATCH", "", "{\"version\":0,\"priority\":\"high\"}"}, {"POST", "/claim", "{}"},
