@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Masks credential-bearing config values before they are shown: the password in a URL's user info, sensitive query
  * parameters, the path of webhook URLs (whose path is the secret), and any key whose name says it holds a secret.
  */
-final class ConfigRedaction {
+public final class ConfigRedaction {
 
   static final String MASK = "***";
   private static final Pattern SECRET_KEY = Pattern.compile(
@@ -37,6 +37,11 @@ final class ConfigRedaction {
       v = originOnly(v);
     }
     return v;
+  }
+
+  /** A webhook URL as a reader below the admin role may see it: scheme, host and port; path and query masked. */
+  public static String webhookUrl(String url) {
+    return url == null || url.isBlank() ? url : originOnly(maskUserInfo(url));
   }
 
   /** {@code scheme://user:pass@host} becomes {@code scheme://user:***@host}; a bare token as user info is masked too. */

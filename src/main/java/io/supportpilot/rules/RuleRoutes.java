@@ -1,6 +1,7 @@
 package io.supportpilot.rules;
 
 import io.supportpilot.admin.AdminPrincipal;
+import io.supportpilot.admin.ConfigRedaction;
 import io.supportpilot.admin.Role;
 import io.supportpilot.web.HttpFailure;
 import io.supportpilot.web.JsonBody;
@@ -55,18 +56,18 @@ final class RuleRoutes {
   }
 
   private void list(RoutingContext rc) {
-    AdminPrincipal.of(rc).require(Role.VIEWER);
+    AdminPrincipal who = AdminPrincipal.of(rc).require(Role.VIEWER);
     store.list().map(rules -> {
       JsonArray items = new JsonArray();
-      rules.forEach(r -> items.add(json(r)));
+      rules.forEach(r -> items.add(shownTo(who, json(r))));
       return new JsonObject().put("items", items);
     }).onSuccess(rc::json).onFailure(rc::fail);
   }
 
   private void get(RoutingContext rc) {
-    AdminPrincipal.of(rc).require(Role.VIEWER);
+    AdminPrincipal who = AdminPrincipal.of(rc).require(Role.VIEWER);
     String id = rc.pathParam("id");
-    store.get(id).map(r -> json(found(r, id))).onSuccess(rc::json).onFailure(rc::fail);
+    store.get(id).map(r -> shownTo(who, json(found(r, id)))).onSuccess(rc::json).onFailure(rc::fail);
   }
 
   private void create(RoutingContext rc) {
@@ -150,6 +151,21 @@ final class RuleRoutes {
   private void savedDryRun(RoutingContext rc, String id, int limit) {
     store.get(id).compose(r -> dryRun.run(RuleDraft.parse(found(r, id).toDraftJson(), null), limit)
         .map(j -> j.put("rule_id", id))).onSuccess(rc::json).onFailure(rc::fail);
+  }
+
+  /** Webhook URLs can carry a secret in their path or query: below the admin role only their origin is shown. */
+  private static JsonObject shownTo(AdminPrincipal who, JsonObject rule) {
+    if (who.role().atLeast(Role.ADMIN) || rule.getJsonArray("actions") == null) {
+      return rule;
+    }
+    rule = rule.copy(); // never the stored rule's own objects
+    for (Object o : rule.getJsonArray("actions")) {
+      if (o instanceof JsonObject a && a.getJsonObject("config") != null && a.getJsonObject("config").getValue("url")
+          instanceof String url) {
+        a.getJsonObject("config").put("url", ConfigRedaction.webhookUrl(url));
+      }
+    }
+    return rule;
   }
 
   private JsonObject json(RuleStore.StoredRule r) {

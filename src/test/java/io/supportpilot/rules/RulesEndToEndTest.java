@@ -4,6 +4,7 @@ import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.rules.RulesFixture.admin;
 import static io.supportpilot.rules.RulesFixture.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -195,6 +196,15 @@ class RulesEndToEndTest {
     assertEquals(403, Http.method(port, "DELETE", "/api/admin/rules/" + id, null, headers).statusCode());
     assertEquals(403, Http.post(port, "/api/admin/rules", replaced.encode(), headers).statusCode());
     assertEquals(401, Http.get(port, "/api/admin/rules").statusCode());
+    // A webhook URL's path and query may hold the receiver's secret: a viewer sees its origin only, an admin all.
+    JsonObject hooked = create(rule("Hook with a secret URL", "error", "{\"error_type\": \"SecretHookError\"}",
+        actions("webhook", new JsonObject().put("url", "https://hooks.example.com/T0/B1/s3cr3t?token=abc"))));
+    String seen = Http.get(port, "/api/admin/rules/" + hooked.getString("id"), headers).body();
+    assertFalse(seen.contains("s3cr3t") || seen.contains("abc"), seen);
+    assertTrue(seen.contains("https://hooks.example.com/***"), seen);
+    assertFalse(Http.get(port, "/api/admin/rules", headers).body().contains("s3cr3t"));
+    assertTrue(admin(port, "GET", "/api/admin/rules/" + hooked.getString("id"), null).body().contains("s3cr3t"));
+    assertEquals(204, admin(port, "DELETE", "/api/admin/rules/" + hooked.getString("id"), null).statusCode());
 
     assertEquals(204, admin(port, "DELETE", "/api/admin/rules/" + id, null).statusCode());
     assertEquals(404, admin(port, "GET", "/api/admin/rules/" + id, null).statusCode());
