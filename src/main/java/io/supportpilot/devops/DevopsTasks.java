@@ -211,7 +211,8 @@ final class DevopsTasks {
   }
 
   private static final String COLUMNS = "id, type, status, error_type, dedupe_key, outcome, attempts, pr_number, "
-      + "pr_url, pr_branch, pr_state, created_at, started_at, finished_at, pr_created_at, pr_merged_at";
+      + "pr_url, pr_branch, pr_state, created_at, started_at, finished_at, pr_created_at, pr_merged_at, "
+      + "CASE WHEN jsonb_typeof(analysis->'confidence') = 'number' THEN (analysis->>'confidence')::float8 END AS confidence";
 
   /** One task with its details and analysis (for admins). */
   Future<Optional<JsonObject>> get(String id) {
