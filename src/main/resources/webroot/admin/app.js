@@ -8,7 +8,7 @@
 (function () {
   const TOKEN_KEY = 'supportpilot.adminToken';
   const SVG = 'http://www.w3.org/2000/svg';
-  const VIEWS = ['overview', 'live', 'queue', 'knowledge', 'settings'];
+  const VIEWS = ['overview', 'live', 'queue', 'knowledge', 'devops', 'settings'];
   let token = null;
   let me = null;
   let articlesCache = [];
@@ -319,7 +319,7 @@
       }
     }
     say('');
-    ({ overview: loadOverview, live: loadRecentSpikes, queue: loadQueue, knowledge: loadKnowledge, settings: loadSettings })[view]();
+    ({ overview: loadOverview, live: loadRecentSpikes, queue: loadQueue, knowledge: loadKnowledge, devops: loadDevops, settings: loadSettings })[view]();
   }
 
   // ---------------------------------------------------------------- overview
@@ -848,6 +848,111 @@
     f.querySelector('h2').focus();
   }
 
+  // ---------------------------------------------------------------- devops
+
+  let openDevopsTaskId = null;
+
+  /** A link only for http(s) addresses; anything else (javascript:, data:, ...) stays text. */
+  function safeLink(url, text, attrs) {
+    let u = null;
+    try {
+      u = new URL(String(url), location.href);
+    } catch (e) {
+      u = null;
+    }
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) {
+      return h('span', null, String(text));
+    }
+    return h('a', Object.assign({ href: u.href, target: '_blank', rel: 'noopener noreferrer' }, attrs || {}), String(text));
+  }
+
+  function devopsTrigger(t) {
+    const key = String(t.dedupe_key || '');
+    if (key.startsWith('sentry:')) {
+      return 'Sentry issue ' + key.slice('sentry:'.length);
+    }
+    return t.error_type ? String(t.error_type) : key || '–';
+  }
+
+  function prState(state) {
+    // The agent only ever opens draft pull requests; "open" is a draft until a human marks it ready.
+    return state === 'open' ? 'open (draft)' : String(state);
+  }
+
+  function fmtConfidence(v) {
+    return typeof v === 'number' ? (Math.round(v * 100) / 100).toFixed(2) : '–';
+  }
+
+  async function loadDevops() {
+    const status = $('devops-filters').elements.status.value;
+    const q = new URLSearchParams({ limit: '100' });
+    if (status) {
+      q.set('status', status);
+    }
+    const r = await api('GET', '/api/admin/devops/tasks?' + q.toString());
+    const box = $('devops-list');
+    if (!r.ok) {
+      fill(box, unavailable('DevOps tasks', r));
+      clear($('devops-detail'));
+      return;
+    }
+    const rows = (r.data.items || []).map((t) => h('tr', { 'data-devops-task-id': String(t.id) },
+        h('td', null, h('button', { type: 'button', class: 'link open-devops-task', onclick: () => openDevopsTask(t.id) }, label(t.type || 'task')),
+            h('div', { class: 'muted small' }, String(t.id))),
+        h('td', null, devopsTrigger(t)),
+        h('td', null, h('span', { class: 'pill d-' + t.status }, label(t.status))),
+        h('td', null, t.outcome ? label(t.outcome) : '–'),
+        h('td', null, fmtConfidence(t.confidence)),
+        h('td', null, t.pr_url ? [safeLink(t.pr_url, '#' + (t.pr_number || '?')), ' ', prState(t.pr_state)] : '–'),
+        h('td', null, fmtTime(t.created_at))));
+    fill(box, rows.length ? table(['Task', 'Sentry issue or error type', 'Status', 'Outcome', 'Confidence', 'Fix PR', 'Created'], rows)
+      : h('p', { class: 'muted' }, 'No DevOps tasks' + (status ? ' with status ' + label(status) : '') + '.'));
+  }
+
+  async function openDevopsTask(id) {
+    openDevopsTaskId = id;
+    const box = $('devops-detail');
+    const r = await api('GET', '/api/admin/devops/tasks/' + encodeURIComponent(id));
+    if (openDevopsTaskId !== id) {
+      return;
+    }
+    if (!r.ok) {
+      fill(box, unavailable('This DevOps task', r));
+      return;
+    }
+    const t = r.data || {};
+    const a = t.analysis && typeof t.analysis === 'object' ? t.analysis : null;
+    const d = t.details && typeof t.details === 'object' ? t.details : {};
+    const sentry = (a && a.sentry_url) || d.web_url || d.permalink || null;
+    const text = (v) => (v === null || v === undefined || v === '' ? '–' : String(v));
+    fill(box,
+        h('h2', { tabindex: '-1', class: 'devops-title' }, (a && a.title) ? String(a.title) : label(t.type || 'task') + ' · ' + devopsTrigger(t)),
+        h('p', { class: 'meta' }, h('span', { class: 'pill d-' + t.status, id: 'devops-status' }, label(t.status)), ' ',
+            ['outcome ' + (t.outcome ? label(t.outcome) : '–'), 'attempts ' + fmtNum(t.attempts), 'created ' + fmtTime(t.created_at),
+              'started ' + fmtTime(t.started_at), 'finished ' + fmtTime(t.finished_at)].join(' · ')),
+        h('section', { class: 'card', id: 'devops-analysis' }, h('h3', null, 'Analysis'),
+            a ? h('dl', { class: 'kv' },
+                h('dt', null, 'root cause'), h('dd', { class: 'devops-root-cause' }, text(a.root_cause)),
+                h('dt', null, 'fix approach'), h('dd', null, text(a.fix_approach)),
+                h('dt', null, 'impact'), h('dd', null, text(a.impact)),
+                h('dt', null, 'confidence'), h('dd', null, fmtConfidence(a.confidence)),
+                a.mode ? [h('dt', null, 'made by'), h('dd', null, a.mode === 'offline' ? 'offline analysis (no model)' : String(a.mode))] : null)
+              : h('p', { class: 'muted' }, 'No analysis yet.')),
+        h('section', { class: 'card', id: 'devops-pr' }, h('h3', null, 'Fix pull request'),
+            t.pr_url ? h('p', null, safeLink(t.pr_url, 'Pull request #' + (t.pr_number || '?'), { id: 'devops-pr-link' }), ' ',
+                h('span', { class: 'pill pr-' + t.pr_state, id: 'devops-pr-state' }, prState(t.pr_state)),
+                t.pr_branch ? h('span', { class: 'muted small' }, ' branch ' + t.pr_branch) : null,
+                h('span', { class: 'muted small' }, ' · opened ' + fmtTime(t.pr_created_at) + (t.pr_merged_at ? ' · merged ' + fmtTime(t.pr_merged_at) : '')))
+              : h('p', { class: 'muted' }, 'No pull request (the agent opens a draft only at high confidence; a human merges).')),
+        h('section', { class: 'card' }, h('h3', null, 'Sentry and trigger'),
+            sentry ? h('p', null, safeLink(sentry, 'Open in Sentry', { id: 'devops-sentry-link' })) : h('p', { class: 'muted' }, 'No Sentry link.'),
+            dl(d)));
+    const heading = box.querySelector('h2');
+    if (heading) {
+      heading.focus();
+    }
+  }
+
   // ---------------------------------------------------------------- settings
 
   async function loadSettings() {
@@ -918,6 +1023,10 @@
     $('queue-filters').addEventListener('submit', (ev) => {
       ev.preventDefault();
       loadQueue(false);
+    });
+    $('devops-filters').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      loadDevops();
     });
     $('article-new').addEventListener('click', () => editArticle(null));
     $('token-form').addEventListener('submit', createToken);

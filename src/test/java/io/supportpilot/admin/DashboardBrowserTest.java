@@ -426,6 +426,74 @@ class DashboardBrowserTest {
     browser.size(1280, 900);
   }
 
+  // Verifies the DevOps view: tasks newest first with the status filter, one task's analysis (an XSS probe in the
+  // root cause shows as text), the linked fix pull request as a safe link with its state, and the Sentry link.
+  @Test
+  @Order(10)
+  void devopsTasksShowTheAnalysisAndTheFixPullRequest() {
+    String analysis = new JsonObject().put("title", "Guard the expired Exact token").put("mode", "claude")
+        .put("root_cause", "Token refresh skipped " + XSS).put("fix_approach", "Refresh before the call")
+        .put("impact", "12 customers cannot sync").put("confidence", 0.93)
+        .put("sentry_url", "https://sentry.example.com/organizations/acme/issues/4242/").encode();
+    String details = new JsonObject().put("issue_id", "4242").put("title", "TokenExpired in sync")
+        .put("web_url", "https://sentry.example.com/organizations/acme/issues/4242/").encode();
+    TestDatabase.exec(pg,
+        "INSERT INTO devops_tasks (id, type, status, error_type, dedupe_key, details, outcome, attempts, analysis, "
+            + "pr_number, pr_url, pr_branch, pr_state, pr_created_at, pr_merged_at, started_at, finished_at, created_at) "
+            + "VALUES ('dv-pr', 'sentry_error', 'done', 'TokenExpired', 'sentry:4242', '" + details.replace("'", "''")
+            + "'::jsonb, 'pr_opened', 1, '" + analysis.replace("'", "''") + "'::jsonb, 17, "
+            + "'https://github.com/acme/app/pull/17', 'supportpilot/sentry-4242', 'merged', now() - interval '50 minutes', "
+            + "now() - interval '5 minutes', now() - interval '59 minutes', now() - interval '50 minutes', "
+            + "now() - interval '1 hour')",
+        "INSERT INTO devops_tasks (id, type, status, error_type, dedupe_key, outcome, finished_at, created_at) "
+            + "VALUES ('dv-old', 'error_spike', 'dismissed', 'RateLimited', 'type:RateLimited', 'covered', "
+            + "now() - interval '2 hours', now() - interval '2 hours')",
+        "INSERT INTO devops_runs (task_id, mode, outcome, iterations, tokens, started_at, finished_at) "
+            + "VALUES ('dv-pr', 'claude', 'pr_opened', 4, 9000, now() - interval '59 minutes', now() - interval '50 minutes')");
+
+    browser.open(base + "/admin/#devops");
+    browser.find("#devops-list tr[data-devops-task-id='dv-pr']");
+    List<String> ids = browser.driver().findElements(By.cssSelector("#devops-list tbody tr")).stream()
+        .map(r -> r.getAttribute("data-devops-task-id")).toList();
+    assertTrue(ids.indexOf("dv-pr") >= 0 && ids.indexOf("dv-pr") < ids.indexOf("dv-old"), "newest first: " + ids);
+    String first = browser.find("#devops-list tr[data-devops-task-id='dv-pr']").getText();
+    assertTrue(first.contains("Sentry issue 4242") && first.contains("pr opened") && first.contains("0.93")
+        && first.contains("#17") && first.contains("merged"), first);
+
+    // The status filter asks the engine for one status only.
+    new Select(browser.find("#devops-filters select[name=status]")).selectByValue("dismissed");
+    browser.find("#devops-filters button[type=submit]").click();
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElements(By.cssSelector("#devops-list tr[data-devops-task-id='dv-pr']"))
+        .isEmpty());
+    assertTrue(browser.find("#devops-list tr[data-devops-task-id='dv-old']").getText().contains("covered"));
+    new Select(browser.find("#devops-filters select[name=status]")).selectByValue("");
+    browser.find("#devops-filters button[type=submit]").click();
+
+    browser.click("#devops-list tr[data-devops-task-id='dv-pr'] button.open-devops-task");
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElement(By.id("devops-analysis")).getText()
+        .contains("<script>window.__xss=1</script>"));
+    assertEquals(0L, ((Number) browser.js("return document.querySelectorAll('#devops-detail img, #devops-detail script')"
+        + ".length;")).longValue());
+    assertEquals(null, browser.js("return window.__xss === undefined ? null : window.__xss;"));
+    String shown = browser.find("#devops-analysis").getText();
+    assertTrue(shown.contains("Refresh before the call") && shown.contains("12 customers cannot sync")
+        && shown.contains("0.93"), shown);
+    WebElement pr = browser.find("#devops-pr-link");
+    assertEquals("https://github.com/acme/app/pull/17", pr.getAttribute("href"));
+    assertEquals("noopener noreferrer", pr.getAttribute("rel"));
+    assertEquals("merged", browser.find("#devops-pr-state").getText());
+    assertEquals("https://sentry.example.com/organizations/acme/issues/4242/",
+        browser.find("#devops-sentry-link").getAttribute("href"));
+    assertEquals("noopener noreferrer", browser.find("#devops-sentry-link").getAttribute("rel"));
+    browser.size(1280, 1400);
+    browser.screenshot("10-devops-1280");
+    browser.size(390, 1600);
+    Number scrollWidth = (Number) browser.js("return document.documentElement.scrollWidth;");
+    assertTrue(scrollWidth.intValue() <= 400, "no horizontal scrolling at 390 px: " + scrollWidth);
+    browser.screenshot("10-devops-390");
+    browser.size(1280, 900);
+  }
+
   static JsonObject createConversation(String userId, String message) {
     HttpResponse<String> r = Http.post(port, "/api/support/conversations",
         new JsonObject().put("user_id", userId).put("message", message).encode(), Http.portal());
