@@ -37,9 +37,15 @@ final class ArticleDrafter {
   private final Clock clock;
   private final Duration window;
   private final double similarity;
+  private final LearningClaims claims;
+  private final ClaudeLearning claude;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ArticleDrafter.class);
+  static final String JOB = "draft";
 
   ArticleDrafter(Pool pool, SuggestionStore suggestions, Notifier notifier, Clock clock, Duration window,
-      double similarity) {
+      double similarity, LearningClaims claims, ClaudeLearning claude) {
+    this.claims = claims;
+    this.claude = claude;
     this.pool = pool;
     this.suggestions = suggestions;
     this.notifier = notifier;
@@ -62,8 +68,8 @@ final class ArticleDrafter {
             + "m.sender_type = 'admin'), '') FROM support_conversations c WHERE c.created_at > $1 AND "
             + "c.resolved_article_slug IS NULL AND c.auto_created = FALSE AND (c.handled_by = 'human' OR "
             + "EXISTS (SELECT 1 FROM support_messages m WHERE m.conversation_id = c.id AND m.sender_type = 'admin')) "
-            + "ORDER BY c.created_at, c.id LIMIT 5000")
-        .execute(Tuple.of(since)).map(rs -> {
+            + "AND " + LearningClaims.unclaimed("c.id", "'draft'", "$2") + " ORDER BY c.created_at, c.id LIMIT 5000")
+        .execute(Tuple.of(since, claims.now())).map(rs -> {
           List<Case> out = new ArrayList<>();
           for (Row r : rs) {
             out.add(new Case(r.getString(0), r.getString(1), r.getString(2), terms(r.getString(2) + " "
@@ -81,18 +87,56 @@ final class ArticleDrafter {
         if (resolved.size() < MIN_RESOLVED || (double) resolved.size() / g.size() < MIN_RESOLUTION_RATE) {
           continue;
         }
-        JsonObject draft = draft(resolved);
         List<String> sources = resolved.stream().map(Case::id).toList();
         double confidence = Math.min(0.9, Math.round((0.5 + 0.05 * resolved.size()) * 100) / 100.0);
-        chain = chain.compose(v -> suggestions.create("article", draft, confidence, sources, "extractive"))
-            .compose(id -> {
-              created.add(id);
-              return notifier.notify("new_article_draft", "New article draft: " + draft.getString("title_en"),
-                  new JsonObject().put("suggestion_id", id).put("source_conversations", new JsonArray(sources)));
-            });
+        // The group's conversations are claimed together first: another instance drafting at the same time gets
+        // none of them, so no group is drafted (or sent to Claude) twice.
+        chain = chain.compose(v -> claims.claimAll(JOB, sources)).compose(mine -> !mine ? Future.succeededFuture()
+            : write(resolved).compose(w -> suggestions.create("article", w.payload(), confidence, sources,
+                    w.analysis())
+                .compose(id -> claims.finish(JOB, sources, "draft:" + id).compose(x -> {
+                  created.add(id);
+                  return notifier.notify("new_article_draft", "New article draft: "
+                      + w.payload().getString("title_en"), new JsonObject().put("suggestion_id", id)
+                      .put("source_conversations", new JsonArray(sources)).put("analysis", w.analysis()));
+                }))));
       }
       return chain.map(created);
     });
+  }
+
+  /** A draft's payload and who wrote it. */
+  private record Written(JsonObject payload, String analysis) {
+  }
+
+  /**
+   * Claude's draft when it is available and passes validation (written from the human answers, with the subjects
+   * as context), else the draft assembled from the human answers.
+   */
+  private Future<Written> write(List<Case> resolved) {
+    Written assembled = new Written(draft(resolved), "extractive");
+    if (claude.unavailable() != null) {
+      return Future.succeededFuture(assembled);
+    }
+    List<ClaudeLearning.Answered> answered = resolved.stream()
+        .map(c -> new ClaudeLearning.Answered(c.language(), c.subject(), c.answer())).toList();
+    return claude.draft(answered).map(d -> {
+      JsonObject p = assembled.payload().copy().put("title_nl", d.titleNl()).put("title_en", d.titleEn())
+          .put("content_nl", d.contentNl()).put("content_en", d.contentEn()).put("slug", slug(d.titleEn()));
+      if (!d.tags().isEmpty()) {
+        p.put("tags", new JsonArray(d.tags()));
+      }
+      return new Written(p, "claude");
+    }).recover(e -> {
+      LOG.info("article draft: Claude's draft not used ({}); assembled from the human answers instead",
+          e.getMessage());
+      return Future.succeededFuture(assembled);
+    });
+  }
+
+  static String slug(String topic) {
+    String slug = "draft-" + topic.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+    return slug.length() > 80 ? slug.substring(0, 80).replaceAll("-$", "") : slug;
   }
 
   /**
@@ -170,8 +214,7 @@ final class ArticleDrafter {
     if (en == null) {
       en = "[Translation needed: the answers below were given in Dutch.]\n\n" + nl;
     }
-    String slug = "draft-" + topic.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
-    slug = slug.length() > 80 ? slug.substring(0, 80).replaceAll("-$", "") : slug;
+    String slug = slug(topic);
     List<String> tags = new ArrayList<>(top);
     return new JsonObject().put("slug", slug).put("category", "learned").put("title_nl", "Veelgestelde vraag: " + topic)
         .put("title_en", "Frequent question: " + topic).put("content_nl", cap(nl)).put("content_en", cap(en))

@@ -1,5 +1,6 @@
 package io.supportpilot.learning;
 
+import io.supportpilot.agent.ClaudeGateway;
 import io.supportpilot.config.Config;
 import io.supportpilot.knowledge.KnowledgeService;
 import io.supportpilot.web.Capability;
@@ -41,9 +42,13 @@ public final class LearningCapability implements Capability {
     AutoApproval auto = new AutoApproval(cfg.autoApproveAbove(), id -> store.approve(id, new io.vertx.core.json
         .JsonObject(), "auto-approval", true).compose(s -> knowledge.get() == null ? Future.succeededFuture()
         : knowledge.get().refreshChanged()));
-    ResolutionLearner learner = new ResolutionLearner(ctx.pool(), store, statistics, notifier, auto);
+    LearningClaims claims = new LearningClaims(ctx.pool(), ctx.clock(), cfg.claimLease());
+    // Looked up when used: the agent capability registers the gateway (with or without a key).
+    ClaudeLearning claude = new ClaudeLearning(() -> cfg.useClaude()
+        ? ctx.services().find(ClaudeGateway.class).orElse(null) : null);
+    ResolutionLearner learner = new ResolutionLearner(ctx.pool(), store, statistics, notifier, auto, claims, claude);
     ArticleDrafter drafter = new ArticleDrafter(ctx.pool(), store, notifier, ctx.clock(), cfg.draftWindow(),
-        cfg.draftSimilarity());
+        cfg.draftSimilarity(), claims, claude);
     optimiser = new PatternOptimiser(ctx.pool(), notifier, ctx.clock(), cfg.changeCooldown());
     return ctx.vertx().deployVerticle(new LearningJobs(cfg, statistics, learner, drafter, optimiser, knowledge))
         .map(id -> {

@@ -8,10 +8,13 @@ import java.util.Set;
 /**
  * The learning loop's settings: whether it runs, how often the resolution and draft jobs and the optimiser run,
  * the statistics batch, the draft window and grouping similarity, the optimiser's cooldown, and the optional
- * auto-approval bar (unset = every suggestion waits for an admin).
+ * auto-approval bar (unset = every suggestion waits for an admin), whether Claude writes analyses and drafts when
+ * the gateway can call it ({@code learning.claude}), and how long a claim on a conversation lasts before another
+ * instance may take it ({@code learning.claim-lease}).
  */
 record LearningConfig(boolean enabled, Duration interval, Duration optimiseInterval, Duration statsFlush,
-    int batchSize, Duration draftWindow, double draftSimilarity, Duration changeCooldown, Double autoApproveAbove) {
+    int batchSize, Duration draftWindow, double draftSimilarity, Duration changeCooldown, Double autoApproveAbove,
+    boolean useClaude, Duration claimLease) {
 
   static LearningConfig from(Config c) {
     return new LearningConfig(
@@ -27,6 +30,9 @@ record LearningConfig(boolean enabled, Duration interval, Duration optimiseInter
         c.has("learning.change-cooldown") ? c.duration("learning.change-cooldown", Duration.ZERO) : Duration.ofDays(7),
         c.has("learning.auto-approve-above")
             && !Set.of("off", "false").contains(c.string("learning.auto-approve-above").toLowerCase(Locale.ROOT))
-            ? c.doubleIn("learning.auto-approve-above", 0.5, 1) : null);
+            ? c.doubleIn("learning.auto-approve-above", 0.5, 1) : null,
+        !c.has("learning.claude") || c.bool("learning.claude"),
+        c.has("learning.claim-lease") ? c.duration("learning.claim-lease", Duration.ofSeconds(1))
+            : Duration.ofMinutes(10));
   }
 }

@@ -6,7 +6,7 @@ package io.supportpilot.rules;
  * quantifier or an alternation ({@code (a+)+}, {@code (a|aa)*}, {@code (\w+\s?)*}), and backreferences are not
  * allowed. Stricter than necessary on purpose: a refused pattern can always be rewritten without the nesting.
  */
-final class RegexGuard {
+public final class RegexGuard {
 
   private RegexGuard() {
   }
@@ -17,7 +17,7 @@ final class RegexGuard {
   }
 
   /** Why the pattern is refused, or null when it is safe. */
-  static String problem(String p) {
+  public static String problem(String p) {
     java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
     stack.push(new Frame());
     int i = 0;

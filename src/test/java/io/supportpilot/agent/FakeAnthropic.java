@@ -139,16 +139,16 @@ public final class FakeAnthropic implements AutoCloseable {
     return new Step(200, null, message.encode(), 0);
   }
 
-  static Step okAfter(JsonObject message, long delayMs) {
+  public static Step okAfter(JsonObject message, long delayMs) {
     return new Step(200, null, message.encode(), delayMs);
   }
 
-  static Step error(int status, String type, String retryAfter) {
+  public static Step error(int status, String type, String retryAfter) {
     return new Step(status, retryAfter, new JsonObject().put("type", "error").put("error", new JsonObject()
         .put("type", type).put("message", type)).encode(), 0);
   }
 
-  static Step raw(String body, long delayMs) {
+  public static Step raw(String body, long delayMs) {
     return new Step(200, null, body, delayMs);
   }
 
@@ -266,6 +266,12 @@ public final class FakeAnthropic implements AutoCloseable {
         }
       }
     }
+    if (body.containsKey("tool_choice")) {
+      String choiceProblem = toolChoice(body.getValue("tool_choice"), toolNames);
+      if (choiceProblem != null) {
+        return choiceProblem;
+      }
+    }
     if (!(body.getValue("messages") instanceof JsonArray) || body.getJsonArray("messages").isEmpty()) {
       return "messages: at least one message is required";
     }
@@ -357,6 +363,24 @@ public final class FakeAnthropic implements AutoCloseable {
     }
     if (!"user".equals(prevRole)) {
       return "messages: the last message must be from the user here (no prefill in this fake)";
+    }
+    return null;
+  }
+
+  private static String toolChoice(Object value, Set<String> toolNames) {
+    if (!(value instanceof JsonObject)) {
+      return "tool_choice: must be an object";
+    }
+    JsonObject c = (JsonObject) value;
+    String type = c.getString("type");
+    if (!Set.of("auto", "any", "tool", "none").contains(String.valueOf(type))) {
+      return "tool_choice.type: must be auto, any, tool or none";
+    }
+    if (("any".equals(type) || "tool".equals(type)) && toolNames.isEmpty()) {
+      return "tool_choice: " + type + " requires tools";
+    }
+    if ("tool".equals(type) && !toolNames.contains(c.getString("name"))) {
+      return "tool_choice.name: no tool named " + c.getString("name");
     }
     return null;
   }
