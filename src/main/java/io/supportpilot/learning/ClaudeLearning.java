@@ -65,15 +65,9 @@ final class ClaudeLearning {
         + "nested quantifiers or backreferences), article_slug (the solving article's slug, or empty when there is "
         + "none), confidence (0 to 1: how sure you are that the pattern identifies this problem) and a one-sentence "
         + "summary of the problem in English.";
-    JsonObject schema = new JsonObject().put("type", "object")
-        .put("properties", new JsonObject()
-            .put("keywords_nl", stringArray()).put("keywords_en", stringArray()).put("error_codes", stringArray())
-            .put("regex", new JsonObject().put("type", "string"))
-            .put("article_slug", new JsonObject().put("type", "string"))
-            .put("confidence", new JsonObject().put("type", "number"))
-            .put("summary", new JsonObject().put("type", "string")))
-        .put("required", new JsonArray(List.of("keywords_nl", "keywords_en", "error_codes", "regex", "article_slug",
-            "confidence", "summary")));
+    JsonObject schema = object(new JsonObject().put("keywords_nl", stringArray()).put("keywords_en", stringArray())
+        .put("error_codes", stringArray()).put("regex", string()).put("article_slug", string())
+        .put("confidence", new JsonObject().put("type", "number")).put("summary", string()));
     return call(task, data, ANALYSIS_TOOL, "Record the proposed triage pattern.", schema, r.conversationId(),
         "learning_analysis").map(input -> LearnedOutput.pattern(input, r.question(), r.articleSlug(), rules));
   }
@@ -97,12 +91,8 @@ final class ClaudeLearning {
         + "English: title_nl, title_en, content_nl, content_en (plain text or simple Markdown, the steps from the "
         + "support answers only; add no links, products or steps that the answers do not give) and 1 to 6 short "
         + "lower-case tags.";
-    JsonObject schema = new JsonObject().put("type", "object")
-        .put("properties", new JsonObject()
-            .put("title_nl", new JsonObject().put("type", "string")).put("title_en", new JsonObject().put("type", "string"))
-            .put("content_nl", new JsonObject().put("type", "string"))
-            .put("content_en", new JsonObject().put("type", "string")).put("tags", stringArray()))
-        .put("required", new JsonArray(List.of("title_nl", "title_en", "content_nl", "content_en", "tags")));
+    JsonObject schema = object(new JsonObject().put("title_nl", string()).put("title_en", string())
+        .put("content_nl", string()).put("content_en", string()).put("tags", stringArray()));
     return call(task, data, DRAFT_TOOL, "Record the article draft.", schema, null, "learning_draft")
         .map(input -> LearnedOutput.article(input, answers.toString()));
   }
@@ -147,6 +137,16 @@ final class ClaudeLearning {
    */
   static String encode(JsonObject data) {
     return data.encode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
+  }
+
+  /** A JSON schema object whose properties are all required. */
+  private static JsonObject object(JsonObject properties) {
+    return new JsonObject().put("type", "object").put("properties", properties)
+        .put("required", new JsonArray(new java.util.ArrayList<>(properties.fieldNames())));
+  }
+
+  private static JsonObject string() {
+    return new JsonObject().put("type", "string");
   }
 
   private static JsonObject stringArray() {

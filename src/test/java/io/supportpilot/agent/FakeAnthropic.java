@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * A local fake of the Anthropic Messages API ({@code POST /v1/messages}) that checks requests as the real one does
  * (headers, model, max_tokens, roles that alternate starting with user, every tool_result answering a tool_use id
  * of the previous assistant turn and every tool_use answered, tool_result blocks first, tool schemas that are
- * JSON-schema objects) and answers from a script: messages, tool use, 429 with retry-after, 529, 500, delays and
- * malformed bodies. Violations answer 400 {@code invalid_request_error} and are kept for the test to assert on.
+ * JSON-schema objects, a tool_choice that names a declared tool) and answers from a script: messages, tool use,
+ * 429 with retry-after, 529, 500, delays and malformed bodies. Violations answer 400 {@code invalid_request_error}
+ * and are kept for the test to assert on.
  */
 public final class FakeAnthropic implements AutoCloseable {
 
