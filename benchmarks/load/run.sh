@@ -252,7 +252,7 @@ if [ "$SERVER_202" -le "$ROWS" ] && [ $((ROWS - SERVER_202)) -le "$STORE_DOWN" ]
   && [ "$CLIENT_202" -le "$ROWS" ]; then CHECK=PASS; else CHECK=FAIL; fi
 echo "   events refused 503 (store down): $STORE_DOWN, of which committed late: $((ROWS - SERVER_202))"
 echo "   check every 202 is a row, nothing stored twice, extra rows only from 503s: $CHECK"
-grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp|agent_(replies_total|deferred_total|shared_triages_total|queued))' \
+grep -E '^supportpilot_(ingest_ack_latency_seconds\{source="mcp",quantile|ingest_batch_size\{.*quantile|tickets_auto_total|ingest_events_total\{.*(rejected|accepted|duplicate).*mcp|agent_(replies_total|deferred_total|shared_triages_total|queued)|rules_(fired_total|unclaimed_total))' \
   "$WORK/metrics.txt" | grep -v ' 0.0$' | sed 's/^/   /' || true
 
 echo "== stopping the engine"

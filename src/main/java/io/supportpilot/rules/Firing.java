@@ -5,20 +5,46 @@ import java.time.Instant;
 
 /**
  * A rule that matched a trigger object: the rule, the object's key (unique per rule in {@code rule_runs}) and the
- * object as recorded. {@code runId} is set once the firing is claimed in Postgres.
+ * object as recorded. {@code runId} is set once the firing is claimed in Postgres. An error rule's firing stands
+ * for the matching errors of one (user, fingerprint) in one window: {@code window} gathers the later ones.
  */
 final class Firing {
+
+  /** The errors one error-rule firing stands for after its first: counted here, added to its run in batches. */
+  static final class Window {
+    final String slot;
+    final String ruleId;
+    final String triggerKey;
+    final long bucket;
+    /** Errors matched since the last time they were added to the run. */
+    long unflushed;
+    /** True once the claim answered: the run exists (here or on another instance), so counts can be added. */
+    boolean settled;
+
+    Window(String slot, String ruleId, String triggerKey, long bucket) {
+      this.slot = slot;
+      this.ruleId = ruleId;
+      this.triggerKey = triggerKey;
+      this.bucket = bucket;
+    }
+  }
 
   final CompiledRule rule;
   final String triggerKey;
   final JsonObject object;
   final Instant firedAt;
+  final Window window;
   long runId;
 
   Firing(CompiledRule rule, String triggerKey, JsonObject object, Instant firedAt) {
+    this(rule, triggerKey, object, firedAt, null);
+  }
+
+  Firing(CompiledRule rule, String triggerKey, JsonObject object, Instant firedAt, Window window) {
     this.rule = rule;
     this.triggerKey = triggerKey;
     this.object = object;
     this.firedAt = firedAt;
+    this.window = window;
   }
 }

@@ -30,8 +30,8 @@ final class RuleCounters {
     this.store = store;
   }
 
-  void add(String ruleId, Instant at) {
-    add(ruleId, 1, at.toEpochMilli());
+  void add(String ruleId, long atMillis) {
+    add(ruleId, 1, atMillis);
   }
 
   private void add(String ruleId, long n, long atMillis) {

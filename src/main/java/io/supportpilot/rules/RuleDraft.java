@@ -3,6 +3,7 @@ package io.supportpilot.rules;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.IDN;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
  * against the trigger's schema, and each action's config. Every fault is an {@link InvalidRule} naming its path.
  */
 record RuleDraft(String name, TriggerType triggerType, JsonObject conditionJson, Condition condition,
-    List<Action> actions, boolean enabled) {
+    List<Action> actions, Boolean enabled) {
 
   static final int MAX_NAME = 200;
   static final int MAX_ACTIONS = 10;
@@ -64,7 +65,12 @@ record RuleDraft(String name, TriggerType triggerType, JsonObject conditionJson,
     if (en != null && !(en instanceof Boolean)) {
       throw new InvalidRule("enabled", "must be true or false");
     }
-    return new RuleDraft(name, type, conditionJson, condition, List.copyOf(actions), en == null || (Boolean) en);
+    return new RuleDraft(name, type, conditionJson, condition, List.copyOf(actions), (Boolean) en);
+  }
+
+  /** Whether a new rule starts enabled: yes unless the body says {@code "enabled": false}. */
+  boolean enabledOnCreate() {
+    return enabled == null || enabled;
   }
 
   boolean hasWebhook() {
@@ -153,8 +159,16 @@ record RuleDraft(String name, TriggerType triggerType, JsonObject conditionJson,
       throw new InvalidRule(at, "must be an http or https URL with a host and no user info");
     }
     String host = IDN.toASCII(u.getHost().replace("[", "").replace("]", "")).toLowerCase(Locale.ROOT);
-    if (allowedHosts != null && !allowedHosts.contains(host) && WebhookTargets.isLiteralAddress(host)
-        && WebhookTargets.isPrivate(WebhookTargets.literal(host))) {
+    if (allowedHosts == null || allowedHosts.contains(host)) {
+      return u;
+    }
+    InetAddress literal;
+    try {
+      literal = WebhookTargets.literal(host);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRule(at, "is not a valid address");
+    }
+    if (WebhookTargets.isLocalName(host) || literal != null && WebhookTargets.isPrivate(literal)) {
       throw new InvalidRule(at, "points to a private, loopback or link-local address; allow the host in "
           + "rules.webhook-allowed-hosts if this is intended");
     }

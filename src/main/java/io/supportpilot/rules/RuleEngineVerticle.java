@@ -20,8 +20,12 @@ import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -33,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * timer (one instance per pass, see {@link ScheduleScan}). Matches are claimed in {@code rule_runs} in one statement
  * per batch, so a trigger object fires a rule once; claimed firings are counted in memory and their actions run on
  * a bounded queue, so a slow or failing action never holds up ingestion. Outcomes are written in batches.
+ *
+ * <p>An error rule fires once per (user, fingerprint) per {@code rules.error-window} (docs/rules.md, "What a firing
+ * is"): the first matching error of a window is claimed, the later ones only count in memory (the rule's
+ * {@code trigger_count} and the run's {@code events}), added to Postgres in one statement per flush.
  */
 final class RuleEngineVerticle extends VerticleBase {
 
@@ -44,6 +52,8 @@ final class RuleEngineVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RuleEngineVerticle.class);
   private static final int MESSAGE_CHARS = 1000;
   private static final int CLAIM_BATCH = 2000;
+  /** Open error windows kept in memory; beyond this a new (user, fingerprint) fires per error, as with no window. */
+  private static final int MAX_WINDOWS = 200_000;
 
   private final RulesConfig cfg;
   private final Pool pool;
@@ -64,6 +74,11 @@ final class RuleEngineVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private final List<Firing> pendingClaims = new ArrayList<>();
+  private final long windowMillis;
+  private final Map<String, Firing.Window> windows = new HashMap<>();
+  private final Set<Firing.Window> windowsToFlush = new LinkedHashSet<>();
+  private long lastBucket = Long.MIN_VALUE;
+  private boolean flushingWindows;
   private long claimTimer = -1;
   private boolean claiming;
   private int inFlight;
@@ -80,6 +95,7 @@ final class RuleEngineVerticle extends VerticleBase {
     this.counters = counters;
     this.actions = actions;
     this.schedule = new ScheduleScan(pool, clock, book, cfg.scanLimit());
+    this.windowMillis = cfg.errorWindow().toMillis();
     for (TriggerType t : TriggerType.values()) {
       fired.put(t, Counter.builder(METER_FIRED).tag("trigger_type", t.wire()).description("automation rule firings")
           .register(registry));
@@ -99,8 +115,11 @@ final class RuleEngineVerticle extends VerticleBase {
         .onComplete(ar -> m.reply(ar.succeeded() ? ar.result() : -1))));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.RULES_FLUSH, m -> flushAll()
         .onComplete(ar -> m.reply(ar.succeeded()))));
-    timers.add(vertx.setPeriodic(cfg.counterFlushInterval().toMillis(), id -> counters.flush()
-        .onFailure(e -> LOG.warn("rule counters not flushed (kept for the next flush): {}", e.getMessage()))));
+    timers.add(vertx.setPeriodic(cfg.counterFlushInterval().toMillis(), id -> {
+      counters.flush()
+          .onFailure(e -> LOG.warn("rule counters not flushed (kept for the next flush): {}", e.getMessage()));
+      flushWindows();
+    }));
     timers.add(vertx.setPeriodic(200, id -> finishRuns()));
     timers.add(vertx.setPeriodic(cfg.reloadInterval().toMillis(), id -> book.refreshIfChanged()
         .onFailure(e -> LOG.debug("rule reload failed: {}", e.getMessage()))));
@@ -125,6 +144,7 @@ final class RuleEngineVerticle extends VerticleBase {
 
   private Future<Void> flushAll() {
     return claimPending().recover(e -> Future.succeededFuture())
+        .compose(v -> flushWindows())
         .compose(v -> counters.flush().recover(e -> Future.succeededFuture()))
         .compose(v -> finishRuns());
   }
@@ -138,24 +158,106 @@ final class RuleEngineVerticle extends VerticleBase {
     }
     long now = clock.millis();
     Instant at = Instant.ofEpochMilli(now);
+    long bucket = windowMillis > 0 ? now / windowMillis : 0;
+    if (bucket != lastBucket) {
+      windows.values().removeIf(w -> w.bucket < bucket); // their unflushed counts stay in windowsToFlush
+      lastBucket = bucket;
+    }
     List<Firing> firings = null;
     for (ErrorEvent e : batch.events()) {
       ErrorSubject s = new ErrorSubject(e);
       JsonObject json = null;
       for (CompiledRule r : rules) {
-        if (r.condition().test(s, now)) {
-          if (json == null) {
-            json = errorJson(e);
-          }
-          if (firings == null) {
-            firings = new ArrayList<>();
-          }
-          firings.add(new Firing(r, "error:" + e.source() + ":" + e.eventId(), json, at));
+        if (!r.condition().test(s, now)) {
+          continue;
         }
+        Firing.Window w = null;
+        if (windowMillis > 0) {
+          counters.add(r.id(), now);
+          String slot = r.id() + '\u0000' + nonNull(e.userId()) + '\u0000' + nonNull(e.fingerprint());
+          w = windows.get(slot);
+          if (w != null && w.bucket == bucket) {
+            coalesce(w, 1);
+            continue;
+          }
+          w = windows.size() < MAX_WINDOWS || windows.containsKey(slot) ? new Firing.Window(slot, r.id(),
+              "errors:" + nonNull(e.userId()) + ":" + nonNull(e.fingerprint()) + "@"
+                  + Instant.ofEpochMilli(bucket * windowMillis), bucket) : null;
+          if (w != null) {
+            windows.put(slot, w);
+          }
+        }
+        if (json == null) {
+          json = errorJson(e);
+        }
+        if (firings == null) {
+          firings = new ArrayList<>();
+        }
+        firings.add(new Firing(r, w != null ? w.triggerKey : "error:" + e.source() + ":" + e.eventId(), json, at, w));
       }
     }
     if (firings != null) {
       submit(firings);
+    }
+  }
+
+  private static String nonNull(String s) {
+    return s == null ? "" : s;
+  }
+
+  /** Counts errors on an error-rule firing's window, to be added to its run by the next {@link #flushWindows}. */
+  private void coalesce(Firing.Window w, long n) {
+    w.unflushed += n;
+    windowsToFlush.add(w);
+  }
+
+  /**
+   * Adds the errors counted on claimed windows to their runs ({@code rule_runs.events}), in one statement; a failed
+   * write keeps them for the next flush. Windows whose claim has not answered yet wait for it.
+   */
+  private Future<Void> flushWindows() {
+    if (flushingWindows || windowsToFlush.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Firing.Window> taken = new ArrayList<>();
+    List<Long> counts = new ArrayList<>();
+    for (Iterator<Firing.Window> it = windowsToFlush.iterator(); it.hasNext(); ) {
+      Firing.Window w = it.next();
+      if (w.settled && w.unflushed > 0) {
+        taken.add(w);
+        counts.add(w.unflushed);
+        w.unflushed = 0;
+        it.remove();
+      }
+    }
+    if (taken.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] rules = new String[taken.size()];
+    String[] keys = new String[taken.size()];
+    for (int i = 0; i < rules.length; i++) {
+      rules[i] = taken.get(i).ruleId;
+      keys[i] = taken.get(i).triggerKey;
+    }
+    flushingWindows = true;
+    return store.addEvents(rules, keys, counts.toArray(new Long[0]))
+        .onFailure(e -> {
+          LOG.warn("errors of {} rule runs not added (kept for the next flush): {}", rules.length, e.getMessage());
+          for (int i = 0; i < taken.size(); i++) {
+            coalesce(taken.get(i), counts.get(i));
+          }
+        })
+        .onComplete(ar -> flushingWindows = false)
+        .recover(e -> Future.succeededFuture());
+  }
+
+  /** Claims that failed or were dropped: their windows are forgotten, so the next matching error claims again. */
+  private void forget(List<Firing> firings) {
+    for (Firing f : firings) {
+      if (f.window != null) {
+        windows.remove(f.window.slot, f.window);
+        windowsToFlush.remove(f.window);
+      }
     }
   }
 
@@ -227,6 +329,7 @@ final class RuleEngineVerticle extends VerticleBase {
     if (pendingClaims.size() + firings.size() > cfg.maxQueuedRuns()) {
       lost.increment(firings.size());
       LOG.warn("{} rule firings dropped: more than rules.max-queued-runs wait to be recorded", firings.size());
+      forget(firings);
       return;
     }
     pendingClaims.addAll(firings);
@@ -254,7 +357,16 @@ final class RuleEngineVerticle extends VerticleBase {
       if (ar.failed()) {
         lost.increment(batch.size());
         LOG.warn("{} rule firings could not be recorded and are dropped: {}", batch.size(), ar.cause().getMessage());
+        forget(batch);
       } else {
+        for (Firing f : batch) {
+          if (f.window != null) {
+            f.window.settled = true;
+            if (f.runId == 0) {
+              coalesce(f.window, 1); // another instance claimed this window first: its run counts this error
+            }
+          }
+        }
         ar.result().forEach(this::accept);
         drain();
       }
@@ -263,7 +375,9 @@ final class RuleEngineVerticle extends VerticleBase {
   }
 
   private void accept(Firing f) {
-    counters.add(f.rule.id(), f.firedAt);
+    if (f.rule.triggerType() != TriggerType.ERROR || windowMillis == 0) {
+      counters.add(f.rule.id(), f.firedAt.toEpochMilli()); // error rules with a window count every error on match
+    }
     fired.get(f.rule.triggerType()).increment();
     if (queue.size() >= cfg.maxQueuedRuns()) {
       record(f, new JsonArray(), "skipped", "overloaded: more than rules.max-queued-runs firings were waiting");

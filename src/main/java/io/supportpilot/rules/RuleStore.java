@@ -87,14 +87,17 @@ final class RuleStore {
             + "enabled, created_by, webhook_secret, created_at, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, "
             + "$6, $7, $8, $9, $9) RETURNING " + RULE_COLUMNS)
         .execute(Tuple.from(new Object[] {id, d.name(), d.triggerType().wire(), d.conditionJson(),
-            d.actionsJson(), d.enabled(), createdBy, secret, utc(now)}))
+            d.actionsJson(), d.enabledOnCreate(), createdBy, secret, utc(now)}))
         .map(rows -> first(rules(rows)));
   }
 
-  /** Replaces a rule's definition; a new secret is set only when {@code newSecret} is not null. Null if absent. */
+  /**
+   * Replaces a rule's definition; a new secret is set only when {@code newSecret} is not null, and {@code enabled}
+   * only when the body gave it (a PUT without it keeps the rule's state). Null if absent.
+   */
   Future<StoredRule> replace(String id, RuleDraft d, String newSecret, Instant now) {
     return pool.preparedQuery("UPDATE automation_rules SET name = $2, trigger_type = $3, trigger_condition = $4::jsonb, "
-            + "actions = $5::jsonb, enabled = $6, webhook_secret = COALESCE($7, webhook_secret), "
+            + "actions = $5::jsonb, enabled = COALESCE($6, enabled), webhook_secret = COALESCE($7, webhook_secret), "
             + "updated_at = GREATEST($8, updated_at + interval '1 microsecond') WHERE id = $1 RETURNING " + RULE_COLUMNS)
         .execute(Tuple.from(new Object[] {id, d.name(), d.triggerType().wire(), d.conditionJson(),
             d.actionsJson(), d.enabled(), newSecret, utc(now)}))
@@ -122,7 +125,7 @@ final class RuleStore {
 
   Future<JsonArray> runs(String ruleId, int limit) {
     return pool.preparedQuery("SELECT id, trigger_type, trigger_key, trigger_object::text, actions_taken::text, "
-            + "outcome, fired_at, finished_at FROM rule_runs WHERE rule_id = $1 ORDER BY id DESC LIMIT $2")
+            + "outcome, fired_at, finished_at, events FROM rule_runs WHERE rule_id = $1 ORDER BY id DESC LIMIT $2")
         .execute(Tuple.of(ruleId, limit)).map(rows -> {
           JsonArray a = new JsonArray();
           for (Row r : rows) {
@@ -131,7 +134,8 @@ final class RuleStore {
                 .put("actions_taken", new JsonArray(r.getString(4))).put("outcome", r.getString(5))
                 .put("fired_at", r.getOffsetDateTime(6).toInstant().toString())
                 .put("finished_at", r.getOffsetDateTime(7) == null ? null
-                    : r.getOffsetDateTime(7).toInstant().toString()));
+                    : r.getOffsetDateTime(7).toInstant().toString())
+                .put("events", r.getLong(8)));
           }
           return a;
         });
@@ -183,6 +187,13 @@ final class RuleStore {
         .execute(Tuple.of(ids.toArray(new Long[0]), actions.toArray(new String[0]), outcomes.toArray(new String[0]),
             at.toArray(new OffsetDateTime[0])))
         .mapEmpty();
+  }
+
+  /** Adds errors that later matched to the runs of their error-rule firings, in one statement. */
+  Future<Void> addEvents(String[] rules, String[] keys, Long[] counts) {
+    return pool.preparedQuery("UPDATE rule_runs r SET events = r.events + x.n FROM unnest($1::text[], $2::text[], "
+            + "$3::int8[]) AS x(r, k, n) WHERE r.rule_id = x.r AND r.trigger_key = x.k")
+        .execute(Tuple.of(rules, keys, counts)).mapEmpty();
   }
 
   /** Adds counted firings to the rules in one statement. */

@@ -77,7 +77,11 @@ final class WebhookSender {
   private Future<InetAddress> resolve(String host) {
     boolean allowed = allowedHosts.contains(host);
     return vertx.executeBlocking(() -> {
-      InetAddress[] all = InetAddress.getAllByName(host);
+      InetAddress literal = WebhookTargets.literal(host);
+      if (!allowed && WebhookTargets.isLocalName(host)) {
+        return null;
+      }
+      InetAddress[] all = literal != null ? new InetAddress[] {literal} : InetAddress.getAllByName(host);
       if (!allowed) {
         for (InetAddress a : all) {
           if (WebhookTargets.isPrivate(a)) {

@@ -14,8 +14,6 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import com.sun.net.httpserver.HttpServer;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
-import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -186,6 +184,19 @@ class RulesEndToEndTest {
     HttpResponse<String> put = admin(port, "PUT", "/api/admin/rules/" + id, replaced.encode());
     assertEquals(200, put.statusCode(), put.body());
     assertEquals(false, new JsonObject(put.body()).getBoolean("enabled"));
+    // A PUT without "enabled" keeps the rule's state (it does not switch a disabled rule back on) ...
+    replaced.remove("enabled");
+    HttpResponse<String> keep = admin(port, "PUT", "/api/admin/rules/" + id, replaced.encode());
+    assertEquals(200, keep.statusCode(), keep.body());
+    assertEquals(false, new JsonObject(keep.body()).getBoolean("enabled"));
+    assertEquals(false, new JsonObject(admin(port, "GET", "/api/admin/rules/" + id, null).body())
+        .getBoolean("enabled"));
+    assertEquals(200, admin(port, "POST", "/api/admin/rules/" + id + "/enable", null).statusCode());
+    HttpResponse<String> keepOn = admin(port, "PUT", "/api/admin/rules/" + id, replaced.encode());
+    assertEquals(true, new JsonObject(keepOn.body()).getBoolean("enabled"), "... nor a enabled one off");
+    HttpResponse<String> off = admin(port, "PUT", "/api/admin/rules/" + id, replaced.copy().put("enabled", false)
+        .encode());
+    assertEquals(false, new JsonObject(off.body()).getBoolean("enabled"), "an explicit value still applies");
 
     HttpResponse<String> token = admin(port, "POST", "/api/admin/tokens",
         new JsonObject().put("name", "vera").put("role", "viewer").encode());
@@ -255,9 +266,10 @@ class RulesEndToEndTest {
         + "m.conversation_id WHERE c.user_id = 'u-5xx' AND m.sender_type = 'agent'") >= 1, "an agent answer");
     RulesFixture.flush(engine);
     awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
-        + "AND trigger_key = 'error:mcp:five-1' AND outcome = 'succeeded'") == 1, "the firing is recorded");
+        + "AND trigger_object->>'event_id' = 'five-1' AND trigger_key LIKE 'errors:u-5xx:%' "
+        + "AND outcome = 'succeeded' AND events = 1") == 1, "the firing is recorded");
     String actions = RulesFixture.queryString(url, "SELECT actions_taken::text FROM rule_runs "
-        + "WHERE trigger_key = 'error:mcp:five-1'");
+        + "WHERE trigger_object->>'event_id' = 'five-1'");
     JsonArray taken = new JsonArray(actions);
     assertEquals("create_ticket", taken.getJsonObject(0).getString("type"));
     assertEquals("done", taken.getJsonObject(0).getString("status"));
@@ -269,7 +281,7 @@ class RulesEndToEndTest {
     assertEquals(202, send(error("four-1", "ExactValidationError", 400, "u-5xx")).statusCode());
     awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx'") == 2, "its ticket");
     RulesFixture.flush(engine);
-    assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE trigger_key = 'error:mcp:four-1'"));
+    assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'four-1'"));
     assertEquals(0, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' "
         + "AND error_type = 'ExactValidationError' AND category = 'bug'"));
     awaitTrue(() -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
@@ -337,11 +349,12 @@ class RulesEndToEndTest {
       assertTrue(Math.abs(Long.parseLong(ts) - System.currentTimeMillis() / 1000) < 300);
     }
     JsonObject body = new JsonObject(received.get(2).getValue());
-    assertEquals("error:mcp:hook-1", body.getString("trigger_key"));
+    assertTrue(body.getString("trigger_key").startsWith("errors::"), body.getString("trigger_key"));
+    assertEquals("hook-1", body.getJsonObject("object").getString("event_id"));
     assertEquals("HookError", body.getJsonObject("object").getString("error_type"));
     assertEquals(created.getString("id"), body.getJsonObject("rule").getString("id"));
     RulesFixture.flush(engine);
-    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_key = 'error:mcp:hook-1' AND outcome = "
+    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-1' AND outcome = "
         + "'succeeded' AND (actions_taken->0->>'attempts')::int = 3") == 1, "recorded with three attempts");
 
     HttpResponse<String> literal = admin(port, "POST", "/api/admin/rules", rule("Hook", "error", "{}",
@@ -349,45 +362,109 @@ class RulesEndToEndTest {
     assertEquals(400, literal.statusCode());
     assertTrue(literal.body().contains("actions[0].config.url"), literal.body());
 
-    create(rule("Hook by name", "error", "{\"error_type\": \"NamedHookError\"}", actions("webhook",
-        new JsonObject().put("url", "http://localhost:" + receiver.getAddress().getPort() + "/hook"))));
+    // Every other spelling of a private address is refused on save too, naming the field.
+    for (String target : List.of("http://localhost/hook", "http://LOCALHOST./hook", "http://api.localhost/hook",
+        "http://2130706433/hook", "http://0x7f.1/hook", "http://017700000001/hook", "http://0177.0.0.1/hook",
+        "http://127.1/hook", "http://0/hook", "http://[::1]/hook", "http://[fe80::1]/hook", "http://[fd12:3456::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook", "http://[::ffff:a9fe:a9fe]/hook", "http://[::127.0.0.1]/hook",
+        "http://[64:ff9b::a00:1]/hook", "http://[2002:c0a8:101::1]/hook", "http://[::]/hook",
+        "http://0xa9fea9fe/hook", "http://10.1/hook")) {
+      HttpResponse<String> refused = admin(port, "POST", "/api/admin/rules", rule("Hook", "error", "{}",
+          actions("webhook", new JsonObject().put("url", target))).encode());
+      assertEquals(400, refused.statusCode(), target + " " + refused.body());
+      assertTrue(refused.body().contains("actions[0].config.url"), refused.body());
+    }
+
+    // A name resolving to loopback is refused when sending (a rule saved before the save check, inserted here).
+    TestDatabase.exec(url, "INSERT INTO automation_rules (id, name, trigger_type, trigger_condition, actions, enabled, "
+        + "created_by, webhook_secret) VALUES ('hook-by-name', 'Hook by name', 'error', "
+        + "'{\"error_type\": \"NamedHookError\"}', '[{\"type\": \"webhook\", \"config\": {\"url\": "
+        + "\"http://localhost:" + receiver.getAddress().getPort() + "/hook\"}}]', TRUE, 'test', 'abc123')");
+    create(rule("Reload", "error", "{\"error_type\": \"NoSuchError\"}", actions("trigger_agent", new JsonObject())));
     received.clear();
     assertEquals(202, send(error("hook-2", "NamedHookError", 418, null)).statusCode());
     RulesFixture.flush(engine);
-    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_key = 'error:mcp:hook-2' AND outcome = "
+    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-2' AND outcome = "
         + "'failed' AND actions_taken->0->>'detail' LIKE 'refused%'") == 1, "refused: localhost is loopback");
     assertEquals(0, received.size(), "nothing was sent to the refused target");
   }
 
   @Test
-  void aBurstAndItsRedeliveryFireEachTriggerOnce() throws Exception {
-    // Verifies one firing per trigger object: 500 errors in one batch request, then the same stored batch
-    // delivered twice more (as after a Kafka redelivery), give 500 runs and trigger_count exactly 500.
+  void aBurstAndItsRedeliveryFireOnceAndCountEveryErrorOnce() throws Exception {
+    // Verifies one firing per trigger object under a burst: 500 errors of one fingerprint in one batch request, then
+    // the same batch again (as after a Kafka redelivery: the store takes none of them again), give one run that
+    // stands for 500 errors and trigger_count exactly 500.
     JsonObject rule = create(rule("Burst", "error", "{\"error_type\": \"BurstError\"}",
         actions("trigger_agent", new JsonObject())));
+    String id = rule.getString("id");
     StringBuilder ndjson = new StringBuilder();
-    List<ErrorEvent> events = new ArrayList<>();
-    Instant now = Instant.now();
     for (int i = 0; i < 500; i++) {
       ndjson.append(error("burst-" + i, "BurstError", 400, null).encode()).append('\n');
-      events.add(new ErrorEvent("mcp", "burst-" + i, null, null, "t", "BurstError", "E_400", 400, "error", "m", null,
-          null, "fp", now, now));
     }
     HttpResponse<String> r = RulesFixture.mcp(port, "/api/webhooks/mcp-error/batch", ndjson.toString(),
         "application/x-ndjson");
     assertEquals(202, r.statusCode(), r.body());
-    engine.vertx().eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(events));
-    engine.vertx().eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(events));
-    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'") == 500,
-        "500 runs");
-    Thread.sleep(500);
+    HttpResponse<String> again = RulesFixture.mcp(port, "/api/webhooks/mcp-error/batch", ndjson.toString(),
+        "application/x-ndjson");
+    assertEquals(500, new JsonObject(again.body()).getInteger("duplicates"), again.body());
+    awaitTrue(() -> {
+      RulesFixture.flush(engine);
+      return count("SELECT COALESCE(sum(events), 0) FROM rule_runs WHERE rule_id = '" + id + "'") == 500;
+    }, "the run counts 500 errors");
+    Thread.sleep(300);
     RulesFixture.flush(engine);
-    assertEquals(500, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"));
-    assertEquals(500, count("SELECT trigger_count FROM automation_rules WHERE id = '" + rule.getString("id") + "'"));
-    assertEquals(500, new JsonObject(admin(port, "GET", "/api/admin/rules/" + rule.getString("id"), null).body())
-        .getLong("trigger_count"));
+    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + id + "'"), "one firing");
+    assertEquals(500, count("SELECT events FROM rule_runs WHERE rule_id = '" + id + "'"));
+    assertEquals(500, count("SELECT trigger_count FROM automation_rules WHERE id = '" + id + "'"));
+    JsonObject shown = new JsonObject(admin(port, "GET", "/api/admin/rules/" + id, null).body());
+    assertEquals(500, shown.getLong("trigger_count"));
+    JsonObject run = new JsonObject(admin(port, "GET", "/api/admin/rules/" + id + "/runs", null).body())
+        .getJsonArray("items").getJsonObject(0);
+    assertEquals(500, run.getLong("events"));
     assertNotNull(RulesFixture.queryString(url, "SELECT last_triggered::text FROM automation_rules WHERE id = '"
-        + rule.getString("id") + "'"));
+        + id + "'"));
+  }
+
+  @Test
+  void aBurstOf5xxErrorsOfOneFingerprintFiresTheDefaultRuleOnce() throws Exception {
+    // Verifies the coalescing on the first default rule: 40 errors of one customer's bug, in one batch and in
+    // single requests, give one ticket, one agent answer, one run standing for 40 errors and trigger_count + 40.
+    TestDatabase.exec(url, "INSERT INTO users(id, email, name, language) VALUES ('u-storm', 'storm@example.nl', "
+        + "'Storm', 'nl') ON CONFLICT DO NOTHING");
+    RulesFixture.flush(engine);
+    long before = new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+        .getLong("trigger_count");
+    StringBuilder ndjson = new StringBuilder();
+    for (int i = 0; i < 30; i++) {
+      ndjson.append(error("storm-" + i, "ExactStormError", 503, "u-storm").encode()).append('\n');
+    }
+    assertEquals(202, RulesFixture.mcp(port, "/api/webhooks/mcp-error/batch", ndjson.toString(),
+        "application/x-ndjson").statusCode());
+    for (int i = 30; i < 40; i++) {
+      assertEquals(202, send(error("storm-" + i, "ExactStormError", 503, "u-storm")).statusCode());
+    }
+    awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm' AND priority = "
+        + "'high' AND category = 'bug'") == 1, "one high priority bug ticket");
+    awaitTrue(() -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+        + "m.conversation_id WHERE c.user_id = 'u-storm' AND m.sender_type = 'agent'") >= 1, "an agent answer");
+    awaitTrue(() -> {
+      RulesFixture.flush(engine);
+      return count("SELECT COALESCE(sum(events), 0) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
+          + "AND trigger_key LIKE 'errors:u-storm:%'") == 40;
+    }, "the run counts 40 errors");
+    Thread.sleep(1000);
+    RulesFixture.flush(engine);
+    assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm'"), "one ticket");
+    assertEquals(1, count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+        + "m.conversation_id WHERE c.user_id = 'u-storm' AND m.sender_type = 'agent'"), "one agent answer");
+    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
+        + "AND trigger_key LIKE 'errors:u-storm:%'"), "one firing");
+    assertEquals(40, count("SELECT events FROM rule_runs WHERE rule_id = 'default-error-5xx' "
+        + "AND trigger_key LIKE 'errors:u-storm:%' AND outcome = 'succeeded'"));
+    assertEquals(40, count("SELECT occurrence_count FROM support_conversations WHERE user_id = 'u-storm'"),
+        "the pipeline counts the occurrences; the rule adds none");
+    awaitTrue(() -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+        .getLong("trigger_count") == before + 40, "trigger_count counts every error exactly");
   }
 
   @Test

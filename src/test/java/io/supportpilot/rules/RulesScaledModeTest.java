@@ -55,7 +55,7 @@ class RulesScaledModeTest {
   @Test
   void errorRulesFireWhereThePartitionIsProcessedOncePerError() throws Exception {
     // Verifies that with two processing instances each error fires the rule once, on the instance that processed
-    // its partition (both instances fire), and the rule's trigger_count is exact.
+    // its partition (both instances fire) once per bug, and the rule's trigger_count is exact.
     String db = TestDatabase.freshDatabase("RulesScaled");
     Map<String, String> env = TestEngine.env(db);
     env.put("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
@@ -91,13 +91,21 @@ class RulesScaledModeTest {
         HttpResponse<String> r = RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", e.encode(), "application/json");
         assertEquals(202, r.statusCode(), r.body());
       }
-      awaitTrue(() -> TestDatabase.queryLong(db, "SELECT count(*) FROM rule_runs WHERE rule_id = '" + id + "'") == 160,
-          "160 runs");
+      awaitTrue(() -> {
+        RulesFixture.flush(a);
+        RulesFixture.flush(bb);
+        return TestDatabase.queryLong(db, "SELECT COALESCE(sum(events), 0) FROM rule_runs WHERE rule_id = '" + id
+            + "'") == 160;
+      }, "the runs count 160 errors");
       RulesFixture.flush(a);
       RulesFixture.flush(bb);
       assertEquals(160, TestDatabase.queryLong(db, "SELECT trigger_count FROM automation_rules WHERE id = '" + id
           + "'"));
-      assertEquals(160.0, fired(a) + fired(bb), "each error fired once, on one instance");
+      long bugs = TestDatabase.queryLong(db, "SELECT count(DISTINCT fingerprint) FROM support_error_log "
+          + "WHERE tool = 'scaled_tool'");
+      assertEquals(bugs, TestDatabase.queryLong(db, "SELECT count(*) FROM rule_runs WHERE rule_id = '" + id + "'"),
+          "one firing per bug (fingerprint) in the window");
+      assertEquals((double) bugs, fired(a) + fired(bb), "each bug fired once, on one instance");
       assertTrue(fired(a) > 0 && fired(bb) > 0, "both instances processed partitions and fired: a=" + fired(a)
           + " b=" + fired(bb));
 
