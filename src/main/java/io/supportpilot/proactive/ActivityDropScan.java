@@ -78,6 +78,14 @@ final class ActivityDropScan {
     this.cfg = cfg;
   }
 
+  /** The parameters of {@link #SQL} at {@code now}. */
+  Tuple args(OffsetDateTime now) {
+    return Tuple.from(new Object[] {now, now.minus(cfg.inactiveFor()), now.minus(Duration.ofDays(30)),
+        now.minus(cfg.minHistory()), cfg.exemptPlans().toArray(new String[0]), cfg.minCalls30d(), cfg.zone().getId(),
+        cfg.baselineWeeks() * 7, cfg.missedUsualDays(), cfg.usualDayShare(), (double) cfg.errorsLookback().toSeconds(),
+        cfg.scanBatchSize()});
+  }
+
   /** Runs batches until none is full; the result counts candidates and tickets opened. */
   Future<JsonObject> run(SqlClient db, OffsetDateTime now, int maxBatches) {
     JsonObject result = new JsonObject().put("silent_candidates", 0L).put("tickets", 0L);
@@ -88,11 +96,7 @@ final class ActivityDropScan {
     if (left <= 0) {
       return Future.succeededFuture();
     }
-    Tuple args = Tuple.from(new Object[] {now, now.minus(cfg.inactiveFor()), now.minus(Duration.ofDays(30)),
-        now.minus(cfg.minHistory()), cfg.exemptPlans().toArray(new String[0]), cfg.minCalls30d(), cfg.zone().getId(),
-        cfg.baselineWeeks() * 7, cfg.missedUsualDays(), cfg.usualDayShare(), (double) cfg.errorsLookback().toSeconds(),
-        cfg.scanBatchSize()});
-    return db.preparedQuery(SQL).execute(args).compose(rows -> {
+    return db.preparedQuery(SQL).execute(args(now)).compose(rows -> {
       Row r = rows.iterator().next();
       result.put("silent_candidates", Math.max(result.getLong("silent_candidates"), r.getLong(0)));
       result.put("tickets", result.getLong("tickets") + r.getLong(2));
