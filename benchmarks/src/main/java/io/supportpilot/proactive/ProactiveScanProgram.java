@@ -96,7 +96,7 @@ public final class ProactiveScanProgram {
     statements.put("token outcomes", Map.entry(TokenExpiryScan.OUTCOMES, Tuple.of(now)));
     statements.put("token warnings", Map.entry(TokenExpiryScan.WARN, tokens.warnArgs(now)));
     statements.put("expired notices", Map.entry(TokenExpiryScan.EXPIRED, tokens.expiredArgs(now)));
-    statements.put("activity drop", Map.entry(ActivityDropScan.SQL, drops.args(now)));
+    statements.put("activity drop", Map.entry(ActivityDropScan.SQL, drops.args(now, ActivityDropScan.START, "")));
     for (Map.Entry<String, Map.Entry<String, Tuple>> e : statements.entrySet()) {
       List<String> plan = pool.withConnection(conn -> conn.begin().compose(tx -> conn
           .preparedQuery("EXPLAIN (ANALYZE, BUFFERS) " + e.getValue().getKey()).execute(e.getValue().getValue())
