@@ -191,8 +191,10 @@ final class SupportTools {
           }
           return arr;
         });
-    Future<JsonObject> usage = pool.preparedQuery("SELECT count(*), count(*) FILTER (WHERE status_code >= 400), "
-        + "max(created_at) FROM api_usage WHERE user_id = $1 AND created_at >= $2")
+    // From the hourly rollup (the raw calls have no per-user index): 7 days counted from the start of the hour.
+    Future<JsonObject> usage = pool.preparedQuery("SELECT COALESCE(sum(calls), 0)::bigint, "
+        + "COALESCE(sum(errors), 0)::bigint, (SELECT last_at FROM usage_activity WHERE user_id = $1 AND last_at >= $2) "
+        + "FROM api_usage_hourly WHERE user_id = $1 AND hour >= date_trunc('hour', $2::timestamptz, 'UTC')")
         .execute(Tuple.of(scope.userId(), since))
         .map(rows -> {
           Row r = rows.iterator().next();

@@ -19,7 +19,7 @@ final class ActivityDropScan {
   /**
    * $1 now, $2 silent-since cutoff, $3 30-day cutoff, $4 first-call cutoff (history), $5 exempt plans, $6 minimum calls,
    * $7 time zone, $8 baseline days, $9 missed usual days needed, $10 usual-day share, $11 error lookback seconds,
-   * $12 batch size.
+   * $12 batch size, $13 and $14 the (last_at, user_id) after which this batch's candidates start.
    */
   static final String SQL = "WITH cand AS (SELECT a.user_id, a.last_at, u.language, "
       + "(a.last_at AT TIME ZONE $7)::date AS last_day, (a.first_at AT TIME ZONE $7)::date AS first_day, "
@@ -28,7 +28,9 @@ final class ActivityDropScan {
       + "AND NOT EXISTS (SELECT 1 FROM proactive_activity_drops p WHERE p.user_id = a.user_id "
       + "AND p.last_activity_at = a.last_at) "
       + "AND NOT EXISTS (SELECT 1 FROM support_conversations s WHERE s.user_id = a.user_id "
-      + "AND s.category = 'activity_drop' AND s.status NOT IN ('resolved', 'closed'))), "
+      + "AND s.category = 'activity_drop' AND s.status NOT IN ('resolved', 'closed')) "
+      // Keyset batches: each batch evaluates the next candidates only, so a catch-up never re-evaluates the earlier ones.
+      + "AND (a.last_at, a.user_id) > ($13::timestamptz, $14::text) ORDER BY a.last_at, a.user_id LIMIT $12), "
       // Per candidate, by index lookups only (laterals): calls in 30 days, recent errors, usual weekdays, missed ones.
       + "due AS (SELECT c.user_id, c.last_at, c.language, v.calls_30d, m.missed_days, x.errors, x.lines, "
       + "gen_random_uuid()::text AS conversation_id, to_char(c.last_at AT TIME ZONE $7, 'YYYY-MM-DD HH24:MI') AS since "
@@ -52,7 +54,7 @@ final class ActivityDropScan {
       // Whole days of silence (after the last active day, before today) that fall on a usual weekday.
       + "CROSS JOIN LATERAL (SELECT count(*) AS missed_days FROM generate_series((c.last_day + 1)::timestamp, "
       + "(c.today - 1)::timestamp, interval '1 day') g(day) WHERE extract(isodow FROM g.day)::int = ANY(p.dows)) m "
-      + "WHERE v.calls_30d > $6 AND x.n > 0 AND m.missed_days >= $9 ORDER BY c.last_at, c.user_id LIMIT $12), "
+      + "WHERE v.calls_30d > $6 AND x.n > 0 AND m.missed_days >= $9), "
       + "ins AS (INSERT INTO proactive_activity_drops (user_id, last_activity_at, conversation_id, detected_at, details) "
       + "SELECT user_id, last_at, conversation_id, $1, jsonb_build_object('calls_30d', calls_30d, 'missed_usual_days', "
       + "missed_days, 'errors', errors) FROM due ON CONFLICT DO NOTHING RETURNING user_id), "
@@ -70,7 +72,11 @@ final class ActivityDropScan {
       + "'last_activity_at', d.last_at, 'calls_30d', d.calls_30d, 'missed_usual_days', d.missed_days, 'errors', "
       + "d.errors), $1 FROM due d JOIN ins USING (user_id) RETURNING id) "
       + "SELECT (SELECT count(*) FROM cand), (SELECT count(*) FROM due), (SELECT count(*) FROM ins), "
-      + "(SELECT count(*) FROM conv), (SELECT count(*) FROM msg)";
+      + "(SELECT count(*) FROM conv), (SELECT count(*) FROM msg), k.last_at, k.user_id FROM (SELECT NULL) z "
+      + "LEFT JOIN LATERAL (SELECT last_at, user_id FROM cand ORDER BY last_at DESC, user_id DESC LIMIT 1) k ON TRUE";
+
+  /** Before every candidate: the first batch starts here. */
+  static final OffsetDateTime START = OffsetDateTime.parse("1970-01-01T00:00:00Z");
 
   private final ProactiveConfig cfg;
 
@@ -78,25 +84,31 @@ final class ActivityDropScan {
     this.cfg = cfg;
   }
 
-  /** Runs batches until none is full; the result counts candidates and tickets opened. */
-  Future<JsonObject> run(SqlClient db, OffsetDateTime now, int maxBatches) {
-    JsonObject result = new JsonObject().put("silent_candidates", 0L).put("tickets", 0L);
-    return loop(db, now, result, maxBatches).map(v -> result);
+  /** The parameters of {@link #SQL} at {@code now} for the batch of candidates after ({@code afterAt, afterUser}). */
+  Tuple args(OffsetDateTime now, OffsetDateTime afterAt, String afterUser) {
+    return Tuple.from(new Object[] {now, now.minus(cfg.inactiveFor()), now.minus(Duration.ofDays(30)),
+        now.minus(cfg.minHistory()), cfg.exemptPlans().toArray(new String[0]), cfg.minCalls30d(), cfg.zone().getId(),
+        cfg.baselineWeeks() * 7, cfg.missedUsualDays(), cfg.usualDayShare(), (double) cfg.errorsLookback().toSeconds(),
+        cfg.scanBatchSize(), afterAt, afterUser});
   }
 
-  private Future<Void> loop(SqlClient db, OffsetDateTime now, JsonObject result, int left) {
+  /** Runs keyset batches of candidates until one is not full; the result counts candidates and tickets opened. */
+  Future<JsonObject> run(SqlClient db, OffsetDateTime now, int maxBatches) {
+    JsonObject result = new JsonObject().put("silent_candidates", 0L).put("tickets", 0L);
+    return loop(db, now, result, maxBatches, START, "").map(v -> result);
+  }
+
+  private Future<Void> loop(SqlClient db, OffsetDateTime now, JsonObject result, int left, OffsetDateTime afterAt,
+      String afterUser) {
     if (left <= 0) {
       return Future.succeededFuture();
     }
-    Tuple args = Tuple.from(new Object[] {now, now.minus(cfg.inactiveFor()), now.minus(Duration.ofDays(30)),
-        now.minus(cfg.minHistory()), cfg.exemptPlans().toArray(new String[0]), cfg.minCalls30d(), cfg.zone().getId(),
-        cfg.baselineWeeks() * 7, cfg.missedUsualDays(), cfg.usualDayShare(), (double) cfg.errorsLookback().toSeconds(),
-        cfg.scanBatchSize()});
-    return db.preparedQuery(SQL).execute(args).compose(rows -> {
+    return db.preparedQuery(SQL).execute(args(now, afterAt, afterUser)).compose(rows -> {
       Row r = rows.iterator().next();
-      result.put("silent_candidates", Math.max(result.getLong("silent_candidates"), r.getLong(0)));
+      result.put("silent_candidates", result.getLong("silent_candidates") + r.getLong(0));
       result.put("tickets", result.getLong("tickets") + r.getLong(2));
-      return r.getLong(1) < cfg.scanBatchSize() ? Future.succeededFuture() : loop(db, now, result, left - 1);
+      return r.getLong(0) < cfg.scanBatchSize() ? Future.succeededFuture()
+          : loop(db, now, result, left - 1, r.getOffsetDateTime(5), r.getString(6));
     });
   }
 }

@@ -148,12 +148,21 @@ final class TokenExpiryScan {
         .compose(rows -> {
           Row r = rows.iterator().next();
           result.put("prevented", r.getLong(0)).put("renewed_late", r.getLong(1));
-          return batches(db, WARN, Tuple.of(now, now.plus(cfg.warnBefore()), cfg.scanBatchSize(), cfg.publicBaseUrl(),
-              cfg.zone().getId()), "warned", result, maxBatches);
+          return batches(db, WARN, warnArgs(now), "warned", result, maxBatches);
         })
-        .compose(n -> batches(db, EXPIRED, Tuple.of(now, now.minus(cfg.expiredNoticeWindow()), cfg.scanBatchSize(),
-            cfg.publicBaseUrl(), cfg.zone().getId()), "expired_notices", result, maxBatches - n))
+        .compose(n -> batches(db, EXPIRED, expiredArgs(now), "expired_notices", result, maxBatches - n))
         .map(n -> result);
+  }
+
+  /** The parameters of {@link #WARN} at {@code now}. */
+  Tuple warnArgs(OffsetDateTime now) {
+    return Tuple.of(now, now.plus(cfg.warnBefore()), cfg.scanBatchSize(), cfg.publicBaseUrl(), cfg.zone().getId());
+  }
+
+  /** The parameters of {@link #EXPIRED} at {@code now}. */
+  Tuple expiredArgs(OffsetDateTime now) {
+    return Tuple.of(now, now.minus(cfg.expiredNoticeWindow()), cfg.scanBatchSize(), cfg.publicBaseUrl(),
+        cfg.zone().getId());
   }
 
   /** Runs one statement until a batch finds fewer than a full batch due; completes with the batches run. */

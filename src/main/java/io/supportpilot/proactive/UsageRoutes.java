@@ -51,7 +51,8 @@ final class UsageRoutes {
 
   void mount(Router router) {
     router.post(PATH).handler(this::mediaType);
-    router.post(PATH).handler(BodyHandler.create(false).setBodyLimit(cfg.usageBodyLimitBytes())).handler(this::post);
+    router.post(PATH).handler(BodyHandler.create(false).setBodyLimit(cfg.usageBodyLimitBytes())
+        .setPreallocateBodyBuffer(true)).handler(this::post);
   }
 
   private void mediaType(RoutingContext rc) {

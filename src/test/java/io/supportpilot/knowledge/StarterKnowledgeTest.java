@@ -23,7 +23,7 @@ class StarterKnowledgeTest {
   @Test
   void theStarterKnowledgeBaseIsLoadedOnceOnTheFirstStart() {
     // Verifies that conf/knowledge-base.json loads on the first start (25+ articles, 50+ patterns, all valid),
-    // answers a product question, and is not loaded again after a restart (a deleted article stays deleted).
+    // answers a product question (and the old-refresh-token class), and is not loaded again after a restart (a deleted article stays deleted).
     String url = TestDatabase.freshDatabase(StarterKnowledgeTest.class.getSimpleName());
     Map<String, String> env = TestEngine.env(url);
     env.put("KNOWLEDGE_SEED_ENABLED", "true");
@@ -36,6 +36,14 @@ class StarterKnowledgeTest {
       JsonObject d = KnowledgeFixtures.triage(engine.port(), new JsonObject().put("subject", "429")
           .put("body", "Ik krijg steeds te veel verzoeken (429) van Exact").put("error_code", "EXACT_RATE_LIMIT"));
       assertEquals("exact-rate-limits-explained", KnowledgeFixtures.topSlug(d), d.encode());
+      // The single-use refresh token class has its own pattern and article, in Dutch and in English.
+      JsonObject nl = KnowledgeFixtures.triage(engine.port(), new JsonObject().put("subject", "Koppeling weg")
+          .put("body", "Sinds vanochtend zegt de server: old refresh token used. Wat nu?"));
+      assertEquals("refresh-token-single-use-concurrent-refresh", KnowledgeFixtures.topSlug(nl), nl.encode());
+      JsonObject en = KnowledgeFixtures.triage(engine.port(), new JsonObject().put("subject", "Link dropped")
+          .put("body", "We run the server on two machines and now Exact refuses the token")
+          .put("error_code", "OLD_REFRESH_TOKEN_USED"));
+      assertEquals("refresh-token-single-use-concurrent-refresh", KnowledgeFixtures.topSlug(en), en.encode());
       assertEquals(204, Http.method(engine.port(), "DELETE", "/api/admin/articles/answer-language?hard=true", null,
           Http.admin()).statusCode());
     } finally {

@@ -9,6 +9,7 @@ import io.supportpilot.store.Migrations;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,8 +20,11 @@ import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -60,6 +64,7 @@ public final class ProactiveScanProgram {
       Pool pool = Database.pool(vertx, db.url(), EngineConfig.from(config).pg());
       TokenExpiryScan tokens = new TokenExpiryScan(cfg);
       ActivityDropScan drops = new ActivityDropScan(cfg);
+      explain(pool, tokens, drops, now);
       for (int round = 0; round < rounds; round++) {
         OffsetDateTime at = now.plusMinutes(15L * round);
         long s0 = System.nanoTime();
@@ -77,6 +82,35 @@ public final class ProactiveScanProgram {
       db.close();
       try (Stream<Path> walk = Files.walk(data)) {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /**
+   * EXPLAIN (ANALYZE, BUFFERS) of each scan statement for its first batch, in a transaction that is rolled back (the
+   * timed scans below start from the same store): execution time and the plan's scan nodes per statement.
+   */
+  private static void explain(Pool pool, TokenExpiryScan tokens, ActivityDropScan drops, OffsetDateTime now)
+      throws Exception {
+    Map<String, Map.Entry<String, Tuple>> statements = new LinkedHashMap<>();
+    statements.put("token outcomes", Map.entry(TokenExpiryScan.OUTCOMES, Tuple.of(now)));
+    statements.put("token warnings", Map.entry(TokenExpiryScan.WARN, tokens.warnArgs(now)));
+    statements.put("expired notices", Map.entry(TokenExpiryScan.EXPIRED, tokens.expiredArgs(now)));
+    statements.put("activity drop", Map.entry(ActivityDropScan.SQL, drops.args(now, ActivityDropScan.START, "")));
+    for (Map.Entry<String, Map.Entry<String, Tuple>> e : statements.entrySet()) {
+      List<String> plan = pool.withConnection(conn -> conn.begin().compose(tx -> conn
+          .preparedQuery("EXPLAIN (ANALYZE, BUFFERS) " + e.getValue().getKey()).execute(e.getValue().getValue())
+          .eventually(tx::rollback)))
+          .map(rows -> {
+            List<String> lines = new ArrayList<>();
+            rows.forEach(r -> lines.add(r.getString(0)));
+            return lines;
+          }).await(10, TimeUnit.MINUTES);
+      System.out.printf("EXPLAIN %s (first batch, rolled back): %s%n", e.getKey(), plan.get(plan.size() - 1).trim());
+      for (String line : plan) {
+        if (line.contains("Scan") || line.contains("Execution") || line.contains("Planning Time")) {
+          System.out.println("  " + line);
+        }
       }
     }
   }

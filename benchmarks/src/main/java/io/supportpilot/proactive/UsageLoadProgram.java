@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * Usage ingestion through the real HTTP path: signed NDJSON batches of tool calls into a whole engine (embedded
  * Postgres in a fresh folder under /tmp, removed afterwards) as fast as it acknowledges them, then every acknowledged
  * batch is sent a second time (all must come back as duplicates) and the store is checked: raw calls, hourly and daily
- * rollups each hold every acknowledged call exactly once.
+ * rollups each hold every acknowledged call exactly once. CPU time per acknowledged call is reported for the engine
+ * and for Postgres (from /proc), which predicts the rate on a quiet machine better than the wall clock here.
  *
  * <p>Run: {@code java -Xmx1g -cp benchmarks/target/benchmarks.jar io.supportpilot.proactive.UsageLoadProgram
  * [seconds] [batch] [in-flight] [users]} (defaults 20, 5000, 8, 100000).
@@ -34,6 +35,7 @@ import java.util.stream.Stream;
 public final class UsageLoadProgram {
 
   private static final String SECRET = "bench-mcp-secret";
+  private static final int WARMUP_SECONDS = Integer.getInteger("warmup", 5);
   private static final String[] TOOLS = {"get_invoices", "create_entry", "list_accounts", "get_balance"};
 
   private UsageLoadProgram() {
@@ -55,7 +57,7 @@ public final class UsageLoadProgram {
     env.put("AGENT_ENABLED", "false");
     Engine engine = Engine.start(env);
     try {
-      run(engine, seconds, batch, inFlight, users);
+      run(engine, seconds, batch, inFlight, users, data);
     } finally {
       engine.stop();
       try (Stream<Path> walk = Files.walk(data)) {
@@ -64,7 +66,8 @@ public final class UsageLoadProgram {
     }
   }
 
-  private static void run(Engine engine, int seconds, int batch, int inFlight, int users) throws Exception {
+  private static void run(Engine engine, int seconds, int batch, int inFlight, int users, Path data)
+      throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     URI uri = URI.create("http://127.0.0.1:" + engine.port() + UsageRoutes.PATH);
     Signatures sig = Signatures.withSecret(SECRET, "bench");
@@ -73,10 +76,23 @@ public final class UsageLoadProgram {
     AtomicLong failed = new AtomicLong();
     List<byte[]> ackedBodies = java.util.Collections.synchronizedList(new ArrayList<>());
     Semaphore slots = new Semaphore(inFlight);
-    long t0 = System.nanoTime();
-    long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
-    long firstCall = nextCall.get();
+    // A warm-up (JIT, pool, first pages) is sent and checked like the rest but left out of the rate and CPU figures.
+    long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
+    CpuMeter cpu = null;
+    long t0 = 0;
+    long end = Long.MAX_VALUE;
+    long firstCall = 0;
+    long ackedBefore = 0;
     while (System.nanoTime() < end) {
+      if (cpu == null && System.nanoTime() >= warmEnd) {
+        slots.acquire(inFlight);
+        cpu = new CpuMeter(postmaster(data));
+        t0 = System.nanoTime();
+        end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+        firstCall = nextCall.get();
+        ackedBefore = acked.get();
+        slots.release(inFlight);
+      }
       slots.acquire();
       byte[] body = body(nextCall, batch, users);
       send(client, uri, sig, body).whenComplete((r, e) -> {
@@ -94,11 +110,18 @@ public final class UsageLoadProgram {
     }
     slots.acquire(inFlight);
     double elapsed = (System.nanoTime() - t0) / 1e9;
+    CpuMeter.Split split = cpu.split();
     slots.release(inFlight);
     long sent = nextCall.get() - firstCall;
-    System.out.printf("usage load: %d calls sent in %.1f s, %d acknowledged as new (%.0f calls/s), %d requests not "
-        + "acknowledged; batch %d, %d in flight, %d users%n", sent, elapsed, acked.get(), acked.get() / elapsed,
-        failed.get(), batch, inFlight, users);
+    long measured = acked.get() - ackedBefore;
+    System.out.printf("usage load: %d calls sent in %.1f s (after a %d s warm-up), %d acknowledged as new (%.0f "
+        + "calls/s), %d requests not acknowledged; batch %d, %d in flight, %d users%n", sent, elapsed, WARMUP_SECONDS,
+        measured, measured / elapsed, failed.get(), batch, inFlight, users);
+    long n = Math.max(1, measured);
+    System.out.printf("cpu per acknowledged call: engine %.2f us, postgres %.2f us, load client %.2f us (quiet-machine "
+        + "ceiling on 2 cores for engine + postgres: %.0f calls/s); machine load average %.1f%n",
+        split.engineNs() / 1e3 / n, split.postgresNs() / 1e3 / n, split.clientNs() / 1e3 / n,
+        2e9 / ((split.engineNs() + split.postgresNs()) / (double) n), CpuMeter.loadAverage());
 
     // Every acknowledged batch again: nothing may count twice.
     AtomicLong accepted2 = new AtomicLong();
@@ -125,6 +148,15 @@ public final class UsageLoadProgram {
         + "acknowledged %d -> %s%n", counts.getLong(0), counts.getLong(1), counts.getLong(2), counts.getLong(3),
         acked.get(), counts.getLong(0) == acked.get() && counts.getLong(1) == acked.get()
             && counts.getLong(2) == acked.get() && accepted2.get() == 0 ? "EXACTLY ONCE" : "MISMATCH");
+  }
+
+  /** The postmaster pid of the engine's embedded Postgres (first line of postmaster.pid under the data folder). */
+  private static long postmaster(Path data) throws Exception {
+    try (Stream<Path> walk = Files.walk(data)) {
+      Path pidFile = walk.filter(p -> p.getFileName().toString().equals("postmaster.pid")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no postmaster.pid under " + data));
+      return Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    }
   }
 
   private static byte[] body(AtomicLong nextCall, int batch, int users) {
