@@ -95,7 +95,8 @@ public final class IngestCapability implements Capability {
       }
       if (config.ticketsEnabled()) {
         chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(ctx.pool(), ctx.clock(), openTickets,
-            config.contextMessageInterval(), config.ticketMaxQueuedEvents(), ctx.registry()), 1));
+            config.contextMessageInterval(), config.ticketUpdateInterval(), config.ticketMaxQueuedEvents(),
+            ctx.registry()), 1));
       }
       chain = chain.compose(v -> deploy(() -> new ErrorLogRetention(ctx.pool(), config.retentionDays(),
           config.retentionBatchSize(), config.retentionInterval(), ctx.registry()), 1));
