@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * time either, the store counts as down (a frozen server is detected in about two response timeouts), the waiting
  * requests get 503, and a statement that still commits later is published as stored (a retry of it is a
  * duplicate). Only connection and availability failures mean "store down"; any other exception fails its batch.
+ * Two ways in: as a verticle, requests on the local event bus ({@link #ADDRESS}); or {@link #direct} on one event
+ * loop, where the webhook routes call {@link #submit} without a bus hop ({@link LoopWriters}).
  */
 public final class ErrorEventWriter extends VerticleBase {
 
