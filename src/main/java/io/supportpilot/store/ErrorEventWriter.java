@@ -128,8 +128,12 @@ public final class ErrorEventWriter extends VerticleBase {
   private final Set<Write> writing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   private final Set<String> loggedFaults = new HashSet<>();
   private boolean checking;
-  /** When Postgres last answered this writer (any statement or probe, success or error). */
-  private long lastAnswerNanos = System.nanoTime();
+  /**
+   * When Postgres last answered (any statement or probe, success or error): this writer's own, or shared by the
+   * direct writers of one engine, so a store that answers any of them is not taken for frozen.
+   */
+  private java.util.concurrent.atomic.AtomicLong lastAnswer = new java.util.concurrent.atomic.AtomicLong(
+      System.nanoTime());
 
   /** A writer on the shared pool; meters are registered once per registry. */
   public ErrorEventWriter(Pool pool, Settings settings, MeterRegistry registry) {
@@ -161,8 +165,9 @@ public final class ErrorEventWriter extends VerticleBase {
    * {@link #submit} must be called on that loop. Stop it with {@link #stopDirect()}.
    */
   public static ErrorEventWriter direct(io.vertx.core.Vertx vertx, io.netty.channel.EventLoop loop, Pool pool,
-      Settings settings, MeterRegistry registry) {
+      Settings settings, MeterRegistry registry, java.util.concurrent.atomic.AtomicLong lastAnswer) {
     ErrorEventWriter w = new ErrorEventWriter(pool, settings, registry);
+    w.lastAnswer = lastAnswer;
     io.vertx.core.internal.ContextInternal own = ((io.vertx.core.internal.VertxInternal) vertx).contextBuilder()
         .withEventLoop(loop).build();
     w.init(vertx, own);
@@ -345,7 +350,7 @@ public final class ErrorEventWriter extends VerticleBase {
     List<Pending> batch = w.batch;
     int n = w.n;
     pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
-      lastAnswerNanos = System.nanoTime();
+      lastAnswer.set(System.nanoTime());
       if (w.timer >= 0) {
         vertx.cancelTimer(w.timer);
         w.timer = -1;
@@ -411,12 +416,12 @@ public final class ErrorEventWriter extends VerticleBase {
   }
 
   private boolean answeredRecently() {
-    return System.nanoTime() - lastAnswerNanos < settings.responseTimeout().toNanos();
+    return System.nanoTime() - lastAnswer.get() < settings.responseTimeout().toNanos();
   }
 
   private Future<?> probe() {
     return pool.query("SELECT 1").execute()
-        .onSuccess(r -> lastAnswerNanos = System.nanoTime())
+        .onSuccess(r -> lastAnswer.set(System.nanoTime()))
         .timeout(Math.max(1, settings.responseTimeout().toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 

@@ -28,6 +28,9 @@ public final class LoopWriters {
   private final List<Pool> pools;
   private final Map<Thread, ErrorEventWriter> byLoop = new ConcurrentHashMap<>();
   private final List<ErrorEventWriter> writers = new ArrayList<>();
+  /** When Postgres last answered any of these writers: a slow statement of one is not a frozen store. */
+  private final java.util.concurrent.atomic.AtomicLong lastAnswer = new java.util.concurrent.atomic.AtomicLong(
+      System.nanoTime());
   private boolean stopped;
 
   /**
@@ -61,7 +64,7 @@ public final class LoopWriters {
         return null;
       }
       Pool pool = pools.get(writers.size());
-      w = ErrorEventWriter.direct(vertx, c.nettyEventLoop(), pool, settings, registry);
+      w = ErrorEventWriter.direct(vertx, c.nettyEventLoop(), pool, settings, registry, lastAnswer);
       writers.add(w);
       byLoop.put(t, w);
       LOG.info("error writer {} serves event loop {} directly", writers.size(), t.getName());
