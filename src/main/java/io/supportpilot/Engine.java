@@ -152,6 +152,8 @@ public final class Engine {
           });
       EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, registry, clock, admin, portal,
           health, new Services());
+      // Components that need connections of their own (the per-event-loop error writers) build them from this.
+      ctx.services().register(Database.Dedicated.class, Database.Dedicated.of(vertx, pgUrl, engineConfig.pg()));
 
       List<Capability> started = new ArrayList<>();
       for (Capability c : capabilities) {

@@ -7,8 +7,10 @@ import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.config.Config;
 import io.supportpilot.config.EngineConfig;
+import io.supportpilot.store.Database;
 import io.supportpilot.store.ErrorEventWriter;
 import io.supportpilot.store.ErrorLogRetention;
+import io.supportpilot.store.LoopWriters;
 import io.supportpilot.store.WriteRequest;
 import io.supportpilot.store.WriteResult;
 import io.supportpilot.tickets.AutoTicketVerticle;
@@ -38,6 +40,7 @@ public final class IngestCapability implements Capability {
   private final List<String> deployments = new ArrayList<>();
   private WebhookRoutes routes;
   private KafkaIngest kafka;
+  private LoopWriters loopWriters;
   private Vertx vertx;
 
   /** Reads and validates the ingestion config; a bad value stops start-up here. */
@@ -76,19 +79,24 @@ public final class IngestCapability implements Capability {
     warmUp(payloads, mcp, sentry);
     Future<Void> chain = Future.succeededFuture();
     if (processes) {
-      int perWriter = Math.max(1, config.maxInFlight() / config.writerInstances());
       OpenTickets openTickets = config.ticketsEnabled() ? new OpenTickets(config.ticketCacheSize()) : null;
       ErrorEventWriter.Settings settings = new ErrorEventWriter.Settings(config.writeBatchSize(),
-          config.writeBatchDelay(), config.writerConcurrency(), perWriter, config.storeProbeInterval(),
+          config.writeBatchDelay(), config.writerConcurrency(), config.maxInFlight(), config.storeProbeInterval(),
           new AtomicInteger(), new AtomicInteger(),
           openTickets == null ? null : e -> openTickets.ticketId(e.userId(), e.fingerprint()),
           ctx.engine().pg().responseTimeout());
       ErrorEventWriter.registerGauges(ctx.registry(), settings);
+      // The writer verticles serve the event bus (Kafka processing, callers off an event loop); the webhooks of
+      // embedded mode use a direct writer per HTTP event loop, with connections of its own on that loop.
       chain = chain.compose(v -> deploy(() -> new ErrorEventWriter(ctx.pool(), settings, ctx.registry()),
           config.writerInstances()));
+      if (!k.enabled()) {
+        loopWriters = loopWriters(ctx, settings);
+      }
       if (config.ticketsEnabled()) {
         chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(ctx.pool(), ctx.clock(), openTickets,
-            config.contextMessageInterval(), config.ticketMaxQueuedEvents(), ctx.registry()), 1));
+            config.contextMessageInterval(), config.ticketUpdateInterval(), config.ticketMaxQueuedEvents(),
+            ctx.registry()), 1));
       }
       chain = chain.compose(v -> deploy(() -> new ErrorLogRetention(ctx.pool(), config.retentionDays(),
           config.retentionBatchSize(), config.retentionInterval(), ctx.registry()), 1));
@@ -99,10 +107,27 @@ public final class IngestCapability implements Capability {
       chain = chain.compose(v -> kafka.start());
       sink = ingests ? kafka : refusing(config.retryAfterSeconds());
     } else {
-      sink = new WriterSink(vertx, config.retryAfterSeconds());
+      sink = new WriterSink(vertx, loopWriters, config.retryAfterSeconds());
     }
     routes = new WebhookRoutes(config, payloads, mcp, sentry, sink, metrics, ctx.clock());
     return chain;
+  }
+
+  /**
+   * One direct writer per HTTP event loop (pools built here, on the starting thread, outside any verticle; each
+   * opens its connections only when its loop first writes): {@code writer-concurrency} connections for the
+   * statements in flight and one for the writer's probe of a slow store.
+   */
+  private static LoopWriters loopWriters(EngineContext ctx, ErrorEventWriter.Settings settings) {
+    java.util.Optional<Database.Dedicated> dedicated = ctx.services().find(Database.Dedicated.class);
+    if (dedicated.isEmpty()) {
+      return null;
+    }
+    List<io.vertx.sqlclient.Pool> pools = new ArrayList<>();
+    for (int i = 0; i < ctx.engine().http().instances(); i++) {
+      pools.add(dedicated.get().create(settings.concurrency() + 1, "supportpilot-error-writer-" + i));
+    }
+    return new LoopWriters(ctx.vertx(), settings, ctx.registry(), pools);
   }
 
   /** Loads the JCE provider, Jackson and the digests off the event loops, so the first request is not slow. */
@@ -146,6 +171,9 @@ public final class IngestCapability implements Capability {
   public Future<Void> stop() {
     // The HTTP servers have stopped: flush the producer, stop consuming, then drain the writers and the rest.
     Future<Void> chain = kafka == null ? Future.succeededFuture() : kafka.stopIngest();
+    if (loopWriters != null) {
+      chain = chain.compose(v -> loopWriters.stop());
+    }
     chain = chain.compose(v -> kafka == null ? Future.succeededFuture() : kafka.stopProcessing());
     for (String id : deployments) {
       chain = chain.compose(v -> vertx.undeploy(id).recover(e -> {

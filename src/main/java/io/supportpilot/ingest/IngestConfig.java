@@ -32,7 +32,8 @@ public record IngestConfig(
     boolean ticketsEnabled,
     int ticketCacheSize,
     Duration contextMessageInterval,
-    int ticketMaxQueuedEvents) {
+    int ticketMaxQueuedEvents,
+    Duration ticketUpdateInterval) {
 
   /** Reads and validates the ingestion keys. */
   public static IngestConfig from(Config c) {
@@ -59,7 +60,8 @@ public record IngestConfig(
         c.bool("tickets.enabled"),
         c.intIn("tickets.cache-size", 1, 100_000_000),
         c.duration("tickets.context-message-interval", Duration.ZERO),
-        c.intIn("tickets.max-queued-events", 1, 100_000_000));
+        c.intIn("tickets.max-queued-events", 1, 100_000_000),
+        c.duration("tickets.update-interval", Duration.ZERO));
   }
 
   /** The MCP webhook secret; empty means the MCP endpoints refuse every request. */

@@ -34,6 +34,8 @@ final class WebhookRoutes {
   static final String MCP_BATCH_PATH = "/api/webhooks/mcp-error/batch";
   static final String SENTRY_PATH = "/api/webhooks/sentry";
   private static final String SOURCE_KEY = "supportpilot.ingest.source";
+  /** Events a refused request carried (a batch counts each of its events in the rejection meter). */
+  private static final String EVENTS_KEY = "supportpilot.ingest.events";
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final byte[] EMPTY = new byte[0];
   /** Bodies up to this size are verified and parsed on the event loop (well under a millisecond); larger ones not. */
@@ -108,7 +110,8 @@ final class WebhookRoutes {
     if (s != null) {
       int status = rc.failure() instanceof HttpFailure ? ((HttpFailure) rc.failure()).status()
           : rc.statusCode() > 0 ? rc.statusCode() : 500;
-      metrics.rejected(s, Reason.ofStatus(status), 1);
+      Integer events = rc.get(EVENTS_KEY);
+      metrics.rejected(s, Reason.ofStatus(status), events == null ? 1 : events);
     }
     rc.next();
   }
@@ -235,6 +238,7 @@ final class WebhookRoutes {
     }
     sink.submit(toWrite).onComplete(ar -> {
       if (ar.failed()) {
+        rc.put(EVENTS_KEY, toWrite.size());
         rc.fail(ar.cause());
         return;
       }

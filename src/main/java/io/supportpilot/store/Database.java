@@ -19,6 +19,28 @@ public final class Database {
    * {@code pg.connect-timeout}, and Postgres cancels a statement after {@code pg.statement-timeout}.
    */
   public static Pool pool(Vertx vertx, String url, EngineConfig.Pg pg) {
+    return pool(vertx, url, pg, pg.poolSize(), pg.pipeliningLimit(), "supportpilot-pg");
+  }
+
+  /**
+   * Pools of their own for one component (the per-event-loop error writers): {@code maxSize} connections, one
+   * statement each at a time, so statements in flight run on separate backends (group commit) instead of queuing
+   * behind each other on one pipelined connection. Build them outside any Vert.x context (at start-up): a pool
+   * built inside a verticle is closed with it.
+   */
+  @FunctionalInterface
+  public interface Dedicated {
+
+    /** A new pool of {@code maxSize} unpipelined connections to the engine's database. */
+    Pool create(int maxSize, String name);
+
+    /** The factory for the engine's database. */
+    static Dedicated of(Vertx vertx, String url, EngineConfig.Pg pg) {
+      return (maxSize, name) -> pool(vertx, url, pg, maxSize, 1, name);
+    }
+  }
+
+  private static Pool pool(Vertx vertx, String url, EngineConfig.Pg pg, int maxSize, int pipelining, String name) {
     Migrations.PgUrl u = Migrations.PgUrl.parse(url);
     PgConnectOptions connect = new PgConnectOptions()
         .setHost(u.host())
@@ -26,7 +48,7 @@ public final class Database {
         .setDatabase(u.database())
         .setUser(u.user())
         .setPassword(u.password())
-        .setPipeliningLimit(pg.pipeliningLimit())
+        .setPipeliningLimit(pipelining)
         .setCachePreparedStatements(true)
         .setPreparedStatementCacheMaxSize(256)
         .setReconnectAttempts(0);
@@ -37,10 +59,10 @@ public final class Database {
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, pg.connectTimeout().toMillis()))
         .setTcpKeepAlive(true);
     PoolOptions pool = new PoolOptions()
-        .setMaxSize(pg.poolSize())
+        .setMaxSize(maxSize)
         .setMaxWaitQueueSize(10_000)
         .setConnectionTimeout(5)
-        .setName("supportpilot-pg")
+        .setName(name)
         .setShared(false);
     return PgBuilder.pool().with(pool).with(tcp).connectingTo(connect).using(vertx).build();
   }

@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * time either, the store counts as down (a frozen server is detected in about two response timeouts), the waiting
  * requests get 503, and a statement that still commits later is published as stored (a retry of it is a
  * duplicate). Only connection and availability failures mean "store down"; any other exception fails its batch.
+ * Two ways in: as a verticle, requests on the local event bus ({@link #ADDRESS}); or {@link #direct} on one event
+ * loop, where the webhook routes call {@link #submit} without a bus hop ({@link LoopWriters}).
  */
 public final class ErrorEventWriter extends VerticleBase {
 
@@ -71,8 +73,8 @@ public final class ErrorEventWriter extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorEventWriter.class);
 
   /**
-   * Settings of one writer instance; {@code inFlight} and {@code downWriters} are shared by the instances of
-   * one engine (gauges only, never used for decisions).
+   * Settings of the writers of one engine; {@code inFlight} (events queued or being written) is shared by all of
+   * them and bounded by {@code maxInFlight} together; {@code downWriters} counts writers that probe (a gauge).
    */
   public record Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight,
       Duration probeInterval, AtomicInteger inFlight, AtomicInteger downWriters,
@@ -102,7 +104,12 @@ public final class ErrorEventWriter extends VerticleBase {
   private Promise<Void> drained;
   private final java.util.Set<Pending> noTickets = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
-  private record Pending(Message<WriteRequest> message, List<ErrorEvent> events) {
+  /** One request: its events and the promise answered after its batch commits (or fails). */
+  private record Pending(List<ErrorEvent> events, Promise<boolean[]> done) {
+
+    void fail(int code, String detail) {
+      done.tryFail(new WriteFailure(code, detail));
+    }
   }
 
   /** One statement in flight; {@code answered} once its requests got 503 because the store stopped answering. */
@@ -121,8 +128,12 @@ public final class ErrorEventWriter extends VerticleBase {
   private final Set<Write> writing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   private final Set<String> loggedFaults = new HashSet<>();
   private boolean checking;
-  /** When Postgres last answered this writer (any statement or probe, success or error). */
-  private long lastAnswerNanos = System.nanoTime();
+  /**
+   * When Postgres last answered (any statement or probe, success or error): this writer's own, or shared by the
+   * direct writers of one engine, so a store that answers any of them is not taken for frozen.
+   */
+  private java.util.concurrent.atomic.AtomicLong lastAnswer = new java.util.concurrent.atomic.AtomicLong(
+      System.nanoTime());
 
   /** A writer on the shared pool; meters are registered once per registry. */
   public ErrorEventWriter(Pool pool, Settings settings, MeterRegistry registry) {
@@ -148,10 +159,52 @@ public final class ErrorEventWriter extends VerticleBase {
     return consumer.completion();
   }
 
+  /**
+   * A writer that serves callers on one event loop directly, without the event bus: it gets a context of its own on
+   * {@code loop} (its timers and statements run there, so its connections live on the caller's loop), and
+   * {@link #submit} must be called on that loop. Stop it with {@link #stopDirect()}.
+   */
+  public static ErrorEventWriter direct(io.vertx.core.Vertx vertx, io.netty.channel.EventLoop loop, Pool pool,
+      Settings settings, MeterRegistry registry, java.util.concurrent.atomic.AtomicLong lastAnswer) {
+    ErrorEventWriter w = new ErrorEventWriter(pool, settings, registry);
+    w.lastAnswer = lastAnswer;
+    io.vertx.core.internal.ContextInternal own = ((io.vertx.core.internal.VertxInternal) vertx).contextBuilder()
+        .withEventLoop(loop).build();
+    w.init(vertx, own);
+    return w;
+  }
+
+  /**
+   * Stores the events (a direct writer, called on its event loop): completes after the commit with per event true =
+   * stored now, false = already stored; fails with a {@link WriteFailure}. The caller's callbacks run on the caller's
+   * context, without a thread hop.
+   */
+  public Future<boolean[]> submit(List<ErrorEvent> events) {
+    io.vertx.core.internal.ContextInternal own = (io.vertx.core.internal.ContextInternal) context;
+    io.vertx.core.internal.ContextInternal caller = (io.vertx.core.internal.ContextInternal) io.vertx.core.Vertx
+        .currentContext();
+    Promise<boolean[]> done = caller != null ? caller.promise() : own.promise();
+    if (caller == own) {
+      enqueue(events, done);
+    } else if (own.inThread()) {
+      own.dispatch(new Pending(events, done), p -> enqueue(p.events(), p.done()));
+    } else {
+      own.runOnContext(v -> enqueue(events, done));
+    }
+    return done.future();
+  }
+
+  /** Stops a direct writer: writes what is queued and waits for its statements (any thread). */
+  public Future<Void> stopDirect() {
+    Promise<Void> stopped = Promise.promise();
+    context.runOnContext(v -> stop().<Void>mapEmpty().onComplete(stopped));
+    return stopped.future();
+  }
+
   @Override
   public Future<?> stop() {
     // Stop taking requests, write what is queued, and wait for the statements in flight.
-    Future<Void> unregistered = consumer.unregister();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
     drained = Promise.promise();
     if (timer >= 0) {
       vertx.cancelTimer(timer);
@@ -170,19 +223,33 @@ public final class ErrorEventWriter extends VerticleBase {
   }
 
   private void onRequest(Message<WriteRequest> msg) {
-    List<ErrorEvent> events = msg.body().events();
-    if (storeDown) {
-      msg.fail(STORE_DOWN, "the error store is unavailable; retry later");
+    Promise<boolean[]> done = Promise.promise();
+    done.future().onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(new WriteResult(ar.result()));
+      } else {
+        Throwable e = ar.cause();
+        msg.fail(e instanceof WriteFailure ? ((WriteFailure) e).code() : FAILED, e.getMessage());
+      }
+    });
+    enqueue(msg.body().events(), done);
+  }
+
+  private void enqueue(List<ErrorEvent> events, Promise<boolean[]> done) {
+    if (storeDown || drained != null) {
+      done.fail(new WriteFailure(STORE_DOWN, "the error store is unavailable; retry later"));
       return;
     }
     int n = events.size();
-    if (queuedEvents + writingEvents + n > settings.maxInFlight() && queuedEvents + writingEvents > 0) {
-      msg.fail(FULL, "too many errors are waiting to be written; retry later");
+    // The bound holds for all writers of the engine together (one counter); one request always fits alone.
+    int after = inFlight.addAndGet(n);
+    if (after > settings.maxInFlight() && after - n > 0) {
+      inFlight.addAndGet(-n);
+      done.fail(new WriteFailure(FULL, "too many errors are waiting to be written; retry later"));
       return;
     }
-    queue.addLast(new Pending(msg, events));
+    queue.addLast(new Pending(events, done));
     queuedEvents += n;
-    inFlight.addAndGet(n);
     if (queuedEvents >= settings.batchSize()) {
       flush();
     } else if (timer < 0) {
@@ -283,7 +350,7 @@ public final class ErrorEventWriter extends VerticleBase {
     List<Pending> batch = w.batch;
     int n = w.n;
     pool.preparedQuery(INSERT).execute(params).onComplete(ar -> {
-      lastAnswerNanos = System.nanoTime();
+      lastAnswer.set(System.nanoTime());
       if (w.timer >= 0) {
         vertx.cancelTimer(w.timer);
         w.timer = -1;
@@ -349,12 +416,12 @@ public final class ErrorEventWriter extends VerticleBase {
   }
 
   private boolean answeredRecently() {
-    return System.nanoTime() - lastAnswerNanos < settings.responseTimeout().toNanos();
+    return System.nanoTime() - lastAnswer.get() < settings.responseTimeout().toNanos();
   }
 
   private Future<?> probe() {
     return pool.query("SELECT 1").execute()
-        .onSuccess(r -> lastAnswerNanos = System.nanoTime())
+        .onSuccess(r -> lastAnswer.set(System.nanoTime()))
         .timeout(Math.max(1, settings.responseTimeout().toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
@@ -371,7 +438,7 @@ public final class ErrorEventWriter extends VerticleBase {
       inFlight.addAndGet(-w.n);
       for (Pending p : w.batch) {
         noTickets.remove(p);
-        p.message().fail(STORE_DOWN, "the error store did not answer in time; retry later");
+        p.fail(STORE_DOWN, "the error store did not answer in time; retry later");
       }
     }
     writing.clear();
@@ -401,7 +468,7 @@ public final class ErrorEventWriter extends VerticleBase {
         at++;
       }
       if (reply) {
-        p.message().reply(new WriteResult(flags));
+        p.done().tryComplete(flags);
       }
     }
     if (!stored.isEmpty()) {
@@ -419,7 +486,7 @@ public final class ErrorEventWriter extends VerticleBase {
         LOG.warn("error store unreachable ({}); answering 503 until it is back", cause.toString());
       }
       for (Pending p : batch) {
-        p.message().fail(STORE_DOWN, "the error store is unavailable; retry later");
+        p.fail(STORE_DOWN, "the error store is unavailable; retry later");
       }
       markDown();
       return;
@@ -441,6 +508,19 @@ public final class ErrorEventWriter extends VerticleBase {
       flushSingles();
       return;
     }
+    if (isConflictRetry(cause)) {
+      // Two writers inserted the same ids in opposite orders and Postgres broke the deadlock by aborting this
+      // statement (the other committed): write the batch again; its ids now conflict and answer "duplicate".
+      LOG.info("a batch of {} requests met a concurrent writer of the same ids ({}); writing it again", batch.size(),
+          ((PgException) cause).getSqlState());
+      for (int i = batch.size() - 1; i >= 0; i--) {
+        Pending p = batch.get(i);
+        queuedEvents += p.events().size();
+        inFlight.addAndGet(p.events().size());
+        queue.addFirst(p);
+      }
+      return;
+    }
     if (batch.size() > 1) {
       // One bad request must not fail its neighbours: write each request of the batch on its own.
       LOG.warn("batch of {} requests failed ({}); retrying them one by one", batch.size(), cause.getMessage());
@@ -454,7 +534,7 @@ public final class ErrorEventWriter extends VerticleBase {
     }
     noTickets.remove(batch.get(0));
     LOG.error("could not store {} error events", batch.get(0).events().size(), cause);
-    batch.get(0).message().fail(isRejected(cause) ? REJECTED : FAILED, "the error could not be stored");
+    batch.get(0).fail(isRejected(cause) ? REJECTED : FAILED, "the error could not be stored");
   }
 
   /**
@@ -471,7 +551,7 @@ public final class ErrorEventWriter extends VerticleBase {
     }
     for (Pending p : batch) {
       noTickets.remove(p);
-      p.message().fail(FAILED, "the error could not be stored because of a fault in the engine; it was not stored");
+      p.fail(FAILED, "the error could not be stored because of a fault in the engine; it was not stored");
     }
   }
 
@@ -517,7 +597,7 @@ public final class ErrorEventWriter extends VerticleBase {
 
   private void failAll(int code, String detail) {
     for (Pending p : queue) {
-      p.message().fail(code, detail);
+      p.fail(code, detail);
       inFlight.addAndGet(-p.events().size());
     }
     queue.clear();
@@ -528,6 +608,15 @@ public final class ErrorEventWriter extends VerticleBase {
     if (drained != null && queue.isEmpty() && flushing == 0) {
       drained.tryComplete();
     }
+  }
+
+  /** Deadlock or serialization failure: the statement lost a race with another writer and can simply run again. */
+  static boolean isConflictRetry(Throwable t) {
+    if (!(t instanceof PgException)) {
+      return false;
+    }
+    String state = ((PgException) t).getSqlState();
+    return "40P01".equals(state) || "40001".equals(state);
   }
 
   /** True when Postgres refused the data itself (data exception or integrity violation): not transient. */

@@ -81,10 +81,13 @@ public final class AutoTicketVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AutoTicketVerticle.class);
   private static final int MAX_BATCH = 2000;
   private static final int SAMPLE_STACK_CHARS = 4000;
+  /** Errors held for coalesced ticket updates before a flush is forced (bounds memory between flushes). */
+  static final int MAX_DEFERRED_EVENTS = 10_000;
 
   private final Pool pool;
   private final Clock clock;
   private final Duration messageInterval;
+  private final Duration updateInterval;
   private final int maxQueued;
   private final OpenTickets cache;
   private final Counter created;
@@ -97,6 +100,11 @@ public final class AutoTicketVerticle extends VerticleBase {
   private long sweepTimer = -1;
   private MessageConsumer<StoredBatch> consumer;
   private Promise<Void> drained;
+  /** Open tickets with errors not yet counted in Postgres, by ticket id: one UPDATE row each per flush. */
+  private final Map<String, Group> deferred = new LinkedHashMap<>();
+  private int deferredEvents;
+  private boolean flushDue;
+  private long flushTimer = -1;
 
   private record Key(String userId, String fingerprint) {
   }
@@ -114,18 +122,21 @@ public final class AutoTicketVerticle extends VerticleBase {
     boolean createdNow;
     boolean writeMessage;
     long total;
+    /** Counted at the next flush: no message or ticket event with its batch. */
+    boolean deferred;
 
     Group(Key key) {
       this.key = key;
     }
   }
 
-  /** Auto-tickets on the shared pool. */
-  public AutoTicketVerticle(Pool pool, Clock clock, OpenTickets openTickets, Duration messageInterval, int maxQueued,
-      MeterRegistry registry) {
+  /** Auto-tickets on the shared pool, with ticket updates coalesced per {@code updateInterval} (zero: per batch). */
+  public AutoTicketVerticle(Pool pool, Clock clock, OpenTickets openTickets, Duration messageInterval,
+      Duration updateInterval, int maxQueued, MeterRegistry registry) {
     this.pool = pool;
     this.clock = clock;
     this.messageInterval = messageInterval;
+    this.updateInterval = updateInterval;
     this.maxQueued = maxQueued;
     this.cache = openTickets;
     this.created = Counter.builder(METER_TICKETS).tag("kind", TicketEvent.CREATED)
@@ -164,6 +175,14 @@ public final class AutoTicketVerticle extends VerticleBase {
     });
     // Errors stored before a crash or restart that never got their ticket work.
     sweepFrom = clock.instant().minus(Duration.ofDays(2));
+    if (!updateInterval.isZero()) {
+      flushTimer = vertx.setPeriodic(Math.max(1, updateInterval.toMillis()), t -> {
+        if (!deferred.isEmpty()) {
+          flushDue = true;
+          work();
+        }
+      });
+    }
     scheduleSweep(1_000);
     return consumer.completion();
   }
@@ -173,11 +192,13 @@ public final class AutoTicketVerticle extends VerticleBase {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
+    if (flushTimer >= 0) {
+      vertx.cancelTimer(flushTimer);
+    }
     drained = Promise.promise();
     Future<Void> unregistered = consumer.unregister();
-    if (!working) {
-      drained.tryComplete();
-    }
+    // Counts still held in memory are written before the stop completes.
+    work();
     // Bounded: what is still queued at shutdown is linked by the next start's sweep.
     return unregistered.compose(v -> drained.future().timeout(10, java.util.concurrent.TimeUnit.SECONDS))
         .recover(e -> Future.succeededFuture());
@@ -241,6 +262,11 @@ public final class AutoTicketVerticle extends VerticleBase {
     if (working) {
       return;
     }
+    if (!deferred.isEmpty() && (flushDue || deferredEvents >= MAX_DEFERRED_EVENTS || updateInterval.isZero()
+        || queue.isEmpty() && drained != null)) {
+      flushDeferred();
+      return;
+    }
     if (queue.isEmpty()) {
       queuedGauge.set(0);
       if (drained != null) {
@@ -286,12 +312,70 @@ public final class AutoTicketVerticle extends VerticleBase {
     }
     return lookup(misses)
         .compose(v -> create(groups))
-        .compose(v -> update(groups))
-        .compose(v -> messages(groups))
+        .compose(v -> {
+          defer(groups);
+          return messages(groups);
+        })
         .compose(v -> link(groups))
         .map(v -> {
           publish(groups);
           return null;
+        });
+  }
+
+  /**
+   * Errors of tickets that already exist are not counted right away: they join the ticket's pending update, and one
+   * UPDATE row per ticket is written per {@code updateInterval} (or once {@link #MAX_DEFERRED_EVENTS} wait), with
+   * the "occurred again" message and the {@code updated} ticket event. A storm that hits a ticket many times in an
+   * interval costs one row update instead of one per batch. The rows in {@code support_error_log} carry the ticket
+   * id from their insert (or the link below), so they, not {@code occurrence_count}, are the exact record: a crash
+   * loses at most one interval of count increments (a clean stop writes them).
+   */
+  private void defer(Map<Key, Group> groups) {
+    for (Group g : groups.values()) {
+      if (g.ticket == null || g.createdNow) {
+        continue;
+      }
+      // Its rows are still linked with this batch (link below); messages and events wait for the flush.
+      g.deferred = true;
+      deferredEvents += g.events.size();
+      Group held = deferred.get(g.ticket.id);
+      if (held == null) {
+        deferred.put(g.ticket.id, g);
+      } else {
+        held.events.addAll(g.events);
+        held.linked.addAll(g.linked);
+        if (!g.newest.occurredAt().isBefore(held.newest.occurredAt())) {
+          held.newest = g.newest;
+        }
+      }
+    }
+  }
+
+  /** Writes the pending ticket updates: one UPDATE for all of them, their messages, their ticket events. */
+  private void flushDeferred() {
+    working = true;
+    flushDue = false;
+    Map<Key, Group> groups = new LinkedHashMap<>();
+    for (Group g : deferred.values()) {
+      g.deferred = false;
+      groups.put(g.key, g);
+    }
+    deferred.clear();
+    deferredEvents = 0;
+    update(groups)
+        .compose(v -> messages(groups))
+        .map(v -> {
+          publish(groups);
+          return null;
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            // As before coalescing: a failed count update is not retried (the linked log rows stay exact).
+            LOG.warn("ticket updates for {} tickets failed ({})", groups.size(), ar.cause().getMessage());
+          }
+          working = false;
+          work();
         });
   }
 
@@ -433,7 +517,7 @@ public final class AutoTicketVerticle extends VerticleBase {
     List<String> content = new ArrayList<>();
     List<String> meta = new ArrayList<>();
     for (Group g : groups.values()) {
-      if (g.ticket == null || !g.writeMessage) {
+      if (g.ticket == null || !g.writeMessage || g.deferred) {
         continue;
       }
       ErrorEvent e = g.newest;
@@ -479,7 +563,7 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   private void publish(Map<Key, Group> groups) {
     for (Group g : groups.values()) {
-      if (g.ticket == null) {
+      if (g.ticket == null || g.deferred) {
         continue;
       }
       if (g.createdNow) {

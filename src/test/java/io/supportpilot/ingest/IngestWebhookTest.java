@@ -489,6 +489,11 @@ class IngestWebhookTest {
         + " AND ticket_id IS NOT NULL AND NOT auto_ticket_created") == 1);
     assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)));
     assertEquals(1, count("SELECT count(DISTINCT ticket_id) FROM support_error_log WHERE user_id = " + q(user)));
+    // Occurrences of an existing ticket are counted at the next coalesced update (tickets.update-interval).
+    await("second counted", () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
+        + q(user)) == 2);
+    await("occurred-again message", () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c"
+        + " ON c.id = m.conversation_id WHERE c.user_id = " + q(user) + " AND m.sender_type = 'system'") == 2);
     try (Connection c = TestDatabase.connect(db); PreparedStatement ps = c.prepareStatement(
         "SELECT id, auto_created, status, priority, category, occurrence_count, last_seen_at, subject,"
             + " last_error_sample->>'event_id', handled_by FROM support_conversations WHERE user_id = ?")) {
@@ -533,9 +538,39 @@ class IngestWebhookTest {
     await("all linked", () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND ticket_id IS NOT NULL") == 200);
     assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)));
-    assertEquals(200, count("SELECT occurrence_count FROM support_conversations WHERE user_id = " + q(user)));
+    await("all counted", () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
+        + q(user)) == 200);
     assertEquals(1, count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND auto_ticket_created"));
+  }
+
+  @Test
+  void repeatedErrorsOfAnOpenTicketAreCountedInCoalescedUpdates() throws Exception {
+    // Verifies the coalesced ticket updates: 40 errors of an open ticket, sent one after another (each its own write
+    // and ticket batch), are all counted, in far fewer ticket updates (one per tickets.update-interval, 1 s) than
+    // errors; each update carries the running total, and the rows are linked to the ticket as they are stored.
+    String user = "user-coalesce-" + id();
+    String first = id();
+    assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(first, user, "Sync of ledger 1 failed").encode())
+        .statusCode());
+    await("ticket", () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(first)
+        + " AND auto_ticket_created") == 1);
+    String ticket = tickets.stream().filter(t -> t.userId().equals(user)).findFirst().orElseThrow().conversationId();
+    for (int i = 0; i < 40; i++) {
+      assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Sync of ledger " + (i + 2) + " failed")
+          .encode()).statusCode());
+    }
+    await("all linked", () -> count("SELECT count(*) FROM support_error_log WHERE ticket_id = " + q(ticket)) == 41);
+    await("all counted", () -> count("SELECT occurrence_count FROM support_conversations WHERE id = " + q(ticket))
+        == 41);
+    await("last update published", () -> tickets.stream().anyMatch(t -> t.conversationId().equals(ticket)
+        && t.occurrenceCount() == 41));
+    List<TicketEvent> updates = tickets.stream().filter(t -> t.conversationId().equals(ticket)
+        && t.kind().equals(TicketEvent.UPDATED)).toList();
+    assertTrue(updates.size() < 20, "40 errors coalesced into " + updates.size() + " ticket updates");
+    for (int i = 1; i < updates.size(); i++) {
+      assertTrue(updates.get(i).occurrenceCount() > updates.get(i - 1).occurrenceCount(), "running totals");
+    }
   }
 
   @Test
