@@ -97,7 +97,7 @@ public final class IngestCapability implements Capability {
     if (k.enabled()) {
       kafka = new KafkaIngest(ctx, config, k, ingests, processes);
       chain = chain.compose(v -> kafka.start());
-      sink = ingests ? kafka : refusing(config.retryAfterSeconds());
+      sink = ingests ? kafka.publisher() : refusing(config.retryAfterSeconds());
     } else {
       sink = new WriterSink(vertx, config.retryAfterSeconds());
     }
