@@ -115,7 +115,9 @@ public final class SupportAgentVerticle extends VerticleBase {
       replies.put(r, Counter.builder(METRIC_REPLIES).tag("route", r.name().toLowerCase())
           .description("support agent replies").register(registry));
     }
-    firstResponse = Timer.builder(METRIC_FIRST_RESPONSE).publishPercentiles(0.5, 0.95)
+    firstResponse = Timer.builder(METRIC_FIRST_RESPONSE).publishPercentileHistogram()
+        .serviceLevelObjectives(Duration.ofMinutes(5)).minimumExpectedValue(Duration.ofMillis(100))
+        .maximumExpectedValue(Duration.ofHours(1))
         .description("customer message to first agent reply").register(registry);
   }
 

@@ -131,7 +131,8 @@ public final class ErrorEventWriter extends VerticleBase {
     this.inFlight = settings.inFlight();
     this.downWriters = settings.downWriters();
     this.batchSizes = DistributionSummary.builder(METER_BATCH_SIZE)
-        .description("events per group-commit batch").publishPercentiles(0.5, 0.99).register(registry);
+        .description("events per group-commit batch").publishPercentileHistogram().minimumExpectedValue(1.0)
+        .maximumExpectedValue(settings.batchSize() * 4.0).register(registry);
   }
 
   /** Registers the gauges shared by the writer instances of one engine (call once per settings). */
