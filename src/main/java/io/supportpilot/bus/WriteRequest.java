@@ -1,9 +1,11 @@
-package io.supportpilot.store;
+package io.supportpilot.bus;
 
-import io.supportpilot.bus.ErrorEvent;
 import java.util.List;
 
-/** Events to store, sent to {@link ErrorEventWriter#ADDRESS}; the reply is a {@link WriteResult}. */
+/**
+ * Events to store, sent to {@link Addresses#ERRORS_WRITE} (the group-commit writers); the reply is a
+ * {@link WriteResult}.
+ */
 public record WriteRequest(List<ErrorEvent> events) {
 
   public WriteRequest {

@@ -3,10 +3,10 @@ package io.supportpilot.ingest;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.PartitionsAssigned;
+import io.supportpilot.bus.WriteRequest;
+import io.supportpilot.bus.WriteResult;
 import io.supportpilot.config.EngineConfig;
 import io.supportpilot.store.ErrorEventWriter;
-import io.supportpilot.store.WriteRequest;
-import io.supportpilot.store.WriteResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -196,7 +196,7 @@ final class KafkaProcessor {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    return vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS, new WriteRequest(events),
+    return vertx.eventBus().<WriteResult>request(Addresses.ERRORS_WRITE, new WriteRequest(events),
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
         .<Void>map(m -> {
           LOG.debug("stored {} of {} polled errors", m.body().insertedCount(), events.size());

@@ -1,9 +1,10 @@
 package io.supportpilot.ingest;
 
+import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.WriteRequest;
+import io.supportpilot.bus.WriteResult;
 import io.supportpilot.store.ErrorEventWriter;
-import io.supportpilot.store.WriteRequest;
-import io.supportpilot.store.WriteResult;
 import io.supportpilot.web.HttpFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -28,7 +29,7 @@ final class WriterSink implements ErrorSink {
 
   @Override
   public Future<boolean[]> submit(List<ErrorEvent> events) {
-    return vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS, new WriteRequest(events), options)
+    return vertx.eventBus().<WriteResult>request(Addresses.ERRORS_WRITE, new WriteRequest(events), options)
         .map(m -> m.body().inserted())
         .recover(e -> Future.failedFuture(toHttp(e, retryAfter)));
   }
