@@ -128,16 +128,24 @@ final class KafkaProcessor {
   // ---------------------------------------------------------------- batches
 
   private void onBatch(KafkaConsumerRecords<String, byte[]> batch) {
+    if (stopping) {
+      // A poll that was under way when stop() paused the stream: left uncommitted, the next owner replays it
+      // (handling it now would commit on a consumer that is closing).
+      return;
+    }
     // Backpressure: no further poll until this batch is stored and its offsets committed.
     consumer.pause();
     idle = Promise.promise();
     Promise<Void> done = idle;
     handle(batch.records()).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.error("the Kafka processor could not handle a batch", ar.cause());
-      }
       done.tryComplete();
-      if (!stopping) {
+      if (ar.failed() && stopping) {
+        LOG.info("stopping: a batch was left uncommitted; the next owner of its partitions replays it");
+      } else if (ar.failed()) {
+        // Resuming would commit later offsets past records that were never stored: stay paused, so the group
+        // hands these partitions to another instance after max.poll.interval.ms and it replays them.
+        LOG.error("the Kafka processor stopped on an unexpected error; its batch is left uncommitted", ar.cause());
+      } else if (!stopping) {
         consumer.resume();
       }
     });
