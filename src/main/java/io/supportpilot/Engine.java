@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.supportpilot.admin.AdminTokens;
+import io.supportpilot.bus.BusCodecs;
 import io.supportpilot.config.Config;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.EngineConfig;
@@ -135,6 +136,7 @@ public final class Engine {
         options.setEventLoopPoolSize(loops);
       }
       vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
+      BusCodecs.register(vertx.eventBus());
       Pool pool = Database.pool(vertx, pgUrl, engineConfig.pg());
       HealthChecks health = new HealthChecks();
       health.register("database", () -> pool.query("SELECT 1").execute());

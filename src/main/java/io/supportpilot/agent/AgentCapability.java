@@ -1,7 +1,5 @@
 package io.supportpilot.agent;
 
-import io.supportpilot.bus.LocalCodec;
-import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.config.Config;
 import io.supportpilot.config.Secrets;
 import io.supportpilot.tickets.ConversationRoutes;
@@ -47,11 +45,6 @@ public final class AgentCapability implements Capability {
   public Future<Void> start(EngineContext ctx) {
     cfg = AgentConfig.from(config, ctx.secrets());
     vertx = ctx.vertx();
-    try {
-      ctx.vertx().eventBus().registerDefaultCodec(TicketEvent.class, new LocalCodec<>(TicketEvent.class));
-    } catch (IllegalStateException alreadyRegistered) {
-      // another capability registered it first
-    }
     store = new ConversationStore(ctx.pool(), ctx.clock());
     gateway = new ClaudeGateway(ctx.vertx(), cfg.anthropic(), !cfg.loop().offlineOnly(), ctx.pool(), ctx.clock(),
         ctx.registry());

@@ -135,7 +135,8 @@ public final class ClaudeGateway {
       String tag = o.name().toLowerCase();
       calls.put(o, Counter.builder(METRIC_CALLS).tag("outcome", tag).description("Messages API calls").register(registry));
       latency.put(o, Timer.builder(METRIC_LATENCY).tag("outcome", tag).description("Messages API call latency")
-          .register(registry));
+          .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(100))
+          .maximumExpectedValue(Duration.ofSeconds(60)).register(registry));
     }
     for (Refusal r : Refusal.values()) {
       refused.put(r, Counter.builder(METRIC_REFUSED).tag("reason", r.name().toLowerCase())

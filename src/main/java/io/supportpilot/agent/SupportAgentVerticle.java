@@ -50,7 +50,6 @@ public final class SupportAgentVerticle extends VerticleBase {
   /** Metric: shared triages run for auto-tickets (one per distinct shared error and language per dedupe window). */
   public static final String METRIC_SHARED_TRIAGES = "supportpilot.agent.shared_triages";
   /** Address: run the follow-up and retry scan now (tests and operators; the body is ignored). */
-  public static final String SCAN_NOW = "supportpilot.agent.scan";
 
   static final Set<String> ALL_TOOLS = Set.of("search_docs", "get_customer_status", "get_customer_errors",
       "check_known_issues", "trigger_reauth", "escalate_to_devops", "respond_to_customer");
@@ -115,7 +114,9 @@ public final class SupportAgentVerticle extends VerticleBase {
       replies.put(r, Counter.builder(METRIC_REPLIES).tag("route", r.name().toLowerCase())
           .description("support agent replies").register(registry));
     }
-    firstResponse = Timer.builder(METRIC_FIRST_RESPONSE).publishPercentiles(0.5, 0.95)
+    firstResponse = Timer.builder(METRIC_FIRST_RESPONSE).publishPercentileHistogram()
+        .serviceLevelObjectives(Duration.ofMinutes(5)).minimumExpectedValue(Duration.ofMillis(100))
+        .maximumExpectedValue(Duration.ofHours(1))
         .description("customer message to first agent reply").register(registry);
   }
 
@@ -125,8 +126,8 @@ public final class SupportAgentVerticle extends VerticleBase {
         m -> offer(m.body(), null, true));
     MessageConsumer<TicketEvent> tickets = vertx.eventBus().consumer(Addresses.TICKETS_CHANGED,
         m -> onTicket(m.body()));
-    MessageConsumer<Object> scan = vertx.eventBus().consumer(SCAN_NOW, m -> scan().onComplete(ar -> m.reply(
-        ar.succeeded() ? ar.result() : -1)));
+    MessageConsumer<Object> scan = vertx.eventBus().consumer(Addresses.AGENT_SCAN_NOW,
+        m -> scan().onComplete(ar -> m.reply(ar.succeeded() ? ar.result() : -1)));
     scanTimer = vertx.setPeriodic(cfg.loop().scanInterval().toMillis(), id -> scan());
     return Future.all(activity.completion(), tickets.completion(), scan.completion());
   }
@@ -253,7 +254,7 @@ public final class SupportAgentVerticle extends VerticleBase {
     }
     if (!ids.isEmpty()) {
       // pattern_ids feed the learning loop's statistics; the rest is the trigger object of `pattern` rules.
-      vertx.eventBus().publish(io.supportpilot.bus.Addresses.PATTERNS_TRIGGERED,
+      vertx.eventBus().publish(Addresses.PATTERNS_TRIGGERED,
           new JsonObject().put("conversation_id", c.id()).put("pattern_ids", ids).put("matches", matches)
               .put("user_id", c.userId()).put("language", d.language()).put("confidence", d.finalScore()));
     }

@@ -1,18 +1,12 @@
 package io.supportpilot.ingest;
 
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.bus.LocalCodec;
-import io.supportpilot.bus.PartitionsAssigned;
-import io.supportpilot.bus.StoredErrors;
-import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.config.Config;
 import io.supportpilot.config.EngineConfig;
 import io.supportpilot.store.Database;
 import io.supportpilot.store.ErrorEventWriter;
 import io.supportpilot.store.ErrorLogRetention;
 import io.supportpilot.store.LoopWriters;
-import io.supportpilot.store.WriteRequest;
-import io.supportpilot.store.WriteResult;
 import io.supportpilot.tickets.AutoTicketVerticle;
 import io.supportpilot.tickets.OpenTickets;
 import io.supportpilot.web.Capability;
@@ -61,7 +55,6 @@ public final class IngestCapability implements Capability {
   @Override
   public Future<Void> start(EngineContext ctx) {
     vertx = ctx.vertx();
-    registerCodecs(vertx);
     EngineConfig.Kafka k = ctx.engine().kafka();
     boolean processes = !k.enabled() || !k.role().equals("ingest");
     boolean ingests = !k.enabled() || !k.role().equals("process");
@@ -105,7 +98,7 @@ public final class IngestCapability implements Capability {
     if (k.enabled()) {
       kafka = new KafkaIngest(ctx, config, k, ingests, processes);
       chain = chain.compose(v -> kafka.start());
-      sink = ingests ? kafka : refusing(config.retryAfterSeconds());
+      sink = ingests ? kafka.publisher() : refusing(config.retryAfterSeconds());
     } else {
       sink = new WriterSink(vertx, loopWriters, config.retryAfterSeconds());
     }
@@ -182,24 +175,5 @@ public final class IngestCapability implements Capability {
       }));
     }
     return chain;
-  }
-
-  /** Registers local codecs for the records this capability sends (once per Vert.x). */
-  static void registerCodecs(Vertx vertx) {
-    register(vertx, WriteRequest.class);
-    register(vertx, WriteResult.class);
-    register(vertx, io.supportpilot.store.StoredBatch.class);
-    register(vertx, StoredErrors.class);
-    register(vertx, TicketEvent.class);
-    register(vertx, ErrorEvent.class);
-    register(vertx, PartitionsAssigned.class);
-  }
-
-  private static <T> void register(Vertx vertx, Class<T> type) {
-    try {
-      vertx.eventBus().registerDefaultCodec(type, new LocalCodec<>(type));
-    } catch (IllegalStateException alreadyRegistered) {
-      // another capability registered it first
-    }
   }
 }

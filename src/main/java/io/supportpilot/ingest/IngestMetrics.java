@@ -3,10 +3,11 @@ package io.supportpilot.ingest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
-/** Ingestion meters: events by source, outcome and reason, and the ack latency (HdrHistogram-backed timer). */
+/** Ingestion meters: events by source, outcome and reason, and the ack latency (a timer published as Prometheus histogram buckets). */
 public final class IngestMetrics {
 
   /** Events by {@code source}, {@code outcome} (accepted, duplicate, rejected, ignored) and {@code reason}. */
@@ -46,7 +47,11 @@ public final class IngestMetrics {
     for (Source s : Source.values()) {
       latency[s.ordinal()] = Timer.builder(ACK_LATENCY).tag("source", lower(s))
           .description("request arrival to durable acknowledgement")
-          .publishPercentiles(0.5, 0.99, 0.999)
+          // Buckets, not client-side quantiles: histogram_quantile() aggregates them across instances.
+          .publishPercentileHistogram()
+          .serviceLevelObjectives(Duration.ofMillis(25))
+          .minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofSeconds(10))
           .register(registry);
       for (Outcome o : Outcome.values()) {
         for (Reason r : Reason.values()) {

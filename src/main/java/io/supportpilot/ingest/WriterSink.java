@@ -1,11 +1,12 @@
 package io.supportpilot.ingest;
 
+import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.WriteRequest;
+import io.supportpilot.bus.WriteResult;
 import io.supportpilot.store.ErrorEventWriter;
 import io.supportpilot.store.LoopWriters;
 import io.supportpilot.store.WriteFailure;
-import io.supportpilot.store.WriteRequest;
-import io.supportpilot.store.WriteResult;
 import io.supportpilot.web.HttpFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,7 +41,7 @@ final class WriterSink implements ErrorSink {
     if (direct != null) {
       return direct.submit(events).recover(e -> Future.failedFuture(toHttp(e, retryAfter)));
     }
-    return vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS, new WriteRequest(events), options)
+    return vertx.eventBus().<WriteResult>request(Addresses.ERRORS_WRITE, new WriteRequest(events), options)
         .map(m -> m.body().inserted())
         .recover(e -> Future.failedFuture(toHttp(e, retryAfter)));
   }

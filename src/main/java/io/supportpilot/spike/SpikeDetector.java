@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.PartitionsAssigned;
+import io.supportpilot.bus.SpikeChange;
 import io.supportpilot.bus.SpikeSummary;
 import io.supportpilot.bus.StoredErrors;
 import io.vertx.core.Future;

@@ -1,6 +1,7 @@
 package io.supportpilot.spike;
 
 import io.supportpilot.bus.ActiveSpikes;
+import io.supportpilot.bus.SpikeChange;
 import io.supportpilot.bus.SpikeSummary;
 import io.vertx.core.Context;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.supportpilot.spike;
 
 import io.micrometer.core.instrument.Counter;
 import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.SpikeChange;
 import io.supportpilot.web.HttpFailure;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

@@ -4,9 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.Addresses;
-import io.supportpilot.bus.LocalCodec;
-import io.supportpilot.bus.PartitionsAssigned;
-import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.config.Config;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
@@ -66,9 +63,6 @@ public final class SpikesCapability implements Capability, HttpServerVerticle.Pr
   @Override
   public Future<Void> start(EngineContext ctx) {
     vertx = ctx.vertx();
-    registerCodec(vertx, StoredErrors.class);
-    registerCodec(vertx, PartitionsAssigned.class);
-    registerCodec(vertx, SpikeChange.class);
     boolean scaled = ctx.engine().kafka().enabled();
     String key = ctx.secrets().get("STREAM_TOKEN_KEY").orElse(null);
     if (key == null && scaled) {
@@ -91,14 +85,6 @@ public final class SpikesCapability implements Capability, HttpServerVerticle.Pr
         .description("Error types and fingerprints with a live spike window").register(ctx.registry());
     ctx.services().register(ActiveSpikes.class, feed);
     return vertx.deployVerticle(detector).onSuccess(id -> deployment = id).mapEmpty();
-  }
-
-  private static <T> void registerCodec(Vertx vertx, Class<T> type) {
-    try {
-      vertx.eventBus().registerDefaultCodec(type, new LocalCodec<>(type));
-    } catch (IllegalStateException alreadyRegistered) {
-      // another capability registered it first: same codec, nothing to do
-    }
   }
 
   @Override

@@ -6,7 +6,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.EventKey;
+import io.supportpilot.bus.StoredBatch;
 import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.bus.WriteRequest;
+import io.supportpilot.bus.WriteResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -45,7 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class ErrorEventWriter extends VerticleBase {
 
   /** Event-bus address of the writers (local, round-robin over the instances). */
-  public static final String ADDRESS = Addresses.ERRORS_WRITE;
   /** Reply failure code: the writer is full. */
   public static final int FULL = 429;
   /** Reply failure code: Postgres is unreachable. */
@@ -142,7 +144,8 @@ public final class ErrorEventWriter extends VerticleBase {
     this.inFlight = settings.inFlight();
     this.downWriters = settings.downWriters();
     this.batchSizes = DistributionSummary.builder(METER_BATCH_SIZE)
-        .description("events per group-commit batch").publishPercentiles(0.5, 0.99).register(registry);
+        .description("events per group-commit batch").publishPercentileHistogram().minimumExpectedValue(1.0)
+        .maximumExpectedValue(settings.batchSize() * 4.0).register(registry);
   }
 
   /** Registers the gauges shared by the writer instances of one engine (call once per settings). */
@@ -155,7 +158,7 @@ public final class ErrorEventWriter extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().<WriteRequest>localConsumer(ADDRESS).handler(this::onRequest);
+    consumer = vertx.eventBus().<WriteRequest>localConsumer(Addresses.ERRORS_WRITE).handler(this::onRequest);
     return consumer.completion();
   }
 
@@ -474,7 +477,7 @@ public final class ErrorEventWriter extends VerticleBase {
     if (!stored.isEmpty()) {
       vertx.eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(stored));
       if (settings.ticketOf() != null) {
-        vertx.eventBus().send(StoredBatch.ADDRESS, new StoredBatch(stored, linked));
+        vertx.eventBus().send(Addresses.TICKET_WORK, new StoredBatch(stored, linked));
       }
     }
   }

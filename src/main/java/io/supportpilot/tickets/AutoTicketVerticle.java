@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.store.StoredBatch;
+import io.supportpilot.bus.StoredBatch;
 import io.supportpilot.bus.TicketEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -149,7 +149,7 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().<StoredBatch>localConsumer(StoredBatch.ADDRESS).handler(m -> {
+    consumer = vertx.eventBus().<StoredBatch>localConsumer(Addresses.TICKET_WORK).handler(m -> {
       List<ErrorEvent> events = m.body().events();
       List<String> linked = m.body().linkedTickets();
       if (queue.size() + events.size() > maxQueued) {

@@ -65,7 +65,9 @@ public final class TriageEngine implements Triage {
       io.micrometer.core.instrument.MeterRegistry registry) {
     this.latency = io.micrometer.core.instrument.Timer.builder(METRIC_LATENCY)
         .description("Triage of one question: embedding, hybrid search and scoring")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .publishPercentileHistogram().serviceLevelObjectives(java.time.Duration.ofMillis(20))
+        .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofSeconds(5))
+        .register(registry);
     for (Action a : Action.values()) {
       decisions.put(a.name(), io.micrometer.core.instrument.Counter.builder(METRIC_DECISIONS)
           .description("Triage decisions by action").tag("action", a.name()).register(registry));

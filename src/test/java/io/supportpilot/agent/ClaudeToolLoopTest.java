@@ -21,6 +21,7 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import io.supportpilot.Engine;
+import io.supportpilot.bus.Addresses;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.supportpilot.triage.Triage;
@@ -318,7 +319,7 @@ class ClaudeToolLoopTest {
     TestDatabase.exec(pg, "INSERT INTO email_outbox (kind, user_id, recipient, subject, body, day, status, attempts, "
         + "created_at) VALUES ('reauth', 'u-bob', 'bob@example.com', 'Reconnect', 'link: https://x', current_date, "
         + "'failed', 1, now() - interval '5 minutes')");
-    engine.vertx().eventBus().request(SupportAgentVerticle.SCAN_NOW, "now").await(10, TimeUnit.SECONDS);
+    engine.vertx().eventBus().request(Addresses.AGENT_SCAN_NOW, "now").await(10, TimeUnit.SECONDS);
     assertTrue(smtp.waitForIncomingEmail(5000, 1));
     assertEquals("bob@example.com", smtp.getReceivedMessages()[0].getAllRecipients()[0].toString());
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM email_outbox WHERE status = 'sent' "

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.bus.Addresses;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -263,6 +264,6 @@ class ConversationApiTest {
   }
 
   private static void scan() throws Exception {
-    engine.vertx().eventBus().request(SupportAgentVerticle.SCAN_NOW, "now").await(10, TimeUnit.SECONDS);
+    engine.vertx().eventBus().request(Addresses.AGENT_SCAN_NOW, "now").await(10, TimeUnit.SECONDS);
   }
 }

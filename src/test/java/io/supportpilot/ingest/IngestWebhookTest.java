@@ -623,16 +623,20 @@ class IngestWebhookTest {
   // ---------------------------------------------------------------- metrics
 
   @Test
-  void metricsShowOutcomesLatencyPercentilesBatchSizesAndTickets() throws Exception {
-    // Verifies the ingestion meters on /metrics: outcomes by source and reason, p50/p99/p999 ack latency, batch size.
+  void metricsShowOutcomesLatencyBucketsBatchSizesAndTickets() throws Exception {
+    // Verifies the ingestion meters on /metrics: outcomes by source and reason, the ack latency and batch size as
+    // Prometheus histogram buckets (aggregatable with histogram_quantile, no client-side quantiles), tickets.
     Webhooks.mcp(port, Webhooks.mcpError(id(), "user-m", "metric").encode());
     Webhooks.mcp(port, "nope");
     String text = Http.get(port, "/metrics").body();
     assertTrue(text.contains("supportpilot_ingest_events_total{outcome=\"accepted\",reason=\"none\",source=\"mcp\"}"),
         text);
     assertTrue(text.contains("supportpilot_ingest_events_total{outcome=\"rejected\",reason=\"malformed\",source=\"mcp\"}"));
-    assertTrue(text.contains("supportpilot_ingest_ack_latency_seconds{source=\"mcp\",quantile=\"0.999\"}"));
-    assertTrue(text.contains("supportpilot_ingest_ack_latency_seconds{source=\"mcp\",quantile=\"0.5\"}"));
+    assertTrue(text.contains("supportpilot_ingest_ack_latency_seconds_bucket{source=\"mcp\",le=\"0.025\"}"), text);
+    assertTrue(text.contains("supportpilot_ingest_ack_latency_seconds_bucket{source=\"mcp\",le=\"+Inf\"}"));
+    assertFalse(text.contains("supportpilot_ingest_ack_latency_seconds{source=\"mcp\",quantile="),
+        "no client-side quantiles");
+    assertTrue(text.contains("supportpilot_ingest_batch_size_bucket{le=\"+Inf\"}"));
     assertTrue(text.contains("supportpilot_ingest_batch_size_count"));
     assertTrue(text.contains("supportpilot_ingest_in_flight"));
     assertTrue(text.contains("supportpilot_tickets_auto_total{kind=\"created\"}"));

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.SpikeChange;
 import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.store.Migrations;
 import io.supportpilot.testing.Http;

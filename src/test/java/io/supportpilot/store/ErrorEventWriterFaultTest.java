@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.BusCodecs;
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.bus.LocalCodec;
+import io.supportpilot.bus.WriteRequest;
+import io.supportpilot.bus.WriteResult;
 import io.supportpilot.config.EngineConfig;
 import io.supportpilot.testing.TestDatabase;
 import io.vertx.core.DeploymentOptions;
@@ -65,15 +68,12 @@ class ErrorEventWriterFaultTest {
           return null;
         }, Duration.ofSeconds(1));
     try {
-      register(vertx, WriteRequest.class);
-      register(vertx, WriteResult.class);
-      register(vertx, StoredBatch.class);
-      register(vertx, io.supportpilot.bus.StoredErrors.class);
+      BusCodecs.register(vertx.eventBus());
       vertx.deployVerticle(() -> new ErrorEventWriter(pool, settings, new SimpleMeterRegistry()),
           new DeploymentOptions().setInstances(1)).await(30, TimeUnit.SECONDS);
       DeliveryOptions opts = new DeliveryOptions().setSendTimeout(20_000);
       try {
-        vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS, new WriteRequest(List.of(event("boom"))), opts)
+        vertx.eventBus().<WriteResult>request(Addresses.ERRORS_WRITE, new WriteRequest(List.of(event("boom"))), opts)
             .await(30, TimeUnit.SECONDS);
         throw new AssertionError("the faulty request must fail");
       } catch (ReplyException e) {
@@ -81,7 +81,7 @@ class ErrorEventWriterFaultTest {
       }
       assertEquals(0, down.get(), "the store is not marked down by an engine fault");
       ErrorEvent ok = event("fine");
-      Message<WriteResult> r = vertx.eventBus().<WriteResult>request(ErrorEventWriter.ADDRESS,
+      Message<WriteResult> r = vertx.eventBus().<WriteResult>request(Addresses.ERRORS_WRITE,
           new WriteRequest(List.of(ok)), opts).await(30, TimeUnit.SECONDS);
       assertEquals(1, r.body().insertedCount());
       assertEquals(1, TestDatabase.queryLong(url, "SELECT count(*) FROM support_error_log WHERE event_id = '"
@@ -94,9 +94,5 @@ class ErrorEventWriterFaultTest {
   private static ErrorEvent event(String user) {
     return new ErrorEvent("mcp", UUID.randomUUID().toString(), user, "c", "tool", "TypeError", "E1", 500, "error",
         "message", null, "{}", "fp-" + user, Instant.now(), Instant.now());
-  }
-
-  private static <T> void register(Vertx vertx, Class<T> type) {
-    vertx.eventBus().registerDefaultCodec(type, new LocalCodec<>(type));
   }
 }

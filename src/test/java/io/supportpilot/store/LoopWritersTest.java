@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.bus.LocalCodec;
+import io.supportpilot.bus.BusCodecs;
 import io.supportpilot.config.EngineConfig;
 import io.supportpilot.testing.TestDatabase;
 import io.vertx.core.Context;
@@ -45,8 +45,7 @@ class LoopWritersTest {
     List<Pool> pools = List.of(dedicated.create(4, "w0"), dedicated.create(4, "w1"));
     LoopWriters writers = new LoopWriters(vertx, settings, new SimpleMeterRegistry(), pools);
     try {
-      register(vertx, StoredBatch.class);
-      register(vertx, io.supportpilot.bus.StoredErrors.class);
+      BusCodecs.register(vertx.eventBus());
       Context a = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
       Context b = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
       assertNotEquals(threadOf(a), threadOf(b), "two contexts on two event loops");
@@ -101,9 +100,5 @@ class LoopWritersTest {
   private static ErrorEvent event(String id) {
     return new ErrorEvent("mcp", id, "u1", "c", "tool", "TypeError", "E1", 500, "error", "message", null, "{}",
         "fp", Instant.now(), Instant.now());
-  }
-
-  private static <T> void register(Vertx vertx, Class<T> type) {
-    vertx.eventBus().registerDefaultCodec(type, new LocalCodec<>(type));
   }
 }

@@ -87,7 +87,8 @@ class EngineFoundationTest {
 
   @Test
   void metricsAreValidPrometheusText() throws Exception {
-    // Verifies that /metrics carries JVM, Vert.x HTTP and pool metrics and passes `promtool check metrics`.
+    // Verifies that /metrics carries JVM, Vert.x HTTP and pool metrics and latency histogram buckets, and passes
+    // `promtool check metrics`.
     Http.get(port, "/health");
     HttpResponse<String> r = Http.get(port, "/metrics");
     assertEquals(200, r.statusCode());
@@ -96,6 +97,7 @@ class EngineFoundationTest {
     assertTrue(text.contains("jvm_memory_used_bytes"), "JVM metrics");
     assertFalse(text.contains("vertx_http_server_requests_total"), "Vert.x per-request meters are off by default");
     assertTrue(text.contains("supportpilot_ingest_"), "the engine's own ingest meters");
+    assertTrue(text.contains("supportpilot_ingest_ack_latency_seconds_bucket{"), "latency as histogram buckets");
     assertTrue(text.contains("vertx_pool_") || text.contains("vertx_sql_"), "pool metrics");
     Path file = Files.createTempFile("metrics", ".txt");
     Files.writeString(file, text, StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package io.supportpilot.store;
+package io.supportpilot.bus;
 
 /**
  * The outcome of a committed {@link WriteRequest}: per event (same order), true when it was stored now and

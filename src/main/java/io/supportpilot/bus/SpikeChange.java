@@ -1,10 +1,9 @@
-package io.supportpilot.spike;
+package io.supportpilot.bus;
 
-import io.supportpilot.bus.SpikeSummary;
 import io.vertx.core.buffer.Buffer;
 
 /**
- * A spike lifecycle change, published on {@code Addresses.SPIKES}: the SSE event id, the event name
+ * A spike lifecycle change, published on {@link Addresses#SPIKES}: the SSE event id, the event name
  * ({@code spike.started}, {@code spike.updated}, {@code spike.ended}), the summary, the JSON payload and the
  * ready-made SSE frame (UTF-8 bytes; never modify them).
  */
@@ -20,7 +19,7 @@ public record SpikeChange(long id, String event, SpikeSummary summary, String js
   public static final String ACTIVE = "spike.active";
 
   /** A change with its SSE frame: {@code id}, {@code event} and one {@code data} line (the JSON has no newlines). */
-  static SpikeChange of(long id, String event, SpikeSummary summary, String json) {
+  public static SpikeChange of(long id, String event, SpikeSummary summary, String json) {
     // Encoded once: every subscriber is sent the same bytes.
     return new SpikeChange(id, event, summary, json,
         Buffer.buffer("id: " + id + "\nevent: " + event + "\ndata: " + json + "\n\n"));

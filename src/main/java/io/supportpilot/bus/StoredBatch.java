@@ -1,0 +1,17 @@
+package io.supportpilot.bus;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Internal to ingestion: the new rows of a committed batch with the {@code ticket_id} each got in the insert
+ * (null when none was known), sent to the auto-ticket verticle on {@link Addresses#TICKET_WORK}.
+ */
+public record StoredBatch(List<ErrorEvent> events, List<String> linkedTickets) {
+
+  public StoredBatch {
+    events = List.copyOf(events);
+    linkedTickets = Collections.unmodifiableList(new ArrayList<>(linkedTickets));
+  }
+}
