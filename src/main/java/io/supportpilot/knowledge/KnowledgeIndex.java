@@ -209,7 +209,9 @@ public final class KnowledgeIndex implements AutoCloseable {
       }
     }
     codeArticles = Map.copyOf(byCode);
-    patterns = Map.copyOf(next);
+    // In the store's order: Map.copyOf iterates in an order that changes between JVM runs, and ties between
+    // pattern scores must not decide differently on every start.
+    patterns = java.util.Collections.unmodifiableMap(next);
     patternTermsNl = Map.copyOf(nlTerms);
     patternTermsEn = Map.copyOf(enTerms);
     articlePostings = Postings.build(articles.values(), patternTermsNl, patternTermsEn);

@@ -71,8 +71,8 @@ public final class Synonyms {
       if (line.isEmpty()) {
         continue;
       }
-      Set<String> nl = new HashSet<>();
-      Set<String> en = new HashSet<>();
+      Set<String> nl = new java.util.LinkedHashSet<>();
+      Set<String> en = new java.util.LinkedHashSet<>();
       for (String w : line.split(",")) {
         nl.addAll(TextAnalysis.terms(TextAnalysis.DUTCH, w.strip()));
         en.addAll(TextAnalysis.terms(TextAnalysis.ENGLISH, w.strip()));
@@ -83,8 +83,10 @@ public final class Synonyms {
         words.add(w.strip());
       }
       WORDS.get().add(List.copyOf(words));
-      gNl.add(Set.copyOf(nl));
-      gEn.add(Set.copyOf(en));
+      // In the thesaurus's written order (the first words of a group are its main words, and a query expands to the
+      // first few): Set.copyOf would iterate in an order that changes from one JVM run to the next.
+      gNl.add(java.util.Collections.unmodifiableSet(nl));
+      gEn.add(java.util.Collections.unmodifiableSet(en));
       nl.forEach(t -> byNl.computeIfAbsent(t, k -> new HashSet<>()).add(id));
       en.forEach(t -> byEn.computeIfAbsent(t, k -> new HashSet<>()).add(id));
     }
@@ -134,7 +136,7 @@ public final class Synonyms {
 
   /** The Dutch and English stems that share a group with the given stems ({@code [nl, en]}, empty when none). */
   List<Set<String>> expand(String nl, String en) {
-    Set<Integer> ids = new HashSet<>();
+    Set<Integer> ids = new java.util.TreeSet<>();
     if (nl != null) {
       ids.addAll(byNl.getOrDefault(nl, Set.of()));
     }
@@ -144,8 +146,8 @@ public final class Synonyms {
     if (ids.isEmpty()) {
       return List.of(Set.of(), Set.of());
     }
-    Set<String> outNl = new HashSet<>();
-    Set<String> outEn = new HashSet<>();
+    Set<String> outNl = new java.util.LinkedHashSet<>();
+    Set<String> outEn = new java.util.LinkedHashSet<>();
     for (int id : ids) {
       outNl.addAll(groupsNl.get(id));
       outEn.addAll(groupsEn.get(id));

@@ -155,6 +155,9 @@ public final class RouterTrainer {
       }
     }
     diagnose(all, bestOof, bestOofTop);
+    if (System.getenv("TRAIN_OOF_DUMP") != null) {
+      dumpOutOfFold(Path.of(System.getenv("TRAIN_OOF_DUMP")), all, bestOof, bestOofTop);
+    }
     if (System.getenv("TRAIN_VERBOSE") != null) {
       for (double atAuto = 0.3; atAuto < 0.96; atAuto += 0.05) {
         System.out.printf(Locale.ROOT, "    atAuto %.2f: %s%n", atAuto, report(all, bestOof, bestOofTop,
@@ -182,6 +185,23 @@ public final class RouterTrainer {
     System.out.printf(Locale.ROOT, "chose lambda %.3f, top-article lambda %.3f, escalation shift %.2f, anchors %.2f / %.2f;"
         + " wrote %s%n", bestLambda, bestTopLambda, bestShift, bestAnchors[0], bestAnchors[1], out);
     System.exit(0);
+  }
+
+  /** Writes each question's out-of-fold probabilities and evidence, one JSON object a line, for policy analysis. */
+  static void dumpOutOfFold(Path file, List<Example> all, double[][] oof, double[] top) throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < all.size(); i++) {
+      Example x = all.get(i);
+      JsonObject row = new JsonObject().put("id", x.id()).put("lang", x.lang()).put("label", x.label())
+          .put("gold_article", x.goldArticle()).put("top_slug", x.e().topSlug())
+          .put("p", new io.vertx.core.json.JsonArray(Arrays.stream(oof[i]).boxed().toList())).put("top", top[i])
+          .put("rules", new io.vertx.core.json.JsonArray(x.rules().stream().map(EscalationRules.Match::rule).toList()))
+          .put("pattern", x.e().patternComponent()).put("error", x.e().errorComponent())
+          .put("pattern_min", x.e().patternMinConfidence()).put("similarity", x.e().similarity())
+          .put("margin", x.e().margin());
+      sb.append(row.encode()).append('\n');
+    }
+    Files.writeString(file, sb.toString());
   }
 
   static int label(JsonObject q) {
