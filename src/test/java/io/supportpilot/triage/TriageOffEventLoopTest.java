@@ -62,10 +62,14 @@ class TriageOffEventLoopTest {
       vertx.runOnContext(v -> {
         onLoop.complete(Context.isOnEventLoopThread());
         caller.complete(vertx.getOrCreateContext());
+        // Whether the answer arrives before this handler returns: it would if the decision were computed inline on
+        // the loop. (isComplete() right after the call would race with a fast worker, whose completion is only
+        // delivered to this busy loop later.)
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
         Future<TriageDecision> f = triage.triage(new TriageQuery(null, "en", "Install",
             "How do I install it in Claude Desktop?", null));
-        completeOnReturn.complete(f.isComplete());
         f.onComplete(ar -> {
+          completeOnReturn.complete(!returned.get());
           answeredOn.complete(Context.isOnEventLoopThread() ? vertx.getOrCreateContext() : null);
           if (ar.succeeded()) {
             decision.complete(ar.result());
@@ -73,6 +77,7 @@ class TriageOffEventLoopTest {
             decision.completeExceptionally(ar.cause());
           }
         });
+        returned.set(true);
       });
       assertTrue(onLoop.get(10, TimeUnit.SECONDS), "the caller runs on an event loop");
       assertFalse(completeOnReturn.get(10, TimeUnit.SECONDS), "no decision was computed inline on the event loop");
