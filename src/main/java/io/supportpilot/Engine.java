@@ -137,6 +137,12 @@ public final class Engine {
       }
       vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
       BusCodecs.register(vertx.eventBus());
+      // Start the worker pool's threads now, from this thread: its executor creates a thread for each task until it
+      // reaches its core size, on the thread that submits the task, which later is an event loop (a Kafka send, a
+      // search); on a starved machine creating a thread there took over 200 ms.
+      for (int i = 0; i < options.getWorkerPoolSize(); i++) {
+        vertx.executeBlocking(() -> null, false);
+      }
       Pool pool = Database.pool(vertx, pgUrl, engineConfig.pg());
       HealthChecks health = new HealthChecks();
       health.register("database", () -> pool.query("SELECT 1").execute());
