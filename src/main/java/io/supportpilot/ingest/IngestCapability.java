@@ -31,6 +31,7 @@ public final class IngestCapability implements Capability {
   private static final Logger LOG = LoggerFactory.getLogger(IngestCapability.class);
 
   private final IngestConfig config;
+  private final boolean loopWritersEnabled;
   private final List<String> deployments = new ArrayList<>();
   private WebhookRoutes routes;
   private KafkaIngest kafka;
@@ -40,6 +41,7 @@ public final class IngestCapability implements Capability {
   /** Reads and validates the ingestion config; a bad value stops start-up here. */
   public IngestCapability(Config config) {
     this.config = IngestConfig.from(config);
+    this.loopWritersEnabled = config.bool("ingest.loop-writers");
   }
 
   @Override
@@ -83,7 +85,7 @@ public final class IngestCapability implements Capability {
       // embedded mode use a direct writer per HTTP event loop, with connections of its own on that loop.
       chain = chain.compose(v -> deploy(() -> new ErrorEventWriter(ctx.pool(), settings, ctx.registry()),
           config.writerInstances()));
-      if (!k.enabled()) {
+      if (!k.enabled() && loopWritersEnabled) {
         loopWriters = loopWriters(ctx, settings);
       }
       if (config.ticketsEnabled()) {
