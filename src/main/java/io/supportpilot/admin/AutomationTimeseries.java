@@ -38,10 +38,13 @@ final class AutomationTimeseries {
     OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
     OffsetDateTime fromMinute = now.truncatedTo(ChronoUnit.MINUTES).minusMinutes(hours * 60L - 1);
     OffsetDateTime fromHour = now.truncatedTo(ChronoUnit.HOURS).minusHours(hours - 1L);
-    Future<RowSet<Row>> errors = pool.preparedQuery("SELECT bucket, value FROM desk_rollup WHERE metric = 'errors' "
-        + "AND bucket >= $1 AND bucket <= $2 ORDER BY bucket").execute(Tuple.of(fromMinute, now));
-    Future<RowSet<Row>> hourly = pool.preparedQuery("SELECT metric, bucket, value FROM desk_rollup_hour "
-        + "WHERE metric = ANY($3) AND bucket >= $1 AND bucket <= $2").execute(Tuple.of(fromHour, now, HOURLY_METRICS));
+    // Counters are sharded per connection (V180): a bucket's value is the sum of its shards.
+    Future<RowSet<Row>> errors = pool.preparedQuery("SELECT bucket, sum(value)::bigint FROM desk_rollup "
+            + "WHERE metric = 'errors' AND bucket >= $1 AND bucket <= $2 GROUP BY bucket")
+        .execute(Tuple.of(fromMinute, now));
+    Future<RowSet<Row>> hourly = pool.preparedQuery("SELECT metric, bucket, sum(value)::bigint FROM desk_rollup_hour "
+            + "WHERE metric = ANY($3) AND bucket >= $1 AND bucket <= $2 GROUP BY metric, bucket")
+        .execute(Tuple.of(fromHour, now, HOURLY_METRICS));
     return Future.all(errors, hourly).map(x -> {
       Map<OffsetDateTime, Long> perMinute = new HashMap<>();
       errors.result().forEach(r -> perMinute.put(r.getOffsetDateTime(0).withOffsetSameInstant(ZoneOffset.UTC),

@@ -65,7 +65,7 @@ final class RollupJob extends VerticleBase {
           }
           return tx.preparedQuery("INSERT INTO desk_rollup (metric, bucket, value) SELECT 'errors', "
                   + "date_trunc('minute', created_at), count(*) FROM support_error_log WHERE created_at >= $1 "
-                  + "AND created_at < $2 GROUP BY 2 ON CONFLICT (metric, bucket) DO UPDATE "
+                  + "AND created_at < $2 GROUP BY 2 ON CONFLICT (metric, bucket, shard) DO UPDATE "
                   + "SET value = desk_rollup.value + EXCLUDED.value")
               .execute(Tuple.of(since, until))
               .compose(x -> tx.preparedQuery("UPDATE app_settings SET value = $2, updated_at = now() WHERE key = $1")

@@ -61,8 +61,15 @@ public final class AutoTicketVerticle extends VerticleBase {
       + " $8::timestamptz[], $9::text[], $10::text[]) AS x(id, u, f, subj, cat, prio, n, seen, sample, et)"
       + " ON CONFLICT (user_id, fingerprint) WHERE fingerprint IS NOT NULL AND status NOT IN ('resolved', 'closed')"
       + " DO NOTHING RETURNING id, user_id, fingerprint";
+  /**
+   * The count and last-seen move with every flush; the sample, {@code updated_at} and the message time only with an
+   * "occurred again" message. An update without a message then changes no indexed column and fires no desk trigger
+   * (V180), so Postgres applies it in place (HOT) and rewrites no index and no TOASTed sample.
+   */
   static final String UPDATE = "UPDATE support_conversations c SET occurrence_count = c.occurrence_count + x.n,"
-      + " last_seen_at = GREATEST(c.last_seen_at, x.seen), last_error_sample = x.sample::jsonb, updated_at = now(),"
+      + " last_seen_at = GREATEST(c.last_seen_at, x.seen),"
+      + " last_error_sample = CASE WHEN x.msg THEN x.sample::jsonb ELSE c.last_error_sample END,"
+      + " updated_at = CASE WHEN x.msg THEN now() ELSE c.updated_at END,"
       + " last_context_message_at = CASE WHEN x.msg THEN now() ELSE c.last_context_message_at END"
       + " FROM unnest($1::text[], $2::int4[], $3::timestamptz[], $4::text[], $5::bool[]) AS x(id, n, seen, sample, msg)"
       + " WHERE c.id = x.id AND c.status NOT IN ('resolved', 'closed') RETURNING c.id, c.occurrence_count";
@@ -485,7 +492,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       id[i] = g.ticket.id;
       count[i] = g.events.size();
       seen[i] = OffsetDateTime.ofInstant(g.newest.occurredAt(), ZoneOffset.UTC);
-      sample[i] = sample(g.newest);
+      sample[i] = g.writeMessage ? sample(g.newest) : null;
       msg[i] = g.writeMessage;
       byId.put(id[i], g);
     }
