@@ -14,5 +14,8 @@ cd "$(dirname "$0")/.."
 main=io.supportpilot.knowledge.TriageEvaluation
 if [ "${1:-}" = "--lexical-engines" ]; then main=io.supportpilot.knowledge.LexicalComparison; shift; fi
 kb=$(realpath "$1"); questions=$(realpath "$2"); shift 2
-if [ "${SKIP_BUILD:-}" != "1" ]; then mvn -B -q -DskipTests package; fi
-exec java ${JAVA_OPTS:-} -cp "target/supportpilot.jar:target/lib/*" "$main" "$kb" "$questions" "$@"
+# The tools live in benchmarks/tools, outside the engine jar; one reactor builds the engine and them (nothing is
+# installed in ~/.m2). SKIP_BUILD=1 reuses what target/ and benchmarks/tools/target/ hold.
+if [ "${SKIP_BUILD:-}" != "1" ]; then mvn -B -q -f benchmarks/tools/reactor.xml -DskipTests package; fi
+cp="benchmarks/tools/target/supportpilot-tools.jar:target/supportpilot.jar:target/lib/*"
+exec java ${JAVA_OPTS:-} -cp "$cp" "$main" "$kb" "$questions" "$@"

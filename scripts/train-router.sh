@@ -12,8 +12,10 @@ history=$(realpath "${2:-../shared/eval/history.jsonl}")
 dev=$(realpath "${3:-../shared/eval/dev.jsonl}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-if [ "${SKIP_BUILD:-}" != "1" ]; then mvn -B -q -DskipTests package; fi
-cp="target/supportpilot.jar:target/lib/*"
+# The tools live in benchmarks/tools, outside the engine jar; one reactor builds the engine and them (nothing is
+# installed in ~/.m2). SKIP_BUILD=1 reuses what target/ and benchmarks/tools/target/ hold.
+if [ "${SKIP_BUILD:-}" != "1" ]; then mvn -B -q -f benchmarks/tools/reactor.xml -DskipTests package; fi
+cp="benchmarks/tools/target/supportpilot-tools.jar:target/supportpilot.jar:target/lib/*"
 java -cp "$cp" io.supportpilot.knowledge.TriageEvaluation "$kb" "$history" --no-warm --dump "$work/history.jsonl" >/dev/null
 java -cp "$cp" io.supportpilot.knowledge.TriageEvaluation "$kb" "$dev" --half a --no-warm --dump "$work/dev-a.jsonl" >/dev/null
 java -cp "$cp" io.supportpilot.triage.RouterTrainer src/main/resources/triage/router-model.json \

@@ -11,9 +11,10 @@ import java.util.List;
 /**
  * The learned part of the router: a multinomial logistic regression over {@link RouterFeatures} that gives the
  * probability of each route (auto-respond, suggest, escalate to a person, escalate to DevOps). Its weights are
- * trained by {@code scripts/train-router.sh} ({@link RouterTrainer}) on the desk's labelled history and shipped as
- * {@code triage/router-model.json}; nothing is learned at start-up. The sentence-embedding weights only apply when the
- * engine embeds with the model they were trained with; otherwise the embedding counts as average.
+ * trained by {@code scripts/train-router.sh} ({@code RouterTrainer} in {@code benchmarks/tools}, not in the engine)
+ * on the desk's labelled history and shipped as {@code triage/router-model.json}; nothing is learned at start-up. The
+ * sentence-embedding weights only apply when the engine embeds with the model they were trained with; otherwise the
+ * embedding counts as average.
  */
 public final class RouterModel {
 
