@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one owner of the spike counters and the spike lifecycle. Counts every stored error in O(1), evaluates the
+ * The one owner of the spike counters; the spike lifecycle's decisions are {@link SpikeLifecycle}'s. Counts every stored error in O(1), evaluates the
  * plan's rule on every event, opens a spike once (record, notification, Slack, pattern lookup, DevOps task),
  * sends throttled updates, and ends a spike once the rule has not held for the configured time. A periodic
  * timer rotates the windows by the clock. On start (embedded mode) or on a partition assignment (scaled mode)
@@ -42,33 +40,7 @@ import org.slf4j.LoggerFactory;
 final class SpikeDetector extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(SpikeDetector.class);
-  private static final long RETRY_OPEN_MS = 5_000;
   private static final int TOP_FINGERPRINTS = 5;
-
-  private enum State { OPENING, OPEN, FAILED }
-
-  /** An open (or opening) spike. */
-  private static final class Spike {
-    String id;
-    final String errorType;
-    State state = State.OPENING;
-    long startedAt;
-    long lastHeldAt;
-    long lastUpdateAt;
-    long failedAt;
-    long firstSeenAt;
-    int sentCount = -1;
-    int peak;
-    JsonArray samples = new JsonArray();
-    String patternId;
-    String taskId;
-    SpikeFeed.Open view;
-
-    Spike(String id, String errorType) {
-      this.id = id;
-      this.errorType = errorType;
-    }
-  }
 
   private final SpikesConfig config;
   private final SpikeRule rule;
@@ -79,7 +51,7 @@ final class SpikeDetector extends VerticleBase {
   private final boolean scaled;
   private final Counter opened;
   private final SpikeCounters counters;
-  private final Map<String, Spike> spikes = new HashMap<>();
+  private final SpikeLifecycle lifecycle;
   private final Set<Integer> owned = new HashSet<>();
   private final Set<Integer> rebuilding = new HashSet<>();
   private final List<ErrorEvent> pending = new ArrayList<>();
@@ -100,6 +72,8 @@ final class SpikeDetector extends VerticleBase {
     this.scaled = scaled;
     this.opened = opened;
     this.counters = new SpikeCounters(config.maxKeys(), config.fingerprints());
+    this.lifecycle = new SpikeLifecycle(rule, config.closeAfter(), config.updateInterval(),
+        () -> UUID.randomUUID().toString());
   }
 
   /** Tracked keys (types and fingerprints), for a gauge. */
@@ -116,7 +90,7 @@ final class SpikeDetector extends VerticleBase {
     bus.<Object>localConsumer(Addresses.SPIKES_TICK, m -> {
       tick();
       m.reply(new JsonObject().put("types", counters.typeCount()).put("fingerprints", counters.fingerprintCount())
-          .put("open", spikes.size()));
+          .put("open", lifecycle.size()));
     });
     bus.<String>localConsumer(Addresses.SPIKES_COUNTERS, this::onCounters);
     timer = vertx.setPeriodic(config.tickInterval().toMillis(), id -> tick());
@@ -157,44 +131,27 @@ final class SpikeDetector extends VerticleBase {
       // Counted in the minute it was received (as created_at, which a rebuild reads), never in the future.
       long minute = e.receivedAt() == null ? nowMinute : Math.min(nowMinute, e.receivedAt().toEpochMilli() / 60_000);
       SpikeWindow w = counters.add(type, e.fingerprint(), minute, 1, nowMinute);
-      if (w != null) {
-        Spike s = evaluate(type, w, now);
-        if (s != null) {
-          if (held == null) {
-            held = new ArrayList<>(2);
-          }
-          if (!held.contains(s)) {
-            held.add(s);
-          }
+      Spike s = w == null ? null : lifecycle.onCount(type, w, now);
+      if (s != null && s.state == Spike.State.OPENING) {
+        open(s, w, now);
+      } else if (s != null) {
+        if (held == null) {
+          held = new ArrayList<>(2);
+        }
+        if (!held.contains(s)) {
+          held.add(s);
         }
       }
     }
     if (held != null) {
       // Throttled updates go out once per batch, with the counts after the whole batch.
       for (Spike s : held) {
-        if (spikes.get(s.errorType) == s) {
-          maybeUpdate(s, counters.type(s.errorType), now);
+        SpikeWindow w = counters.type(s.errorType);
+        if (lifecycle.current(s) && lifecycle.updateDue(s, w, now)) {
+          update(s, w, now);
         }
       }
     }
-  }
-
-  /** Applies the rule after an event; returns the open spike of the type when the rule still holds for it. */
-  private Spike evaluate(String type, SpikeWindow w, long now) {
-    Spike s = spikes.get(type);
-    if (s != null && s.state == State.FAILED && now - s.failedAt >= RETRY_OPEN_MS) {
-      spikes.remove(type);
-      s = null;
-    }
-    if (rule.holds(w)) {
-      if (s == null) {
-        open(type, w, now);
-      } else if (s.state == State.OPEN) {
-        s.lastHeldAt = now;
-        return s;
-      }
-    }
-    return null;
   }
 
   private boolean owns(String type) {
@@ -224,34 +181,23 @@ final class SpikeDetector extends VerticleBase {
       lastRotatedMinute = minute;
     }
     trackedKeys = counters.size();
-    for (Spike s : new ArrayList<>(spikes.values())) {
-      if (s.state != State.OPEN) {
-        continue;
-      }
+    for (Spike s : lifecycle.open()) {
       SpikeWindow w = counters.type(s.errorType);
       if (w != null) {
         w.advance(minute);
       }
-      if (w != null && rule.holds(w)) {
-        s.lastHeldAt = now;
-        maybeUpdate(s, w, now);
-      } else if (now - s.lastHeldAt >= config.closeAfter().toMillis()) {
-        close(s, w, now);
-      } else {
-        maybeUpdate(s, w, now);
+      switch (lifecycle.onTick(s, w, now)) {
+        case UPDATE -> update(s, w, now);
+        case CLOSE -> close(s, w, now);
+        case NONE -> { }
       }
     }
   }
 
   // ---- lifecycle
 
-  private void open(String type, SpikeWindow w, long now) {
-    Spike s = new Spike(UUID.randomUUID().toString(), type);
-    s.startedAt = now;
-    s.lastHeldAt = now;
-    s.firstSeenAt = w.firstSeenMinute() == Long.MAX_VALUE ? now : w.firstSeenMinute() * 60_000;
-    s.peak = w.lastHour();
-    spikes.put(type, s);
+  private void open(Spike s, SpikeWindow w, long now) {
+    String type = s.errorType;
     int hour = w.lastHour();
     int day = w.lastDay();
     store.samples(type, config.sampleCount())
@@ -261,43 +207,36 @@ final class SpikeDetector extends VerticleBase {
               Instant.ofEpochMilli(s.firstSeenAt), Instant.ofEpochMilli(now), samples);
         })
         .onComplete(ar -> {
-          if (spikes.get(type) != s) {
+          if (!lifecycle.current(s)) {
             return; // the type was given up (partition revoked) meanwhile
           }
           if (ar.failed()) {
             LOG.warn("could not record the spike of {}: {}", type, ar.cause().getMessage());
-            s.state = State.FAILED;
-            s.failedAt = clock.millis();
+            lifecycle.failed(s, clock.millis());
           } else if (!ar.result()) {
             // Another instance recorded an active spike for this type first: adopt it, announce nothing.
-            spikes.remove(type);
+            lifecycle.lost(s);
             adopt(type::equals);
           } else {
-            s.state = State.OPEN;
             opened.increment();
             long t = clock.millis();
-            s.lastUpdateAt = t;
-            emit(SpikeChange.STARTED, s, counters.type(type), t);
+            SpikeWindow current = counters.type(type);
+            lifecycle.opened(s, current, t);
+            emit(SpikeChange.STARTED, s, current, t);
             announce(s, hour, day);
           }
         });
   }
 
-  private void maybeUpdate(Spike s, SpikeWindow w, long now) {
+  private void update(Spike s, SpikeWindow w, long now) {
     int hour = w == null ? 0 : w.lastHour();
-    if (hour == s.sentCount || now - s.lastUpdateAt < config.updateInterval().toMillis()) {
-      return;
-    }
-    s.lastUpdateAt = now;
     int day = w == null ? 0 : w.lastDay();
-    s.peak = Math.max(s.peak, hour);
     emit(SpikeChange.UPDATED, s, w, now);
     store.update(s.id, "updated", hour, day, day / 24.0, SpikeRule.ratioOf(hour, day), Instant.ofEpochMilli(now))
         .onFailure(e -> LOG.warn("could not record the update of spike {}: {}", s.id, e.getMessage()));
   }
 
   private void close(Spike s, SpikeWindow w, long now) {
-    spikes.remove(s.errorType);
     int hour = w == null ? 0 : w.lastHour();
     int day = w == null ? 0 : w.lastDay();
     emit(SpikeChange.ENDED, s, w, now);
@@ -355,7 +294,6 @@ final class SpikeDetector extends VerticleBase {
     int hour = w == null ? 0 : w.lastHour();
     int day = w == null ? 0 : w.lastDay();
     boolean ended = SpikeChange.ENDED.equals(event);
-    s.sentCount = hour;
     SpikeSummary summary = new SpikeSummary(s.id, s.errorType, hour, day / 24.0, SpikeRule.ratioOf(hour, day),
         Instant.ofEpochMilli(s.startedAt), Instant.ofEpochMilli(now), !ended);
     String json = json(s, summary, day, ended ? now : null).encode();
@@ -409,14 +347,7 @@ final class SpikeDetector extends VerticleBase {
   }
 
   private void publishOpen() {
-    List<Spike> open = new ArrayList<>();
-    for (Spike s : spikes.values()) {
-      if (s.state == State.OPEN && s.view != null) {
-        open.add(s);
-      }
-    }
-    open.sort(Comparator.comparingLong((Spike s) -> s.startedAt).reversed());
-    feed.open(open.stream().map(s -> s.view).toList());
+    feed.open(lifecycle.views());
   }
 
   // ---- rebuild, adoption and partitions
@@ -451,8 +382,9 @@ final class SpikeDetector extends VerticleBase {
   private void openHolding(Predicate<String> types) {
     long now = clock.millis();
     for (Map.Entry<String, SpikeWindow> e : counters.typesMatching(types)) {
-      if (!spikes.containsKey(e.getKey()) && rule.holds(e.getValue())) {
-        open(e.getKey(), e.getValue(), now);
+      Spike s = lifecycle.onRebuilt(e.getKey(), e.getValue(), now);
+      if (s != null) {
+        open(s, e.getValue(), now);
       }
     }
   }
@@ -461,30 +393,19 @@ final class SpikeDetector extends VerticleBase {
     return store.active().map(rows -> {
       long now = clock.millis();
       for (SpikeStore.ActiveRow r : rows) {
-        if (!types.test(r.errorType()) || spikes.containsKey(r.errorType())) {
+        if (!types.test(r.errorType())) {
           continue;
         }
-        Spike s = new Spike(r.id(), r.errorType());
-        s.state = State.OPEN;
-        s.startedAt = r.startedAt().toEpochMilli();
-        s.lastHeldAt = r.lastUpdatedAt().toEpochMilli();
-        s.lastUpdateAt = now;
-        s.firstSeenAt = r.firstSeenAt() == null ? s.startedAt : r.firstSeenAt().toEpochMilli();
-        s.peak = r.peak();
-        s.samples = r.samples();
-        s.patternId = r.patternId();
-        s.taskId = r.taskId();
         SpikeWindow w = counters.type(r.errorType());
-        if (w != null && rule.holds(w)) {
-          s.lastHeldAt = now;
+        Spike s = lifecycle.adopt(r, w, now);
+        if (s == null) {
+          continue;
         }
         int hour = w == null ? 0 : w.lastHour();
         int day = w == null ? 0 : w.lastDay();
-        s.sentCount = hour;
         SpikeSummary summary = new SpikeSummary(s.id, s.errorType, hour, day / 24.0, SpikeRule.ratioOf(hour, day),
             r.startedAt(), Instant.ofEpochMilli(now), true);
         s.view = new SpikeFeed.Open(summary, json(s, summary, day, null).encode());
-        spikes.put(r.errorType(), s);
         LOG.info("adopted active spike {} of {}", s.id, s.errorType);
       }
       publishOpen();
@@ -515,7 +436,7 @@ final class SpikeDetector extends VerticleBase {
     if (p.partitionCount() != partitionCount) {
       // A different partition count changes every type's partition: start over.
       counters.drop(t -> true);
-      spikes.clear();
+      lifecycle.drop(t -> true);
       owned.clear();
       partitionCount = p.partitionCount();
     }
@@ -550,7 +471,7 @@ final class SpikeDetector extends VerticleBase {
     Predicate<String> theirs = t -> gone.contains(partitionOf(t));
     counters.drop(theirs);
     // Spikes stay active in Postgres: the new owner adopts them.
-    spikes.keySet().removeIf(theirs);
+    lifecycle.drop(theirs);
     pending.removeIf(e -> theirs.test(e.errorType()));
     trackedKeys = counters.size();
     publishOpen();
@@ -590,9 +511,7 @@ final class SpikeDetector extends VerticleBase {
       f.remove("spike");
       fps.add(f);
     }
-    Spike s = spikes.get(type);
-    m.reply(windowJson(type, w).put("tracked", true)
-        .put("spike_id", s != null && s.state == State.OPEN ? s.id : null).put("fingerprints", fps));
+    m.reply(windowJson(type, w).put("tracked", true).put("spike_id", lifecycle.openId(type)).put("fingerprints", fps));
   }
 
   private JsonObject windowJson(String type, SpikeWindow w) {
