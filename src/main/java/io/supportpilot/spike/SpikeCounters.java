@@ -12,7 +12,8 @@ import java.util.function.Predicate;
  * The in-memory sliding windows of every active error type and fingerprint. Updates are O(1) per event;
  * {@link #rotate} moves every window to the clock's minute and evicts keys with nothing left in 24 hours.
  * At most {@code maxKeys} keys are tracked: beyond that, new keys are refused (counted in
- * {@link #refusedKeys()}) rather than growing without bound. Not thread-safe: owned by one verticle.
+ * {@link #refusedKeys()}) rather than growing without bound. Not thread-safe: owned by one verticle, except
+ * {@link #trackedKeys()}, which any thread may read.
  */
 final class SpikeCounters {
 
@@ -21,6 +22,7 @@ final class SpikeCounters {
   private final int maxKeys;
   private final boolean trackFingerprints;
   private long refusedKeys;
+  private volatile int trackedKeys;
 
   SpikeCounters(int maxKeys, boolean trackFingerprints) {
     this.maxKeys = maxKeys;
@@ -135,6 +137,16 @@ final class SpikeCounters {
   /** All tracked keys. */
   int size() {
     return types.size() + fingerprints.size();
+  }
+
+  /** The owner records the current key count for readers on other threads ({@link #trackedKeys()}). */
+  void publishSize() {
+    trackedKeys = size();
+  }
+
+  /** Tracked keys as of the owner's last {@link #publishSize()}, for a gauge; safe from any thread. */
+  int trackedKeys() {
+    return trackedKeys;
   }
 
   /** New keys refused because {@code maxKeys} was reached, since start. */

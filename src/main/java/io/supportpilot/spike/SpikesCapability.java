@@ -12,11 +12,14 @@ import io.supportpilot.web.HttpServerVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Clock;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,12 +82,32 @@ public final class SpikesCapability implements Capability, HttpServerVerticle.Pr
         .register(ctx.registry());
     Gauge.builder(METRIC_SUBSCRIBERS, feed, f -> f.subscribers().get()).description("Spike-stream subscribers")
         .register(ctx.registry());
-    SpikeDetector detector = new SpikeDetector(config, store, new SlackNotifier(client, config.slackWebhookUrl()),
-        feed, ctx.clock(), scaled, opened);
-    Gauge.builder(METRIC_KEYS, detector, SpikeDetector::trackedKeys)
-        .description("Error types and fingerprints with a live spike window").register(ctx.registry());
+    SpikeDetector detector = detector(ctx, scaled, opened);
     ctx.services().register(ActiveSpikes.class, feed);
     return vertx.deployVerticle(detector).onSuccess(id -> deployment = id).mapEmpty();
+  }
+
+  /** Wires the detector's parts, each given its collaborators here; they all run on the detector's event loop. */
+  private SpikeDetector detector(EngineContext ctx, boolean scaled, Counter opened) {
+    Clock clock = ctx.clock();
+    EventBus bus = vertx.eventBus();
+    SpikeRule rule = new SpikeRule(config.minCount(), config.ratio());
+    SpikeCounters counters = new SpikeCounters(config.maxKeys(), config.fingerprints());
+    Gauge.builder(METRIC_KEYS, counters, SpikeCounters::trackedKeys)
+        .description("Error types and fingerprints with a live spike window").register(ctx.registry());
+    SpikeLifecycle lifecycle = new SpikeLifecycle(rule, config.closeAfter(), config.updateInterval(),
+        () -> UUID.randomUUID().toString());
+    PartitionOwnership ownership = new PartitionOwnership(scaled);
+    SpikePublisher publisher = new SpikePublisher(feed, counters, lifecycle, bus);
+    SpikeAdoption adoption = new SpikeAdoption(store, counters, lifecycle, publisher, clock);
+    SpikeAnnouncer announcer = new SpikeAnnouncer(store, new SlackNotifier(client, config.slackWebhookUrl()), bus);
+    SpikeActions actions = new SpikeActions(store, config.sampleCount(), counters, lifecycle, publisher, announcer,
+        adoption, clock, opened);
+    SpikeCounting counting = new SpikeCounting(counters, lifecycle, actions, ownership, clock);
+    CounterRebuild rebuild = new CounterRebuild(store, counters, lifecycle, ownership, adoption, counting, publisher,
+        clock);
+    return new SpikeDetector(config.tickInterval(), counting, rebuild,
+        new CounterDrillDown(counters, lifecycle, ownership, rule, clock));
   }
 
   @Override
