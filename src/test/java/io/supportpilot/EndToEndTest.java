@@ -59,10 +59,12 @@ class EndToEndTest {
     assertEquals(200, mcp(error("e2e-1", "Refresh token expired for division 4411")).statusCode(), "duplicate");
     Await.until("auto-ticket created", () -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_conversations "
         + "WHERE user_id = 'u-e2e' AND auto_created") == 1);
-    Await.until("the agent answered the auto-ticket", () -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
+    Await.until("the agent answered the auto-ticket",
+        () -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
         + "ON c.id = m.conversation_id WHERE c.user_id = 'u-e2e' AND c.auto_created AND m.sender_type = 'agent'") >= 1);
     assertEquals(202, mcp(error("e2e-2", "Refresh token expired for division 9127")).statusCode());
-    Await.until("the same bug adds context to the open ticket", () -> TestDatabase.queryLong(url, "SELECT max(occurrence_count) FROM support_conversations "
+    Await.until("the same bug adds context to the open ticket",
+        () -> TestDatabase.queryLong(url, "SELECT max(occurrence_count) FROM support_conversations "
         + "WHERE user_id = 'u-e2e' AND auto_created") >= 2);
     assertEquals(1, TestDatabase.queryLong(url,
         "SELECT count(*) FROM support_conversations WHERE user_id = 'u-e2e' AND auto_created"));

@@ -483,9 +483,11 @@ class IngestWebhookTest {
     assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)));
     assertEquals(1, count("SELECT count(DISTINCT ticket_id) FROM support_error_log WHERE user_id = " + q(user)));
     // Occurrences of an existing ticket are counted at the next coalesced update (tickets.update-interval).
-    Await.until("second counted", WAIT, () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
+    Await.until("second counted", WAIT,
+        () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
         + q(user)) == 2);
-    Await.until("occurred-again message", WAIT, () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c"
+    Await.until("occurred-again message", WAIT,
+        () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c"
         + " ON c.id = m.conversation_id WHERE c.user_id = " + q(user) + " AND m.sender_type = 'system'") == 2);
     try (Connection c = TestDatabase.connect(db); PreparedStatement ps = c.prepareStatement(
         "SELECT id, auto_created, status, priority, category, occurrence_count, last_seen_at, subject,"
@@ -505,7 +507,8 @@ class IngestWebhookTest {
           + " AND sender_type = 'system'"));
       assertEquals(1, count("SELECT count(*) FROM support_messages WHERE conversation_id = " + q(ticket)
           + " AND content LIKE '%division 111%' AND content LIKE '%invoices.ts%'"));
-      Await.until("ticket events", WAIT, () -> tickets.stream().filter(t -> t.conversationId().equals(ticket)).count() == 2);
+      Await.until("ticket events", WAIT,
+          () -> tickets.stream().filter(t -> t.conversationId().equals(ticket)).count() == 2);
       List<TicketEvent> mine = tickets.stream().filter(t -> t.conversationId().equals(ticket)).toList();
       assertEquals(TicketEvent.CREATED, mine.get(0).kind());
       assertEquals(TicketEvent.UPDATED, mine.get(1).kind());
@@ -553,8 +556,10 @@ class IngestWebhookTest {
       assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Sync of ledger " + (i + 2) + " failed")
           .encode()).statusCode());
     }
-    Await.until("all linked", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE ticket_id = " + q(ticket)) == 41);
-    Await.until("all counted", WAIT, () -> count("SELECT occurrence_count FROM support_conversations WHERE id = " + q(ticket))
+    Await.until("all linked", WAIT,
+        () -> count("SELECT count(*) FROM support_error_log WHERE ticket_id = " + q(ticket)) == 41);
+    Await.until("all counted", WAIT,
+        () -> count("SELECT occurrence_count FROM support_conversations WHERE id = " + q(ticket))
         == 41);
     Await.until("last update published", WAIT, () -> tickets.stream().anyMatch(t -> t.conversationId().equals(ticket)
         && t.occurrenceCount() == 41));
@@ -571,7 +576,8 @@ class IngestWebhookTest {
     // Verifies that after the ticket is resolved the same error opens a new one, and another bug another one.
     String user = "user-r-" + id();
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Invoice 1 locked").encode()).statusCode());
-    Await.until("first", WAIT, () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 1);
+    Await.until("first", WAIT,
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 1);
     Await.until("linked", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND ticket_id IS NOT NULL") == 1);
     TestDatabase.exec(db, "UPDATE support_conversations SET status = 'resolved' WHERE user_id = " + q(user));
@@ -581,7 +587,8 @@ class IngestWebhookTest {
     JsonObject other = Webhooks.mcpError(id(), user, "Division not found");
     other.put("error_type", "DivisionNotFound");
     assertEquals(202, Webhooks.mcp(port, other.encode()).statusCode());
-    Await.until("third", WAIT, () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 3);
+    Await.until("third", WAIT,
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 3);
   }
 
   @Test

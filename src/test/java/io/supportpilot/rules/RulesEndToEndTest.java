@@ -267,12 +267,15 @@ class RulesEndToEndTest {
     TestDatabase.exec(url, "INSERT INTO users(id, email, name, language) VALUES ('u-5xx', 'piet@example.nl', 'Piet', "
         + "'nl') ON CONFLICT DO NOTHING");
     assertEquals(202, send(error("five-1", "ExactGatewayError", 502, "u-5xx")).statusCode());
-    Await.until("a high priority bug ticket", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' AND auto_created "
+    Await.until("a high priority bug ticket",
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' AND auto_created "
         + "AND priority = 'high' AND category = 'bug'") == 1);
-    Await.until("an agent answer", () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+    Await.until("an agent answer",
+        () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
         + "m.conversation_id WHERE c.user_id = 'u-5xx' AND m.sender_type = 'agent'") >= 1);
     RulesFixture.flush(engine);
-    Await.until("the firing is recorded", () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
+    Await.until("the firing is recorded",
+        () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
         + "AND trigger_object->>'event_id' = 'five-1' AND trigger_key LIKE 'errors:u-5xx:%' "
         + "AND outcome = 'succeeded' AND events = 1") == 1);
     String actions = RulesFixture.queryString(url, "SELECT actions_taken::text FROM rule_runs "
@@ -291,7 +294,8 @@ class RulesEndToEndTest {
     assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'four-1'"));
     assertEquals(0, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' "
         + "AND error_type = 'ExactValidationError' AND category = 'bug'"));
-    Await.until("trigger_count counts the firing", () -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+    Await.until("trigger_count counts the firing",
+        () -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
         .getLong("trigger_count") >= 1);
   }
 
@@ -323,7 +327,8 @@ class RulesEndToEndTest {
       assertEquals(1, count("SELECT count(*) FROM email_outbox WHERE kind = 'escalation_alert' "
           + "AND conversation_id = 'conv-wait' AND status = 'sent'"));
       RulesFixture.flush(engine);
-      Await.until("recorded as succeeded", () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-escalate-4h' "
+      Await.until("recorded as succeeded",
+          () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-escalate-4h' "
           + "AND trigger_object->>'id' = 'conv-wait' AND outcome = 'succeeded'") == 1);
       RulesFixture.schedulePass(engine);
       RulesFixture.flush(engine);
@@ -361,7 +366,8 @@ class RulesEndToEndTest {
     assertEquals("HookError", body.getJsonObject("object").getString("error_type"));
     assertEquals(created.getString("id"), body.getJsonObject("rule").getString("id"));
     RulesFixture.flush(engine);
-    Await.until("recorded with three attempts", () -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-1' AND outcome = "
+    Await.until("recorded with three attempts",
+        () -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-1' AND outcome = "
         + "'succeeded' AND (actions_taken->0->>'attempts')::int = 3") == 1);
 
     HttpResponse<String> literal = admin(port, "POST", "/api/admin/rules", rule("Hook", "error", "{}",
@@ -391,7 +397,8 @@ class RulesEndToEndTest {
     received.clear();
     assertEquals(202, send(error("hook-2", "NamedHookError", 418, null)).statusCode());
     RulesFixture.flush(engine);
-    Await.until("refused: localhost is loopback", () -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-2' AND outcome = "
+    Await.until("refused: localhost is loopback",
+        () -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-2' AND outcome = "
         + "'failed' AND actions_taken->0->>'detail' LIKE 'refused%'") == 1);
     assertEquals(0, received.size(), "nothing was sent to the refused target");
   }
@@ -459,9 +466,11 @@ class RulesEndToEndTest {
     for (int i = 30; i < 40; i++) {
       assertEquals(202, send(error("storm-" + i, "ExactStormError", 503, "u-storm")).statusCode());
     }
-    Await.until("one high priority bug ticket", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm' AND priority = "
+    Await.until("one high priority bug ticket",
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm' AND priority = "
         + "'high' AND category = 'bug'") == 1);
-    Await.until("an agent answer", () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+    Await.until("an agent answer",
+        () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
         + "m.conversation_id WHERE c.user_id = 'u-storm' AND m.sender_type = 'agent'") >= 1);
     Await.until("the run counts 40 errors", () -> {
       RulesFixture.flush(engine);
@@ -490,7 +499,8 @@ class RulesEndToEndTest {
         + "AND trigger_key LIKE 'errors:u-storm:%' AND outcome = 'succeeded'"));
     assertEquals(40, count("SELECT occurrence_count FROM support_conversations WHERE user_id = 'u-storm'"),
         "the pipeline counts the occurrences; the rule adds none");
-    Await.until("trigger_count counts every error exactly", () -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+    Await.until("trigger_count counts every error exactly",
+        () -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
         .getLong("trigger_count") == before + 40);
   }
 
@@ -514,7 +524,8 @@ class RulesEndToEndTest {
     String ticket = RulesFixture.queryString(url, "SELECT id FROM support_conversations WHERE user_id = 'u-sync'");
     assertTrue(String.valueOf(mail.getContent()).contains(ticket), "the alert names the ticket");
     assertEquals(202, send(error("sync-2", "InvoiceSyncError", 409, "u-sync")).statusCode());
-    Await.until("the repeat updates the ticket", () -> count("SELECT max(occurrence_count) FROM support_conversations WHERE user_id = 'u-sync'") == 2);
+    Await.until("the repeat updates the ticket",
+        () -> count("SELECT max(occurrence_count) FROM support_conversations WHERE user_id = 'u-sync'") == 2);
     RulesFixture.flush(engine);
     assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_type = 'ticket' "
         + "AND trigger_object->>'conversation_id' = '" + ticket + "'"), "an update is not a creation");

@@ -80,7 +80,8 @@ class RulesScaledModeTest {
       b = RulesFixture.start(env, Clock.systemUTC());
       Engine bb = b;
       // b joining the group makes a give up some partitions: a's new, smaller assignment marks the rebalance done.
-      Await.until("the partitions are split between a and b", () -> assignedA.stream().anyMatch(p -> !p.partitions().isEmpty() && p.partitions().size() < 6));
+      Await.until("the partitions are split between a and b",
+          () -> assignedA.stream().anyMatch(p -> !p.partitions().isEmpty() && p.partitions().size() < 6));
       String[] types = {"ExactApiError", "TokenExpiredError", "ValidationError", "TimeoutError", "RateLimitError",
           "DivisionNotFound", "NetworkError", "ParseError"};
       for (int i = 0; i < 160; i++) {
@@ -114,9 +115,11 @@ class RulesScaledModeTest {
           .put("message", "Exact Online unavailable").put("occurred_at", Instant.now().toString());
       assertEquals(202, RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", five.encode(), "application/json")
           .statusCode());
-      Await.until("the rule's ticket", () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_conversations WHERE user_id = "
+      Await.until("the rule's ticket",
+          () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_conversations WHERE user_id = "
           + "'u-scaled' AND priority = 'high' AND category = 'bug' AND auto_created") == 1);
-      Await.until("the error is linked to it", () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id = "
+      Await.until("the error is linked to it",
+          () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id = "
           + "'scaled-5xx' AND ticket_id IS NOT NULL") == 1);
       assertEquals(1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
           + "ON c.id = m.conversation_id WHERE c.user_id = 'u-scaled' AND m.metadata->>'kind' = 'rule_ticket_created'"));

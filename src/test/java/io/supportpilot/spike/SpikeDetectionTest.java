@@ -134,7 +134,8 @@ class SpikeDetectionTest {
 
     storeAndPublish(engine, pg, type, 1, clock.instant());
     Await.until("the spike row", WAIT, () -> activeSpikes(type) == 1);
-    Await.until("the task and notification links", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '"
+    Await.until("the task and notification links", WAIT,
+        () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '"
         + type + "' AND devops_task_id IS NOT NULL AND notification_id IS NOT NULL") == 1);
     storeAndPublish(engine, pg, type, 20, clock.instant());
     tick(engine);

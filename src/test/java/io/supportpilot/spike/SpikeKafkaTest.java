@@ -152,10 +152,12 @@ class SpikeKafkaTest {
       }
       producer.flush();
       Await.until("all 50 errors stored", WAIT, () -> count(pg, "SELECT count(*) FROM support_error_log") == 50);
-      Await.until("one spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL") == 1);
+      Await.until("one spike", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL") == 1);
       Engine owner = p1.owned.contains(SpikeDetector.partitionOf(surge, PARTITIONS)) ? one : two;
       Engine other = owner == one ? two : one;
-      Await.until("the owner counted the surge", WAIT, () -> counters(owner, surge).getInteger("count_last_hour") == 20);
+      Await.until("the owner counted the surge", WAIT,
+          () -> counters(owner, surge).getInteger("count_last_hour") == 20);
       assertEquals(false, counters(other, surge).getBoolean("tracked"));
       for (int t = 0; t < 10; t++) {
         String q = "QuietError" + t;

@@ -123,7 +123,8 @@ class SpikePartitionsTest {
       clock.advance(Duration.ofHours(2));
       tick(two);
       tick(one);
-      Await.until("the end", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND error_type = '"
+      Await.until("the end", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND error_type = '"
           + a + "'") == 1);
     } finally {
       one.stop();

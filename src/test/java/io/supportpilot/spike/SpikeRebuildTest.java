@@ -68,7 +68,8 @@ class SpikeRebuildTest {
       assertEquals(90, steady.getInteger("count_last_hour"), "minutes -6 .. -54 of the last hour");
       assertTrue(steady.getInteger("count_24h") >= 2300, steady.encode());
       // The rebuilt window of RebuiltError (20 in the hour, 40 in 24 h: ratio 12) holds the rule: it opens now.
-      Await.until("the rebuilt spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'RebuiltError' "
+      Await.until("the rebuilt spike", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'RebuiltError' "
           + "AND count_last_hour = 20 AND count_24h = 40") == 1);
       assertEquals(1, count(pg, "SELECT count(*) FROM spikes"), "no other rebuilt window holds the rule");
 
@@ -80,7 +81,8 @@ class SpikeRebuildTest {
       assertEquals(21, counters(engine, "RebuiltError").getInteger("count_last_hour"));
       assertEquals(1, count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'RebuiltError'"), "opened once");
       assertEquals(0, count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'SteadyDbError'"));
-      Await.until("notifications", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL")
+      Await.until("notifications", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL")
           == 2);
       spikeId = new JsonObject(Http.get(engine.port(), "/api/admin/spikes?status=active", Http.admin()).body())
           .getJsonArray("spikes").stream().map(o -> (JsonObject) o)
