@@ -3,6 +3,7 @@ package io.supportpilot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
@@ -57,14 +57,15 @@ class EndToEndTest {
     HttpResponse<String> first = mcp(error("e2e-1", "Refresh token expired for division 4411"));
     assertEquals(202, first.statusCode(), first.body());
     assertEquals(200, mcp(error("e2e-1", "Refresh token expired for division 4411")).statusCode(), "duplicate");
-    awaitTrue(() -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_conversations "
-        + "WHERE user_id = 'u-e2e' AND auto_created") == 1, "auto-ticket created");
-    awaitTrue(() -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
-        + "ON c.id = m.conversation_id WHERE c.user_id = 'u-e2e' AND c.auto_created AND m.sender_type = 'agent'") >= 1,
-        "the agent answered the auto-ticket");
+    Await.until("auto-ticket created", () -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_conversations "
+        + "WHERE user_id = 'u-e2e' AND auto_created") == 1);
+    Await.until("the agent answered the auto-ticket",
+        () -> TestDatabase.queryLong(url, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
+        + "ON c.id = m.conversation_id WHERE c.user_id = 'u-e2e' AND c.auto_created AND m.sender_type = 'agent'") >= 1);
     assertEquals(202, mcp(error("e2e-2", "Refresh token expired for division 9127")).statusCode());
-    awaitTrue(() -> TestDatabase.queryLong(url, "SELECT max(occurrence_count) FROM support_conversations "
-        + "WHERE user_id = 'u-e2e' AND auto_created") >= 2, "the same bug adds context to the open ticket");
+    Await.until("the same bug adds context to the open ticket",
+        () -> TestDatabase.queryLong(url, "SELECT max(occurrence_count) FROM support_conversations "
+        + "WHERE user_id = 'u-e2e' AND auto_created") >= 2);
     assertEquals(1, TestDatabase.queryLong(url,
         "SELECT count(*) FROM support_conversations WHERE user_id = 'u-e2e' AND auto_created"));
     assertEquals(2, TestDatabase.queryLong(url,
@@ -79,13 +80,12 @@ class EndToEndTest {
           .put("error_type", "DivisionLookupError").put("user_id", "u-surge-" + i);
       assertEquals(202, mcp(e).statusCode());
     }
-    awaitTrue(() -> {
+    Await.until("spike listed", () -> {
       HttpResponse<String> r = Http.get(port, "/api/admin/spikes?status=active", Http.admin());
       return r.statusCode() == 200 && r.body().contains("DivisionLookupError");
-    }, "spike listed");
-    awaitTrue(() -> TestDatabase.queryLong(url,
-        "SELECT count(*) FROM devops_tasks WHERE type = 'error_spike' AND error_type = 'DivisionLookupError'") == 1,
-        "a spike of a type without a pattern becomes one DevOps task");
+    });
+    Await.until("a spike of a type without a pattern becomes one DevOps task", () -> TestDatabase.queryLong(url,
+        "SELECT count(*) FROM devops_tasks WHERE type = 'error_spike' AND error_type = 'DivisionLookupError'") == 1);
   }
 
   @Test
@@ -97,7 +97,7 @@ class EndToEndTest {
     HttpResponse<String> created = Http.post(port, "/api/support/conversations", q.encode(), Http.portal());
     assertEquals(201, created.statusCode(), created.body());
     String id = new JsonObject(created.body()).getString("id");
-    awaitTrue(() -> agentAnswer(id) != null, "agent answered");
+    Await.until("agent answered", () -> agentAnswer(id) != null);
     String answer = agentAnswer(id);
     assertTrue(answer.contains("/kb/reconnect-exact-after-token-expiry"), "links the matched article: " + answer);
     assertTrue(answer.contains("Exact Online-koppeling verlopen of ongeldig: zo herstel je hem"),
@@ -135,21 +135,5 @@ class EndToEndTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    assertTrue(condition.getAsBoolean(), what + " within 30 s");
   }
 }

@@ -39,6 +39,15 @@ final class RuleBook {
     return current.get().of(t);
   }
 
+  /** How many enabled rules this instance evaluates now (all trigger types). */
+  int size() {
+    int n = 0;
+    for (CompiledRule[] rules : current.get().byType().values()) {
+      n += rules.length;
+    }
+    return n;
+  }
+
   /** Reloads and recompiles the enabled rules. */
   Future<Void> reload() {
     return store.stamp().compose(this::load);

@@ -48,6 +48,8 @@ final class RuleEngineVerticle extends VerticleBase {
   static final String METER_FIRED = "supportpilot.rules.fired";
   /** Metric: firings waiting for their actions (a Gauge). */
   static final String METER_QUEUED = "supportpilot.rules.queued";
+  /** Metric: enabled rules this instance evaluates (a Gauge; a change made on another instance shows once reloaded). */
+  static final String METER_LOADED = "supportpilot.rules.loaded";
 
   private static final Logger LOG = LoggerFactory.getLogger(RuleEngineVerticle.class);
   private static final int MESSAGE_CHARS = 1000;
@@ -103,6 +105,8 @@ final class RuleEngineVerticle extends VerticleBase {
     lost = Counter.builder("supportpilot.rules.unclaimed").description("firings lost because rule_runs could not "
         + "be written").register(registry);
     Gauge.builder(METER_QUEUED, queuedGauge, AtomicInteger::get).description("firings waiting for their actions")
+        .register(registry);
+    Gauge.builder(METER_LOADED, book, RuleBook::size).description("enabled rules this instance evaluates")
         .register(registry);
   }
 

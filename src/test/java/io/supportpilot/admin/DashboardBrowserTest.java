@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Browser;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
@@ -502,23 +503,11 @@ class DashboardBrowserTest {
   }
 
   static JsonObject awaitCustomerView(String id, java.util.function.Predicate<JsonObject> done) {
-    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    JsonObject c = null;
-    while (System.nanoTime() < until) {
+    return Await.value("conversation " + id + " to reach the expected state", Duration.ofSeconds(30), () -> {
       HttpResponse<String> r = Http.get(port, "/api/support/conversations/" + id + "?user_id=u-dash", Http.portal());
       assertEquals(200, r.statusCode(), r.body());
-      c = new JsonObject(r.body());
-      if (done.test(c)) {
-        return c;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new AssertionError("conversation " + id + " did not reach the expected state: " + c);
+      return new JsonObject(r.body());
+    }, done);
   }
 
   static void signInAsOwner() {

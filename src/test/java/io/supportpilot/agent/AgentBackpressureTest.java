@@ -7,6 +7,7 @@ import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.TicketEvent;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.supportpilot.triage.Triage;
@@ -16,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -144,17 +146,10 @@ class AgentBackpressureTest {
     return new TicketEvent(TicketEvent.CREATED, id, user, fingerprint, errorType, 1, sample);
   }
 
-  private static void awaitAllAnswered(String pg, String prefix, int expected) throws Exception {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    long answered = 0;
-    while (System.nanoTime() < until) {
-      answered = TestDatabase.queryLong(pg, "SELECT count(DISTINCT conversation_id) FROM support_messages WHERE "
-          + "conversation_id LIKE '" + prefix + "-%' AND sender_type = 'agent'");
-      if (answered == expected) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("answered " + answered + " of " + expected + " auto-tickets");
+  private static void awaitAllAnswered(String pg, String prefix, int expected) {
+    Await.value("all " + expected + " " + prefix + " auto-tickets answered (value: how many are)",
+        Duration.ofSeconds(90), () -> TestDatabase.queryLong(pg, "SELECT count(DISTINCT conversation_id) FROM "
+            + "support_messages WHERE conversation_id LIKE '" + prefix + "-%' AND sender_type = 'agent'"),
+        answered -> answered == expected);
   }
 }

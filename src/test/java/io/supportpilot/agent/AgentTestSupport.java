@@ -3,6 +3,7 @@ package io.supportpilot.agent;
 import io.supportpilot.Engine;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.Secrets;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.triage.Triage;
@@ -93,18 +94,10 @@ final class AgentTestSupport {
     return new JsonObject(r.body());
   }
 
-  /** Polls the conversation until the predicate holds (or fails after 20 s). */
+  /** Reads the conversation until the predicate holds (or fails after 20 s, showing the last state read). */
   static JsonObject awaitConversation(int port, String id, String userId, Predicate<JsonObject> done) {
-    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonObject c = null;
-    while (System.nanoTime() < until) {
-      c = read(port, id, userId);
-      if (done.test(c)) {
-        return c;
-      }
-      sleep(20);
-    }
-    throw new AssertionError("conversation " + id + " did not reach the expected state: " + c);
+    return Await.value("conversation " + id + " to reach the expected state", Duration.ofSeconds(20),
+        () -> read(port, id, userId), done);
   }
 
   static int agentMessages(JsonObject c) {
@@ -120,14 +113,5 @@ final class AgentTestSupport {
   static JsonObject lastMessage(JsonObject c) {
     JsonArray ms = c.getJsonArray("messages");
     return ms.getJsonObject(ms.size() - 1);
-  }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.SpikeSummary;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -14,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -91,13 +93,9 @@ class KnownIssuesToolTest {
         Http.admin());
     assertEquals(201, p.statusCode(), p.body());
     String text = "all my requests fail, they hit the limits";
-    JsonArray matches = new JsonArray();
-    for (int i = 0; i < 100 && matches.isEmpty(); i++) {
-      matches = call(new JsonObject().put("text", text), "u-nobody").getJsonArray("known_patterns");
-      if (matches.isEmpty()) {
-        Thread.sleep(100);
-      }
-    }
+    // The knowledge index takes the new pattern up asynchronously after the 201.
+    JsonArray matches = Await.value("the new pattern in the knowledge index", Duration.ofSeconds(10),
+        () -> call(new JsonObject().put("text", text), "u-nobody").getJsonArray("known_patterns"), m -> !m.isEmpty());
     assertEquals(1, matches.size(), matches.encode());
     assertEquals("request limit reached", matches.getJsonObject(0).getString("pattern"));
     assertEquals(new JsonArray().add("text"), matches.getJsonObject(0).getJsonArray("matched_on"));

@@ -12,6 +12,7 @@ import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.TicketEvent;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.supportpilot.triage.Triage;
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -154,20 +156,16 @@ class SharedAnswerPrivacyTest {
     assertTrue(answers[1].contains(BRAVO.connection()), "own facts are added per customer: " + answers[1]);
   }
 
-  private static String awaitAgentMessage(String pg, String conversation) throws Exception {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < until) {
+  private static String awaitAgentMessage(String pg, String conversation) {
+    String[] row = Await.value("the agent's answer on " + conversation, Duration.ofSeconds(30), () -> {
       try (Connection c = TestDatabase.connect(pg); Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT content, metadata::text FROM support_messages WHERE conversation_id = '"
               + conversation + "' AND sender_type = 'agent'")) {
-        if (rs.next()) {
-          assertTrue(new JsonObject(rs.getString(2)).getBoolean("shared_answer", false), rs.getString(2));
-          return rs.getString(1);
-        }
+        return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
       }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no agent answer on " + conversation);
+    }, r -> r != null);
+    assertTrue(new JsonObject(row[1]).getBoolean("shared_answer", false), row[1]);
+    return row[0];
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -1,6 +1,5 @@
 package io.supportpilot.desk;
 
-import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.desk.DeskFixture.bearer;
 import static io.supportpilot.desk.DeskFixture.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.Secrets;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.supportpilot.triage.Triage;
@@ -191,28 +192,15 @@ class DeskEndToEndTest {
   }
 
   private JsonObject awaitQueue(String filter, String id) {
-    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < until) {
-      JsonObject page = json(Http.get(port, "/api/admin/conversations?" + filter, Http.admin()), 200);
-      if (find(page.getJsonArray("items"), id) != null) {
-        return page;
-      }
-      DeskFixture.sleep(50);
-    }
-    throw new AssertionError("conversation " + id + " never appeared in the queue with " + filter);
+    return Await.value("conversation " + id + " in the queue with " + filter, Duration.ofSeconds(20),
+        () -> json(Http.get(port, "/api/admin/conversations?" + filter, Http.admin()), 200),
+        page -> find(page.getJsonArray("items"), id) != null);
   }
 
   private void awaitStatus(String id, String user, String status) {
-    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonObject c = null;
-    while (System.nanoTime() < until) {
-      c = json(Http.get(port, "/api/support/conversations/" + id + "?user_id=" + user, Http.portal()), 200);
-      if (status.equals(c.getString("status"))) {
-        return;
-      }
-      DeskFixture.sleep(50);
-    }
-    throw new AssertionError("conversation " + id + " never reached " + status + ": " + c);
+    Await.value("conversation " + id + " to reach " + status, Duration.ofSeconds(20),
+        () -> json(Http.get(port, "/api/support/conversations/" + id + "?user_id=" + user, Http.portal()), 200),
+        c -> status.equals(c.getString("status")));
   }
 
   private static JsonObject find(JsonArray items, String id) {

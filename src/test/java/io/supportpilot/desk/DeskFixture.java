@@ -51,13 +51,4 @@ final class DeskFixture {
     }
     return r.body().isEmpty() ? new JsonObject() : new JsonObject(r.body());
   }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

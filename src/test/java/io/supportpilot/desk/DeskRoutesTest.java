@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -238,17 +240,16 @@ class DeskRoutesTest {
     TestDatabase.exec(pg, "INSERT INTO support_error_log (event_id, source, error_type, fingerprint, occurred_at, "
         + "created_at) SELECT 'roll' || g, 'mcp', 'RollError', 'fr', now(), date_trunc('minute', now()) - interval "
         + "'3 minutes' FROM generate_series(1, 7) g");
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    long total = 0;
-    while (System.nanoTime() < until && total < 7) {
-      JsonObject series = json(Http.get(port, "/api/admin/support/automation/timeseries?hours=1", bearer(viewer)),
-          200);
-      total = 0;
-      for (Object o : series.getJsonArray("errors_per_minute")) {
-        total += ((JsonObject) o).getLong("count");
-      }
-      DeskFixture.sleep(100);
-    }
+    long total = Await.value("the rollup counts the 7 errors (value: errors per minute summed)",
+        Duration.ofSeconds(30), () -> {
+          JsonObject series = json(Http.get(port, "/api/admin/support/automation/timeseries?hours=1",
+              bearer(viewer)), 200);
+          long sum = 0;
+          for (Object o : series.getJsonArray("errors_per_minute")) {
+            sum += ((JsonObject) o).getLong("count");
+          }
+          return sum;
+        }, sum -> sum >= 7);
     assertEquals(7, total);
   }
 

@@ -4,13 +4,13 @@ import static io.supportpilot.agent.FakeAnthropic.message;
 import static io.supportpilot.agent.FakeAnthropic.ok;
 import static io.supportpilot.agent.FakeAnthropic.text;
 import static io.supportpilot.agent.FakeAnthropic.toolUse;
-import static io.supportpilot.devops.DevopsFixtures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
 import io.supportpilot.agent.FakeAnthropic;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -160,7 +160,7 @@ class DevopsEndToEndTest {
   void sentryIssueBecomesDraftPullRequest() {
     assertEquals(202, DevopsFixtures.sentry(port, "issue", DevopsFixtures.issueWebhook(PR_ISSUE, "created", "error"))
         .statusCode());
-    await("the draft PR", WAIT, () -> !github.pulls().isEmpty());
+    Await.until("the draft PR", WAIT, () -> !github.pulls().isEmpty());
     JsonObject pr = github.pulls().get(0);
     String branch = "supportpilot/fix/sentry-" + PR_ISSUE;
     assertTrue(pr.getBoolean("draft"));
@@ -177,7 +177,7 @@ class DevopsEndToEndTest {
     assertEquals(List.of("fix: Handle a missing refresh token in syncInvoices"), github.commitsAhead(branch));
     assertEquals(0, github.mergeAttempts());
 
-    await("the task linked to the PR", WAIT, () -> {
+    Await.until("the task linked to the PR", WAIT, () -> {
       JsonObject t = task("sentry:" + PR_ISSUE);
       return t != null && pr.getString("html_url").equals(t.getString("pr_url"));
     });
@@ -185,7 +185,7 @@ class DevopsEndToEndTest {
     assertEquals("in_progress", t.getString("status"));
     assertEquals("pr_opened", t.getString("outcome"));
     assertEquals("open", t.getString("pr_state"));
-    await("the Slack note", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains(pr.getString("html_url"))));
+    Await.until("the Slack note", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains(pr.getString("html_url"))));
     // Admins read the task with its PR and analysis.
     JsonArray items = new JsonObject(Http.get(port, "/api/admin/devops/tasks?status=in_progress", Http.admin())
         .body()).getJsonArray("items");
@@ -218,7 +218,7 @@ class DevopsEndToEndTest {
     assertEquals(0, metrics().getJsonObject("support_agent").getLong("invocations_24h"));
 
     github.merge(pr.getInteger("number"));
-    await("the merge seen by the follow-up", WAIT, () -> metrics().getJsonObject("devops_agent")
+    Await.until("the merge seen by the follow-up", WAIT, () -> metrics().getJsonObject("devops_agent")
         .getLong("prs_merged") == 1);
     JsonObject done = task("sentry:" + PR_ISSUE);
     assertEquals("done", done.getString("status"));
@@ -232,12 +232,12 @@ class DevopsEndToEndTest {
     int before = github.pulls().size();
     assertEquals(202, DevopsFixtures.sentry(port, "issue", DevopsFixtures.issueWebhook(LOW_ISSUE, "created", "fatal"))
         .statusCode());
-    await("the task done", WAIT, () -> {
+    Await.until("the task done", WAIT, () -> {
       JsonObject t = task("sentry:" + LOW_ISSUE);
       return t != null && "done".equals(t.getString("status"));
     });
     assertEquals("notified", task("sentry:" + LOW_ISSUE).getString("outcome"));
-    await("the Slack analysis", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains("Confidence: 0.60")));
+    Await.until("the Slack analysis", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains("Confidence: 0.60")));
     String text = slack.texts.stream().filter(s -> s.contains("Confidence: 0.60")).findFirst().orElseThrow();
     assertTrue(text.contains("Root cause: syncInvoices reads token.value"), text);
     assertTrue(text.contains("Fix approach: ") && text.contains("Impact: 12 events"), text);
@@ -257,14 +257,15 @@ class DevopsEndToEndTest {
           .statusCode();
       assertEquals(202, status);
     }
-    await("all 500 stored", WAIT, () -> TestDatabase.queryLong(pg, "SELECT count(*) FROM support_error_log WHERE "
+    Await.until("all 500 stored", WAIT, () -> TestDatabase.queryLong(pg, "SELECT count(*) FROM support_error_log WHERE "
         + "context->'sentry'->>'issue_id' = '" + STORM_ISSUE + "'") == 500);
-    await("the storm's task done", WAIT, () -> {
+    Await.until("the storm's task done", WAIT, () -> {
       JsonObject t = task("sentry:" + STORM_ISSUE);
       return t != null && "done".equals(t.getString("status"));
     });
-    // Give late events a chance to (wrongly) start another task.
-    engine.context().vertx().timer(1500).await();
+    // Give late events a chance to (wrongly) start another task. Negative check with no later event to await:
+    // a marker alert would itself start a task and an agent run, which this test counts.
+    Await.quietPeriod(Duration.ofMillis(1500), "no second task or run for the storm");
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE dedupe_key = 'sentry:"
         + STORM_ISSUE + "'"));
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_runs r JOIN devops_tasks t ON "

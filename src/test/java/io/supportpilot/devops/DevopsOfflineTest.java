@@ -1,10 +1,10 @@
 package io.supportpilot.devops;
 
-import static io.supportpilot.devops.DevopsFixtures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.vertx.core.http.HttpMethod;
@@ -65,7 +65,7 @@ class DevopsOfflineTest {
   void offlineAnalysisFromSentryDataAndNoPullRequest() {
     assertEquals(202, DevopsFixtures.sentry(engine.port(), "issue", DevopsFixtures.issueWebhook("5001", "created",
         "error")).statusCode());
-    await("the offline analysis in Slack", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains("5001")));
+    Await.until("the offline analysis in Slack", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains("5001")));
     String text = slack.texts.stream().filter(s -> s.contains("5001")).findFirst().orElseThrow();
     assertTrue(text.contains("syncInvoices (src/sync/invoices.ts:5)"), text);
     assertTrue(text.contains("handleToolCall (src/tools/router.ts:41)"), text);
@@ -73,7 +73,7 @@ class DevopsOfflineTest {
     assertTrue(text.contains("first seen 2026-11-30T08:00:00") && text.contains("last seen 2026-12-01T05:00:00"), text);
     assertTrue(text.contains("no Anthropic API key"), text);
     assertTrue(sentry.received().contains("GET /api/0/issues/5001/events/latest/"), sentry.received().toString());
-    await("the task done", WAIT, () -> TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE "
+    Await.until("the task done", WAIT, () -> TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE "
         + "dedupe_key = 'sentry:5001' AND status = 'done' AND outcome = 'notified'") == 1);
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_runs r JOIN devops_tasks t "
         + "ON t.id = r.task_id WHERE r.mode = 'offline' AND t.dedupe_key = 'sentry:5001'"));
@@ -90,10 +90,10 @@ class DevopsOfflineTest {
     TestDatabase.exec(pg, "INSERT INTO devops_tasks (id, type, error_type, details) VALUES ('esc-1', "
         + "'support_escalation', 'ExactRateLimit', '{\"summary\": \"Customers hit 429 from Exact on every sync\", "
         + "\"source\": \"support_agent\", \"user_id\": \"u-1\"}')");
-    await("the escalation done", WAIT, () -> TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE "
+    Await.until("the escalation done", WAIT, () -> TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE "
         + "id = 'esc-1' AND status = 'done'") == 1);
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE id = 'esc-1' AND "
         + "dedupe_key = 'type:ExactRateLimit'"));
-    await("the Slack note", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains("ExactRateLimit")));
+    Await.until("the Slack note", WAIT, () -> slack.texts.stream().anyMatch(s -> s.contains("ExactRateLimit")));
   }
 }

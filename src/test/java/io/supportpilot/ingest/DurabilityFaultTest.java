@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
 import io.supportpilot.config.StartupRefused;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -74,11 +75,9 @@ class DurabilityFaultTest {
       long before = postmasterPid(dir);
       ProcessHandle.of(before).orElseThrow().destroyForcibly();
       int ackedAtKill = sender.acked.size();
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline
-          && (postmasterPidOr(dir, before) == before || sender.acked.size() < ackedAtKill + 300)) {
-        Thread.sleep(100);
-      }
+      Await.until("a new postmaster and 300 more events acknowledged", Duration.ofSeconds(60),
+          () -> postmasterPidOr(dir, before) != before && sender.acked.size() >= ackedAtKill + 300,
+          () -> "acknowledged " + sender.acked.size() + " (" + ackedAtKill + " at the kill)");
       long after = postmasterPid(dir);
       assertNotEquals(before, after, "the supervisor started a new postmaster");
       assertTrue(ProcessHandle.of(after).map(ProcessHandle::isAlive).orElse(false), "the new postmaster runs");
@@ -123,15 +122,16 @@ class DurabilityFaultTest {
       assertEquals(503, next.statusCode(), next.body());
       assertTrue((System.nanoTime() - t1) / 1_000_000 < 1_000, "while the store is known down, 503 at once");
       assertEquals(503, Http.get(e.port(), "/health").statusCode());
-      Thread.sleep(1_000);
+      // Frozen until the background sender has been refused too (its requests in flight at the freeze included),
+      // not for a fixed time: those refused ids are re-sent below and must not be stored twice.
+      int refusedBefore = sender.refused.size();
+      Await.until("the background sender refused while Postgres is frozen", Duration.ofSeconds(30),
+          () -> sender.refused.size() >= refusedBefore + 10);
       signal("CONT", frozen);
       frozen = List.of();
       int ackedAtThaw = sender.acked.size();
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline && sender.acked.size() < ackedAtThaw + 300) {
-        Thread.sleep(100);
-      }
-      assertTrue(sender.acked.size() >= ackedAtThaw + 300, "ingestion recovered: " + sender.acked.size());
+      Await.value("ingestion recovered: 300 more events acknowledged", Duration.ofSeconds(60), sender.acked::size,
+          n -> n >= ackedAtThaw + 300);
       sender.stop();
       assertTrue(sender.refused.size() >= 1, "some requests were refused while frozen");
       retryRefused(e.port(), sender);
@@ -145,18 +145,11 @@ class DurabilityFaultTest {
   }
 
   /**
-   * Whether the process has exited within the time: the postmaster may take a moment after it released its data
+   * Whether the process has exited: the postmaster may take a moment after it released its data
    * folder, and once exited it counts as gone even while it waits as a zombie for whoever adopted it to reap it.
    */
-  static boolean exitsWithin(long pid, Duration within) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) || isZombie(pid)) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return false;
+  static boolean exited(long pid) {
+    return !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) || isZombie(pid);
   }
 
   private static boolean isZombie(long pid) {
@@ -195,7 +188,8 @@ class DurabilityFaultTest {
       int port2 = freePort();
       second = startChild(dir, port2, logs.resolve("second.log"));
       awaitLive(second, port2, logs.resolve("second.log"));
-      assertTrue(exitsWithin(orphan, Duration.ofSeconds(15)), "the orphan was stopped");
+      long orphanPid = orphan;
+      Await.until("the orphan was stopped", Duration.ofSeconds(15), () -> exited(orphanPid));
       String id = UUID.randomUUID().toString();
       assertEquals(202, Webhooks.mcp(port2, Webhooks.mcpError(id, "u-after", "after restart").encode()).statusCode());
       sender.acked.add(id);
@@ -269,7 +263,8 @@ class DurabilityFaultTest {
         while (running.get()) {
           try {
             if (backOff) {
-              // A 503 asks the sender to come back later; a real sender honours Retry-After.
+              // A 503 asks the sender to come back later; a real sender honours Retry-After. Pacing of this
+              // simulated client, not a wait for the engine: the one Thread.sleep left outside testing.Await.
               Thread.sleep(50);
             }
             if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
@@ -295,12 +290,9 @@ class DurabilityFaultTest {
       thread.start();
     }
 
-    void awaitAcked(int n, long timeoutMs) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + timeoutMs;
-      while (acked.size() < n && System.currentTimeMillis() < deadline) {
-        Thread.sleep(20);
-      }
-      assertTrue(acked.size() >= n, "acknowledged before the fault: " + acked.size());
+    void awaitAcked(int n, long timeoutMs) {
+      Await.value(n + " events acknowledged before the fault", Duration.ofMillis(timeoutMs), acked::size,
+          a -> a >= n);
     }
 
     void stop() throws InterruptedException {
@@ -316,17 +308,11 @@ class DurabilityFaultTest {
   }
 
   /** Re-sends every refused id until it is 202 or 200 (duplicate); a 200 proves it had been stored already. */
-  private static void retryRefused(int port, Sender sender) throws InterruptedException {
+  private static void retryRefused(int port, Sender sender) {
     for (String id : sender.refused) {
-      int status = 0;
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (status != 202 && status != 200 && System.currentTimeMillis() < deadline) {
-        status = Webhooks.mcp(port, Webhooks.mcpError(id, "u-retry", "retry").encode()).statusCode();
-        if (status != 202 && status != 200) {
-          Thread.sleep(200);
-        }
-      }
-      assertTrue(status == 202 || status == 200, "retry of " + id + " answered " + status);
+      Await.value("the retry of " + id + " accepted (202) or known (200)", Duration.ofSeconds(30),
+          () -> Webhooks.mcp(port, Webhooks.mcpError(id, "u-retry", "retry").encode()).statusCode(),
+          status -> status == 202 || status == 200);
       sender.acked.add(id);
     }
   }
@@ -409,22 +395,25 @@ class DurabilityFaultTest {
     return pb.start();
   }
 
-  private static void awaitLive(Process p, int port, Path log) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (System.currentTimeMillis() < deadline) {
+  private static void awaitLive(Process p, int port, Path log) {
+    Await.until("the engine to become ready", Duration.ofSeconds(120), () -> {
       if (!p.isAlive()) {
         throw new AssertionError("the engine exited with " + p.exitValue() + ":\n" + Files.readString(log));
       }
       try {
-        if (Http.get(port, "/health").statusCode() == 200) {
-          return;
-        }
+        return Http.get(port, "/health").statusCode() == 200;
       } catch (RuntimeException notYet) {
-        // not listening yet
+        return false; // not listening yet
       }
-      Thread.sleep(200);
+    }, () -> "its log:\n" + read(log));
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
     }
-    throw new AssertionError("the engine did not become ready:\n" + Files.readString(log));
   }
 
   private static void stopChild(Process p) throws InterruptedException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,20 +72,17 @@ class IngestResilienceTest {
       }
       assertEquals(5, unavailable);
       own = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false).setPort(pgPort).start();
-      long deadline = System.currentTimeMillis() + 30_000;
-      int status = 0;
-      while (status != 202 && System.currentTimeMillis() < deadline) {
+      // Senders keep sending (each a new event); every answer is a 503 until the store is back, then a 202.
+      Await.until("ingestion recovers by itself", Duration.ofSeconds(30), () -> {
         String eid = id();
         HttpResponse<String> r = Webhooks.mcp(e.port(), Webhooks.mcpError(eid, "u1", "after").encode());
-        status = r.statusCode();
-        if (status == 202) {
+        if (r.statusCode() == 202) {
           acked.add(eid);
-        } else {
-          assertEquals(503, status, r.body());
-          Thread.sleep(100);
+          return true;
         }
-      }
-      assertEquals(202, status, "ingestion recovers by itself");
+        assertEquals(503, r.statusCode(), r.body());
+        return false;
+      });
       assertEquals(acked.size(), TestDatabase.queryLong(url, "SELECT count(*) FROM support_error_log WHERE event_id IN "
           + TestDatabase.inList(acked)));
     } finally {
@@ -119,10 +118,8 @@ class IngestResilienceTest {
           fs.add(Webhooks.mcpAsync(e.port(), Webhooks.mcpError(eid, "u-" + i, "overload " + i).encode()));
         }
         // The first requests fill the writer; the rest are answered 429 at once.
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (fs.stream().filter(CompletableFuture::isDone).count() < 52 && System.currentTimeMillis() < deadline) {
-          Thread.sleep(50);
-        }
+        Await.value("52 of the 60 requests answered while the table is locked", Duration.ofSeconds(20),
+            () -> fs.stream().filter(CompletableFuture::isDone).count(), answered -> answered >= 52);
         c.commit();
       }
       Set<String> accepted = new java.util.HashSet<>();
@@ -148,12 +145,9 @@ class IngestResilienceTest {
       TestDatabase.exec(db, "INSERT INTO support_error_log (event_id, source, error_type, fingerprint, occurred_at,"
           + " created_at) SELECT 'old-' || g, 'mcp', 'Old', 'f', now() - interval '3 days', now() - interval '3 days'"
           + " FROM generate_series(1, 50) g");
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id LIKE 'old-%'") > 0
-          && System.currentTimeMillis() < deadline) {
-        Thread.sleep(100);
-      }
-      assertEquals(0, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id LIKE 'old-%'"));
+      Await.value("retention deletes the 50 old rows (value: how many are left)", Duration.ofSeconds(30),
+          () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id LIKE 'old-%'"),
+          left -> left == 0);
       assertEquals(1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id = '" + later
           + "'"));
       String metrics = Http.get(e.port(), "/metrics").body();
@@ -195,14 +189,14 @@ class IngestResilienceTest {
       }
     });
     sender.start();
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (acked.size() < 500 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
+    try {
+      Await.value("500 events acknowledged before the stop", Duration.ofSeconds(30), acked::size, n -> n >= 500);
+    } finally {
+      e.stop();
+      sending.set(false);
+      sender.join(10_000);
+      window.acquire(64);
     }
-    e.stop();
-    sending.set(false);
-    sender.join(10_000);
-    window.acquire(64);
     assertTrue(acked.size() >= 500, "events were acknowledged before the stop: " + acked.size());
     long stored = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
         + TestDatabase.inList(acked));

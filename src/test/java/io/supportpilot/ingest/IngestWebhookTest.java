@@ -10,6 +10,7 @@ import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.bus.TicketEvent;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class IngestWebhookTest {
 
+  static final Duration WAIT = Duration.ofSeconds(20);
   static Engine engine;
   static int port;
   static String db;
@@ -72,16 +75,6 @@ class IngestWebhookTest {
 
   static String q(String s) {
     return "'" + s.replace("'", "''") + "'";
-  }
-
-  static void await(String what, java.util.function.BooleanSupplier cond) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!cond.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
   }
 
   static String resource(String name) throws IOException {
@@ -479,20 +472,22 @@ class IngestWebhookTest {
     String e1 = id();
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(e1, user, "Exact Online returned 502 for division 111 "
         + "(request abc123)").encode()).statusCode());
-    await("ticket", () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(e1)
+    Await.until("ticket", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(e1)
         + " AND ticket_id IS NOT NULL AND auto_ticket_created") == 1);
     String e2 = id();
     JsonObject second = Webhooks.mcpError(e2, user, "Exact Online returned 502 for division 999 (request ff0077)");
     second.put("occurred_at", "2026-11-25T11:00:00Z");
     assertEquals(202, Webhooks.mcp(port, second.encode()).statusCode());
-    await("second linked", () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(e2)
+    Await.until("second linked", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(e2)
         + " AND ticket_id IS NOT NULL AND NOT auto_ticket_created") == 1);
     assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)));
     assertEquals(1, count("SELECT count(DISTINCT ticket_id) FROM support_error_log WHERE user_id = " + q(user)));
     // Occurrences of an existing ticket are counted at the next coalesced update (tickets.update-interval).
-    await("second counted", () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
+    Await.until("second counted", WAIT,
+        () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
         + q(user)) == 2);
-    await("occurred-again message", () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c"
+    Await.until("occurred-again message", WAIT,
+        () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c"
         + " ON c.id = m.conversation_id WHERE c.user_id = " + q(user) + " AND m.sender_type = 'system'") == 2);
     try (Connection c = TestDatabase.connect(db); PreparedStatement ps = c.prepareStatement(
         "SELECT id, auto_created, status, priority, category, occurrence_count, last_seen_at, subject,"
@@ -512,7 +507,8 @@ class IngestWebhookTest {
           + " AND sender_type = 'system'"));
       assertEquals(1, count("SELECT count(*) FROM support_messages WHERE conversation_id = " + q(ticket)
           + " AND content LIKE '%division 111%' AND content LIKE '%invoices.ts%'"));
-      await("ticket events", () -> tickets.stream().filter(t -> t.conversationId().equals(ticket)).count() == 2);
+      Await.until("ticket events", WAIT,
+          () -> tickets.stream().filter(t -> t.conversationId().equals(ticket)).count() == 2);
       List<TicketEvent> mine = tickets.stream().filter(t -> t.conversationId().equals(ticket)).toList();
       assertEquals(TicketEvent.CREATED, mine.get(0).kind());
       assertEquals(TicketEvent.UPDATED, mine.get(1).kind());
@@ -535,10 +531,10 @@ class IngestWebhookTest {
     for (CompletableFuture<HttpResponse<String>> f : fs) {
       assertEquals(202, f.join().statusCode());
     }
-    await("all linked", () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
+    Await.until("all linked", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND ticket_id IS NOT NULL") == 200);
     assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)));
-    await("all counted", () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
+    Await.until("all counted", WAIT, () -> count("SELECT occurrence_count FROM support_conversations WHERE user_id = "
         + q(user)) == 200);
     assertEquals(1, count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND auto_ticket_created"));
@@ -553,17 +549,19 @@ class IngestWebhookTest {
     String first = id();
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(first, user, "Sync of ledger 1 failed").encode())
         .statusCode());
-    await("ticket", () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(first)
+    Await.until("ticket", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(first)
         + " AND auto_ticket_created") == 1);
     String ticket = tickets.stream().filter(t -> t.userId().equals(user)).findFirst().orElseThrow().conversationId();
     for (int i = 0; i < 40; i++) {
       assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Sync of ledger " + (i + 2) + " failed")
           .encode()).statusCode());
     }
-    await("all linked", () -> count("SELECT count(*) FROM support_error_log WHERE ticket_id = " + q(ticket)) == 41);
-    await("all counted", () -> count("SELECT occurrence_count FROM support_conversations WHERE id = " + q(ticket))
+    Await.until("all linked", WAIT,
+        () -> count("SELECT count(*) FROM support_error_log WHERE ticket_id = " + q(ticket)) == 41);
+    Await.until("all counted", WAIT,
+        () -> count("SELECT occurrence_count FROM support_conversations WHERE id = " + q(ticket))
         == 41);
-    await("last update published", () -> tickets.stream().anyMatch(t -> t.conversationId().equals(ticket)
+    Await.until("last update published", WAIT, () -> tickets.stream().anyMatch(t -> t.conversationId().equals(ticket)
         && t.occurrenceCount() == 41));
     List<TicketEvent> updates = tickets.stream().filter(t -> t.conversationId().equals(ticket)
         && t.kind().equals(TicketEvent.UPDATED)).toList();
@@ -578,17 +576,19 @@ class IngestWebhookTest {
     // Verifies that after the ticket is resolved the same error opens a new one, and another bug another one.
     String user = "user-r-" + id();
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Invoice 1 locked").encode()).statusCode());
-    await("first", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 1);
-    await("linked", () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
+    Await.until("first", WAIT,
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 1);
+    Await.until("linked", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND ticket_id IS NOT NULL") == 1);
     TestDatabase.exec(db, "UPDATE support_conversations SET status = 'resolved' WHERE user_id = " + q(user));
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Invoice 2 locked").encode()).statusCode());
-    await("reopened", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)
+    Await.until("reopened", WAIT, () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)
         + " AND status = 'open'") == 1);
     JsonObject other = Webhooks.mcpError(id(), user, "Division not found");
     other.put("error_type", "DivisionNotFound");
     assertEquals(202, Webhooks.mcp(port, other.encode()).statusCode());
-    await("third", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 3);
+    Await.until("third", WAIT,
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)) == 3);
   }
 
   @Test
@@ -597,14 +597,14 @@ class IngestWebhookTest {
     // retries without the stale ticket id) and opens a new ticket.
     String user = "user-del-" + id();
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Ledger 1 closed").encode()).statusCode());
-    await("ticket", () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
+    Await.until("ticket", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
         + " AND ticket_id IS NOT NULL") == 1);
     TestDatabase.exec(db, "DELETE FROM support_conversations WHERE user_id = " + q(user));
     String again = id();
     HttpResponse<String> r = Webhooks.mcp(port, Webhooks.mcpError(again, user, "Ledger 2 closed").encode());
     assertEquals(202, r.statusCode(), r.body());
     assertEquals(1, count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(again)));
-    await("new ticket", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)
+    Await.until("new ticket", WAIT, () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)
         + " AND status = 'open'") == 1);
   }
 
@@ -615,7 +615,14 @@ class IngestWebhookTest {
     o.remove("user_id");
     HttpResponse<String> r = Webhooks.mcp(port, o.encode());
     assertEquals(202, r.statusCode());
-    Thread.sleep(300);
+    // A marker error with a user, sent after the 202: the one auto-ticket verticle takes stored batches in order,
+    // so once the marker is linked to its ticket, the anonymous error's ticket work is behind us.
+    String user = "user-marker-" + id();
+    String marker = id();
+    assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(marker, user, "after the anonymous one").encode())
+        .statusCode());
+    Await.until("the marker linked to its ticket", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE "
+        + "event_id = " + q(marker) + " AND ticket_id IS NOT NULL") == 1);
     assertNull(TestDatabase.queryLong(db, "SELECT count(ticket_id) FROM support_error_log WHERE event_id = "
         + q(new JsonObject(r.body()).getString("event_id"))) == 0 ? null : "linked");
   }

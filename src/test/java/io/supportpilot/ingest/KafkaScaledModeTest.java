@@ -6,11 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.PartitionsAssigned;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
+import io.supportpilot.testing.TestKafka;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,13 +29,14 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.supportpilot.testing.TestKafka;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
+@ExtendWith(VertxExtension.class)
 class KafkaScaledModeTest {
 
   static TestKafka cluster;
@@ -46,7 +54,8 @@ class KafkaScaledModeTest {
   }
 
   @Test
-  void everyAcknowledgedEventIsStoredExactlyOnceWhenAProcessingInstanceStopsMidStream() throws Exception {
+  void everyAcknowledgedEventIsStoredExactlyOnceWhenAProcessingInstanceStopsMidStream(VertxTestContext handover)
+      throws Exception {
     // Verifies scaled mode end to end on a real KRaft broker: two engines ingest to Kafka (202 on broker ack) and
     // process into one Postgres; one stops mid-stream; the other takes its partitions (PartitionsAssigned) and
     // every acknowledged event ends up stored exactly once. Readiness reports the broker.
@@ -57,18 +66,29 @@ class KafkaScaledModeTest {
     env.put("KAFKA_PARTITIONS", "6");
     env.put("KAFKA_GROUP_ID", "processors-test");
     env.put("INGEST_KAFKA_MAX_POLL_RECORDS", "200");
+    // The hand-over as the instances report it on their buses: b revokes its partitions when it stops, and the
+    // surviving a is then assigned all six (lax: rebalances may report several times). a's own first assignment,
+    // all six before b joined, does not count.
+    AtomicBoolean bStopped = new AtomicBoolean(false);
+    Checkpoint aOwnsAll = handover.laxCheckpoint();
+    Checkpoint bRevoked = handover.laxCheckpoint();
     Engine a = TestEngine.start(env);
     List<PartitionsAssigned> assignedA = new CopyOnWriteArrayList<>();
-    a.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_ASSIGNED, m -> assignedA.add(m.body()));
+    a.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_ASSIGNED, m -> {
+      assignedA.add(m.body());
+      if (bStopped.get() && m.body().partitions().size() == 6 && m.body().partitionCount() == 6) {
+        aOwnsAll.flag();
+      }
+    });
     Engine b = TestEngine.start(env);
     List<PartitionsAssigned> revokedB = new CopyOnWriteArrayList<>();
-    b.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_REVOKED, m -> revokedB.add(m.body()));
-    List<PartitionsAssigned> assignedB = new CopyOnWriteArrayList<>();
-    b.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_ASSIGNED, m -> assignedB.add(m.body()));
+    b.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_REVOKED, m -> {
+      revokedB.add(m.body());
+      bRevoked.flag();
+    });
     Set<String> acked = ConcurrentHashMap.newKeySet();
     AtomicInteger refused = new AtomicInteger();
     AtomicBoolean sending = new AtomicBoolean(true);
-    AtomicBoolean bStopped = new AtomicBoolean(false);
     Semaphore window = new Semaphore(32);
     String[] types = {"ExactApiError", "TokenExpiredError", "ValidationError", "TimeoutError", "RateLimitError",
         "DivisionNotFound", "NetworkError", "ParseError"};
@@ -100,19 +120,15 @@ class KafkaScaledModeTest {
       assertEquals(200, health.statusCode(), health.body());
       assertEquals("UP", new JsonObject(health.body()).getJsonObject("checks").getJsonObject("kafka")
           .getString("status"));
-      long deadline = System.currentTimeMillis() + 60_000;
-      // b must own partitions before it stops, or there is nothing to hand over (and to revoke).
-      while ((acked.size() < 1500 || assignedB.stream().allMatch(p -> p.partitions().isEmpty()))
-          && System.currentTimeMillis() < deadline) {
-        Thread.sleep(20);
-      }
+      // b must own partitions before it stops, or there is nothing to hand over (and to revoke). Its first
+      // assignment may come before a consumer registered after its start could see it: read what it owns.
+      Await.until("b owns some partitions", Duration.ofSeconds(60), () -> !owned(b).isEmpty());
+      Await.value("1500 events acknowledged before b stops", Duration.ofSeconds(60), acked::size, n -> n >= 1500);
       bStopped.set(true);
       b.stop();
       int atStop = acked.size();
-      deadline = System.currentTimeMillis() + 60_000;
-      while (acked.size() < atStop + 1500 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.value("1500 more events acknowledged after b stopped", Duration.ofSeconds(60), acked::size,
+          n -> n >= atStop + 1500);
     } finally {
       sending.set(false);
       sender.join(10_000);
@@ -120,18 +136,10 @@ class KafkaScaledModeTest {
     }
     try {
       assertTrue(acked.size() >= 3000, "acknowledged " + acked.size());
-      long deadline = System.currentTimeMillis() + 90_000;
-      long stored = 0;
-      while (System.currentTimeMillis() < deadline) {
-        stored = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
-            + TestDatabase.inList(acked));
-        if (stored == acked.size()) {
-          break;
-        }
-        Thread.sleep(200);
-      }
       // (source, event_id) is unique, so each acknowledged id present once means count over the IN list == acked.
-      assertEquals(acked.size(), stored, "every acknowledged event is stored (" + refused.get() + " refused)");
+      Await.value("every acknowledged event stored (" + refused.get() + " refused; value: how many are)",
+          Duration.ofSeconds(90), () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE "
+              + "event_id IN " + TestDatabase.inList(acked)), stored -> stored == acked.size());
 
       // Nothing stored twice: resend acknowledged events (Kafka takes them again), then one fresh sentinel per type
       // behind them on the same partitions; once the sentinels are stored the duplicates have been processed.
@@ -151,38 +159,26 @@ class KafkaScaledModeTest {
         assertEquals(202, r.statusCode(), r.body());
         sentinels.add(eid);
       }
-      deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline && TestDatabase.queryLong(db, "SELECT count(*) FROM "
-          + "support_error_log WHERE event_id IN " + TestDatabase.inList(sentinels)) < sentinels.size()) {
-        Thread.sleep(100);
-      }
+      Await.until("the sentinels stored", Duration.ofSeconds(60), () -> TestDatabase.queryLong(db, "SELECT "
+          + "count(*) FROM support_error_log WHERE event_id IN " + TestDatabase.inList(sentinels)) == sentinels.size());
       assertEquals(before + sentinels.size(), TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log"),
           "resent duplicates add no rows");
       // Derived data has no unique key: every stored event with a user counts once in its ticket's occurrences.
+      // A marker behind everything: a second error of the first sentinel's bug (same user and fingerprint, so the
+      // same ticket). The one auto-ticket verticle of a takes stored batches in order and writes the held-back
+      // counts of all tickets together, so once the marker is counted, any count of an earlier event is written too.
+      assertEquals(202, Webhooks.mcp(a.port(), Webhooks.mcpError("marker-" + UUID.randomUUID(), "u-sentinel",
+          "sentinel").put("error_type", types[0]).encode()).statusCode());
+      Await.until("the marker counted in the first sentinel's ticket", Duration.ofSeconds(60),
+          () -> TestDatabase.queryLong(db, "SELECT coalesce(max(occurrence_count), 0) FROM support_conversations "
+              + "WHERE user_id = 'u-sentinel' AND error_type = '" + types[0] + "'") == 2);
       long withUser = TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE user_id IS NOT NULL");
-      long occurrences = 0;
-      deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline) {
-        occurrences = TestDatabase.queryLong(db, "SELECT coalesce(sum(occurrence_count), 0) FROM "
-            + "support_conversations WHERE auto_created");
-        if (occurrences >= withUser) {
-          break;
-        }
-        Thread.sleep(200);
-      }
-      Thread.sleep(500);
       assertEquals(withUser, TestDatabase.queryLong(db, "SELECT coalesce(sum(occurrence_count), 0) FROM "
           + "support_conversations WHERE auto_created"), "ticket occurrence counts match the stored events");
       assertEquals(0, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log l WHERE l.user_id IS NOT "
           + "NULL AND l.ticket_id IS NULL"), "every stored event with a user is linked to its ticket");
-      long deadlineAssign = System.currentTimeMillis() + 30_000;
-      while (System.currentTimeMillis() < deadlineAssign
-          && assignedA.stream().noneMatch(p -> p.partitions().size() == 6)) {
-        Thread.sleep(100);
-      }
-      assertTrue(assignedA.stream().anyMatch(p -> p.partitions().size() == 6 && p.partitionCount() == 6),
-          "the surviving instance owns all partitions: " + assignedA);
-      assertTrue(!revokedB.isEmpty(), "the stopped instance published its revoked partitions");
+      assertTrue(handover.awaitCompletion(30, TimeUnit.SECONDS), "the stopped instance published its revoked "
+          + "partitions (" + revokedB.size() + " times) and the surviving one owns all six: " + assignedA);
       String metrics = Http.get(a.port(), "/metrics").body();
       assertTrue(metrics.contains("supportpilot_ingest_events_total{outcome=\"accepted\",reason=\"none\",source=\"mcp\"}"));
     } finally {
@@ -239,13 +235,9 @@ class KafkaScaledModeTest {
           .put("error_type", key).encode());
       assertEquals(202, r.statusCode(), r.body());
       List<String> good = List.of("ev-good-1", "ev-good-2", "ev-legacy", "ev-after");
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline && TestDatabase.queryLong(db, "SELECT count(*) FROM "
-          + "support_error_log WHERE event_id IN " + TestDatabase.inList(good)) < good.size()) {
-        Thread.sleep(100);
-      }
-      assertEquals(good.size(), TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
-          + TestDatabase.inList(good)), "the good records around the poison and after it are stored");
+      Await.until("the good records around the poison and after it are stored", Duration.ofSeconds(60),
+          () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
+              + TestDatabase.inList(good)) == good.size());
       assertEquals(0, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id IN "
           + "('ev-rejected', 'ev-unknown-version')"));
       assertEquals(3, TestDatabase.queryLong(db, "SELECT count(*) FROM support_dead_letters"));
@@ -280,11 +272,8 @@ class KafkaScaledModeTest {
       HttpResponse<String> r = Webhooks.mcp(again.port(), Webhooks.mcpError("ev-after-restart", "u-poison", "x")
           .put("error_type", "PoisonError").encode());
       assertEquals(202, r.statusCode(), r.body());
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline && TestDatabase.queryLong(db, "SELECT count(*) FROM "
-          + "support_error_log WHERE event_id = 'ev-after-restart'") == 0) {
-        Thread.sleep(100);
-      }
+      Await.until("the event sent after the restart stored", Duration.ofSeconds(60), () -> TestDatabase.queryLong(db,
+          "SELECT count(*) FROM support_error_log WHERE event_id = 'ev-after-restart'") == 1);
       assertEquals(rows + 1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log"));
       assertEquals(3, TestDatabase.queryLong(db, "SELECT count(*) FROM support_dead_letters"));
     } finally {
@@ -296,5 +285,13 @@ class KafkaScaledModeTest {
     java.time.Instant now = java.time.Instant.now();
     return new io.supportpilot.bus.ErrorEvent("mcp", id, "u-poison", "c-poison", "get_invoices", "PoisonError",
         "E_POISON", 500, "error", "poison test " + id, null, context, "fp-poison", now, now);
+  }
+
+  /** The partitions an instance owns now, as its spike detector reports them (it follows the same assignment). */
+  static JsonArray owned(Engine e) {
+    HttpResponse<String> r = Http.get(e.port(), "/api/admin/spikes/counters", Http.admin());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonArray parts = new JsonObject(r.body()).getJsonArray("owned_partitions");
+    return parts == null ? new JsonArray() : parts;
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -15,6 +16,7 @@ import io.supportpilot.triage.TriageDecision;
 import io.supportpilot.triage.TriageQuery;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -222,15 +224,8 @@ class TriageApiTest {
             + " ('conv-1', 'customer', 'The zeppelin integration stopped syncing balloons after the weekend')");
     JsonObject q = new JsonObject().put("subject", "Zeppelin integration").put("body",
         "The zeppelin integration stopped syncing balloons again").put("user_id", "user-history");
-    JsonObject d = null;
-    for (int i = 0; i < 50; i++) {
-      d = KnowledgeFixtures.triage(port, q);
-      if (!d.getJsonArray("similar_conversations").isEmpty()) {
-        break;
-      }
-      TimeUnit.MILLISECONDS.sleep(200);
-    }
-    assertNotNull(d);
+    JsonObject d = Await.value("the resolved conversation indexed by the periodic refresh", Duration.ofSeconds(10),
+        () -> KnowledgeFixtures.triage(port, q), t -> !t.getJsonArray("similar_conversations").isEmpty());
     assertEquals("conv-1", d.getJsonArray("similar_conversations").getJsonObject(0).getString("id"), d.encode());
     assertTrue(d.getJsonObject("confidence").getDouble("user_history_relevance") > 0.5, d.encode());
     JsonObject other = KnowledgeFixtures.triage(port, q.copy().put("user_id", "user-new"));
@@ -245,18 +240,13 @@ class TriageApiTest {
         + " content_en) VALUES ('elsewhere', 'misc', 'Walvis voeren', 'Feeding the whale',"
         + " 'De walvis eet plankton.', 'The whale eats plankton.')");
     JsonObject q = new JsonObject().put("subject", "whale").put("body", "What does the whale eat, plankton?");
-    String top = null;
-    for (int i = 0; i < 50 && !"elsewhere".equals(top); i++) {
-      TimeUnit.MILLISECONDS.sleep(200);
-      top = KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q));
-    }
-    assertEquals("elsewhere", top);
+    Await.value("the article written elsewhere found after the refresh (value: the top article)",
+        Duration.ofSeconds(10), () -> KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q)),
+        "elsewhere"::equals);
     TestDatabase.exec(pgUrl, "DELETE FROM knowledge_articles WHERE slug = 'elsewhere'");
-    for (int i = 0; i < 50 && "elsewhere".equals(top); i++) {
-      TimeUnit.MILLISECONDS.sleep(200);
-      top = KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q));
-    }
-    assertFalse("elsewhere".equals(top));
+    Await.value("the article deleted elsewhere gone after the refresh (value: the top article)",
+        Duration.ofSeconds(10), () -> KnowledgeFixtures.topSlug(KnowledgeFixtures.triage(port, q)),
+        top -> !"elsewhere".equals(top));
   }
 
   @Test

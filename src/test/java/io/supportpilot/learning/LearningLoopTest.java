@@ -1,6 +1,5 @@
 package io.supportpilot.learning;
 
-import io.supportpilot.testing.MovableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +8,9 @@ import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.Secrets;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.vertx.core.json.JsonArray;
@@ -80,9 +81,14 @@ class LearningLoopTest {
     for (Thread t : threads) {
       t.join();
     }
-    Thread.sleep(300);  // bus delivery to the learning verticle
-    run(false);
-    assertEquals(40, TestDatabase.queryLong(pg, "SELECT times_triggered FROM support_patterns WHERE id = 'stat-p'"));
+    // The learning verticle counts the buffered triggers when a run flushes them: run until all 40 conversations
+    // are counted (a run before the bus has delivered every message leaves the rest for the next run).
+    long triggered = Await.value("the 40 triggered conversations counted (value: times_triggered)",
+        Duration.ofSeconds(30), () -> {
+          run(false);
+          return TestDatabase.queryLong(pg, "SELECT times_triggered FROM support_patterns WHERE id = 'stat-p'");
+        }, n -> n >= 40);
+    assertEquals(40, triggered);
     // 10 rated 5, 10 handled by the AI (status resolved) -> 20 resolutions; the 10 rated 2 by a human are not.
     assertEquals(20, TestDatabase.queryLong(pg, "SELECT times_resolved FROM support_patterns WHERE id = 'stat-p'"));
     assertEquals(350, TestDatabase.queryLong(pg,

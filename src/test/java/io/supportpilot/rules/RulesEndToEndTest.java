@@ -1,8 +1,6 @@
 package io.supportpilot.rules;
 
-import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.rules.RulesFixture.admin;
-import static io.supportpilot.rules.RulesFixture.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,11 +12,18 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import com.sun.net.httpserver.HttpServer;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
+import io.supportpilot.bus.TicketEvent;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import jakarta.mail.internet.MimeMessage;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -35,6 +40,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Automation rules through the engine: the admin API (CRUD, validation, roles, dry runs), both default rules end to
@@ -43,6 +49,7 @@ import org.junit.jupiter.api.Timeout;
  * trigger object under a burst and a redelivery.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@ExtendWith(VertxExtension.class)
 class RulesEndToEndTest {
 
   static Engine engine;
@@ -228,7 +235,7 @@ class RulesEndToEndTest {
     for (int i = 0; i < 3; i++) {
       assertEquals(202, send(error("dry-" + i, "DryRunError", 404, null)).statusCode());
     }
-    awaitTrue(() -> count("SELECT count(*) FROM support_error_log WHERE error_type = 'DryRunError'") == 3, "stored");
+    Await.until("stored", () -> count("SELECT count(*) FROM support_error_log WHERE error_type = 'DryRunError'") == 3);
     JsonObject unsaved = rule("dry", "error", "{\"error_type\": \"DryRunError\", \"status_code\": {\"$lt\": 500}}",
         actions("trigger_agent", new JsonObject()));
     HttpResponse<String> r = admin(port, "POST", "/api/admin/rules/dry-run",
@@ -260,14 +267,17 @@ class RulesEndToEndTest {
     TestDatabase.exec(url, "INSERT INTO users(id, email, name, language) VALUES ('u-5xx', 'piet@example.nl', 'Piet', "
         + "'nl') ON CONFLICT DO NOTHING");
     assertEquals(202, send(error("five-1", "ExactGatewayError", 502, "u-5xx")).statusCode());
-    awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' AND auto_created "
-        + "AND priority = 'high' AND category = 'bug'") == 1, "a high priority bug ticket");
-    awaitTrue(() -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
-        + "m.conversation_id WHERE c.user_id = 'u-5xx' AND m.sender_type = 'agent'") >= 1, "an agent answer");
+    Await.until("a high priority bug ticket",
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' AND auto_created "
+        + "AND priority = 'high' AND category = 'bug'") == 1);
+    Await.until("an agent answer",
+        () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+        + "m.conversation_id WHERE c.user_id = 'u-5xx' AND m.sender_type = 'agent'") >= 1);
     RulesFixture.flush(engine);
-    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
+    Await.until("the firing is recorded",
+        () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
         + "AND trigger_object->>'event_id' = 'five-1' AND trigger_key LIKE 'errors:u-5xx:%' "
-        + "AND outcome = 'succeeded' AND events = 1") == 1, "the firing is recorded");
+        + "AND outcome = 'succeeded' AND events = 1") == 1);
     String actions = RulesFixture.queryString(url, "SELECT actions_taken::text FROM rule_runs "
         + "WHERE trigger_object->>'event_id' = 'five-1'");
     JsonArray taken = new JsonArray(actions);
@@ -279,13 +289,14 @@ class RulesEndToEndTest {
 
     // A 4xx error of the same customer does not fire the rule.
     assertEquals(202, send(error("four-1", "ExactValidationError", 400, "u-5xx")).statusCode());
-    awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx'") == 2, "its ticket");
+    Await.until("its ticket", () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx'") == 2);
     RulesFixture.flush(engine);
     assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'four-1'"));
     assertEquals(0, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-5xx' "
         + "AND error_type = 'ExactValidationError' AND category = 'bug'"));
-    awaitTrue(() -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
-        .getLong("trigger_count") >= 1, "trigger_count counts the firing");
+    Await.until("trigger_count counts the firing",
+        () -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+        .getLong("trigger_count") >= 1);
   }
 
   @Test
@@ -303,8 +314,8 @@ class RulesEndToEndTest {
     try {
       clock.setOffset(Duration.ofHours(4).plusMinutes(1));
       assertTrue(RulesFixture.schedulePass(engine) >= 1);
-      awaitTrue(() -> "escalated".equals(RulesFixture.queryString(url,
-          "SELECT status FROM support_conversations WHERE id = 'conv-wait'")), "escalated");
+      Await.until("escalated", () -> "escalated".equals(RulesFixture.queryString(url,
+          "SELECT status FROM support_conversations WHERE id = 'conv-wait'")));
       assertTrue(smtp.waitForIncomingEmail(10_000, before + 1), "the escalation alert arrives");
       MimeMessage mail = smtp.getReceivedMessages()[before];
       assertEquals("desk@supportpilot.test", mail.getAllRecipients()[0].toString());
@@ -316,8 +327,9 @@ class RulesEndToEndTest {
       assertEquals(1, count("SELECT count(*) FROM email_outbox WHERE kind = 'escalation_alert' "
           + "AND conversation_id = 'conv-wait' AND status = 'sent'"));
       RulesFixture.flush(engine);
-      awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-escalate-4h' "
-          + "AND trigger_object->>'id' = 'conv-wait' AND outcome = 'succeeded'") == 1, "recorded as succeeded");
+      Await.until("recorded as succeeded",
+          () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = 'default-escalate-4h' "
+          + "AND trigger_object->>'id' = 'conv-wait' AND outcome = 'succeeded'") == 1);
       RulesFixture.schedulePass(engine);
       RulesFixture.flush(engine);
       assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'id' = 'conv-wait'"),
@@ -341,7 +353,7 @@ class RulesEndToEndTest {
     received.clear();
     failuresLeft.set(2);
     assertEquals(202, send(error("hook-1", "HookError", 418, null)).statusCode());
-    awaitTrue(() -> received.size() == 3, "two failures and a success");
+    Await.until("two failures and a success", () -> received.size() == 3);
     for (Map.Entry<Map<String, String>, String> req : received) {
       String ts = req.getKey().get("ts");
       assertEquals("sha256=" + RulesFixture.hmac(secret, ts + ".", req.getValue().getBytes(StandardCharsets.UTF_8)),
@@ -354,8 +366,9 @@ class RulesEndToEndTest {
     assertEquals("HookError", body.getJsonObject("object").getString("error_type"));
     assertEquals(created.getString("id"), body.getJsonObject("rule").getString("id"));
     RulesFixture.flush(engine);
-    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-1' AND outcome = "
-        + "'succeeded' AND (actions_taken->0->>'attempts')::int = 3") == 1, "recorded with three attempts");
+    Await.until("recorded with three attempts",
+        () -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-1' AND outcome = "
+        + "'succeeded' AND (actions_taken->0->>'attempts')::int = 3") == 1);
 
     HttpResponse<String> literal = admin(port, "POST", "/api/admin/rules", rule("Hook", "error", "{}",
         actions("webhook", new JsonObject().put("url", "http://10.0.0.5/hook"))).encode());
@@ -384,8 +397,9 @@ class RulesEndToEndTest {
     received.clear();
     assertEquals(202, send(error("hook-2", "NamedHookError", 418, null)).statusCode());
     RulesFixture.flush(engine);
-    awaitTrue(() -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-2' AND outcome = "
-        + "'failed' AND actions_taken->0->>'detail' LIKE 'refused%'") == 1, "refused: localhost is loopback");
+    Await.until("refused: localhost is loopback",
+        () -> count("SELECT count(*) FROM rule_runs WHERE trigger_object->>'event_id' = 'hook-2' AND outcome = "
+        + "'failed' AND actions_taken->0->>'detail' LIKE 'refused%'") == 1);
     assertEquals(0, received.size(), "nothing was sent to the refused target");
   }
 
@@ -407,12 +421,12 @@ class RulesEndToEndTest {
     HttpResponse<String> again = RulesFixture.mcp(port, "/api/webhooks/mcp-error/batch", ndjson.toString(),
         "application/x-ndjson");
     assertEquals(500, new JsonObject(again.body()).getInteger("duplicates"), again.body());
-    awaitTrue(() -> {
+    Await.until("the run counts 500 errors", () -> {
       RulesFixture.flush(engine);
       return count("SELECT COALESCE(sum(events), 0) FROM rule_runs WHERE rule_id = '" + id + "'") == 500;
-    }, "the run counts 500 errors");
-    Thread.sleep(300);
-    RulesFixture.flush(engine);
+    });
+    // No wait for a late second firing: each error counts in exactly one run and a flush claims what is pending
+    // first, so once the runs hold all 500, a second run would already be there holding some of them.
     assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + id + "'"), "one firing");
     assertEquals(500, count("SELECT events FROM rule_runs WHERE rule_id = '" + id + "'"));
     assertEquals(500, count("SELECT trigger_count FROM automation_rules WHERE id = '" + id + "'"));
@@ -426,11 +440,20 @@ class RulesEndToEndTest {
   }
 
   @Test
-  void aBurstOf5xxErrorsOfOneFingerprintFiresTheDefaultRuleOnce() throws Exception {
+  void aBurstOf5xxErrorsOfOneFingerprintFiresTheDefaultRuleOnce(VertxTestContext bus) throws Exception {
     // Verifies the coalescing on the first default rule: 40 errors of one customer's bug, in one batch and in
     // single requests, give one ticket, one agent answer, one run standing for 40 errors and trigger_count + 40.
     TestDatabase.exec(url, "INSERT INTO users(id, email, name, language) VALUES ('u-storm', 'storm@example.nl', "
         + "'Storm', 'nl') ON CONFLICT DO NOTHING");
+    // The ticket event of the 40th occurrence: the last event the agent gets about this ticket.
+    Checkpoint fortieth = bus.checkpoint();
+    MessageConsumer<TicketEvent> tickets = engine.vertx().eventBus().<TicketEvent>localConsumer(
+        Addresses.TICKETS_CHANGED, m -> {
+          if ("u-storm".equals(m.body().userId()) && m.body().occurrenceCount() == 40) {
+            fortieth.flag();
+          }
+        });
+    tickets.completion().await(10, TimeUnit.SECONDS);
     RulesFixture.flush(engine);
     long before = new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
         .getLong("trigger_count");
@@ -443,16 +466,29 @@ class RulesEndToEndTest {
     for (int i = 30; i < 40; i++) {
       assertEquals(202, send(error("storm-" + i, "ExactStormError", 503, "u-storm")).statusCode());
     }
-    awaitTrue(() -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm' AND priority = "
-        + "'high' AND category = 'bug'") == 1, "one high priority bug ticket");
-    awaitTrue(() -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
-        + "m.conversation_id WHERE c.user_id = 'u-storm' AND m.sender_type = 'agent'") >= 1, "an agent answer");
-    awaitTrue(() -> {
+    Await.until("one high priority bug ticket",
+        () -> count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm' AND priority = "
+        + "'high' AND category = 'bug'") == 1);
+    Await.until("an agent answer",
+        () -> count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
+        + "m.conversation_id WHERE c.user_id = 'u-storm' AND m.sender_type = 'agent'") >= 1);
+    Await.until("the run counts 40 errors", () -> {
       RulesFixture.flush(engine);
       return count("SELECT COALESCE(sum(events), 0) FROM rule_runs WHERE rule_id = 'default-error-5xx' "
           + "AND trigger_key LIKE 'errors:u-storm:%'") == 40;
-    }, "the run counts 40 errors");
-    Thread.sleep(1000);
+    });
+    // Nothing more may happen for this storm: wait for the last events it causes instead of a fixed time. The
+    // firing's actions are done once its run is recorded as succeeded; the 40th occurrence's ticket event has been
+    // delivered to the agent once our consumer saw it (a publish hands it to every consumer at once); the agent has
+    // finished with it once it is idle after a later scan.
+    Await.until("the firing's actions done", () -> count("SELECT count(*) FROM rule_runs WHERE rule_id = "
+        + "'default-error-5xx' AND trigger_key LIKE 'errors:u-storm:%' AND outcome IS NOT NULL") >= 1);
+    try {
+      assertTrue(bus.awaitCompletion(30, TimeUnit.SECONDS), "the ticket event of the 40th occurrence was published");
+    } finally {
+      tickets.unregister();
+    }
+    TestEngine.awaitAgentIdle(engine);
     RulesFixture.flush(engine);
     assertEquals(1, count("SELECT count(*) FROM support_conversations WHERE user_id = 'u-storm'"), "one ticket");
     assertEquals(1, count("SELECT count(*) FROM support_messages m JOIN support_conversations c ON c.id = "
@@ -463,8 +499,9 @@ class RulesEndToEndTest {
         + "AND trigger_key LIKE 'errors:u-storm:%' AND outcome = 'succeeded'"));
     assertEquals(40, count("SELECT occurrence_count FROM support_conversations WHERE user_id = 'u-storm'"),
         "the pipeline counts the occurrences; the rule adds none");
-    awaitTrue(() -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
-        .getLong("trigger_count") == before + 40, "trigger_count counts every error exactly");
+    Await.until("trigger_count counts every error exactly",
+        () -> new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
+        .getLong("trigger_count") == before + 40);
   }
 
   @Test
@@ -487,8 +524,8 @@ class RulesEndToEndTest {
     String ticket = RulesFixture.queryString(url, "SELECT id FROM support_conversations WHERE user_id = 'u-sync'");
     assertTrue(String.valueOf(mail.getContent()).contains(ticket), "the alert names the ticket");
     assertEquals(202, send(error("sync-2", "InvoiceSyncError", 409, "u-sync")).statusCode());
-    awaitTrue(() -> count("SELECT max(occurrence_count) FROM support_conversations WHERE user_id = 'u-sync'") == 2,
-        "the repeat updates the ticket");
+    Await.until("the repeat updates the ticket",
+        () -> count("SELECT max(occurrence_count) FROM support_conversations WHERE user_id = 'u-sync'") == 2);
     RulesFixture.flush(engine);
     assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE trigger_type = 'ticket' "
         + "AND trigger_object->>'conversation_id' = '" + ticket + "'"), "an update is not a creation");
@@ -518,10 +555,18 @@ class RulesEndToEndTest {
         + "FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"));
     engine.vertx().eventBus().publish(Addresses.PATTERNS_TRIGGERED, message.copy().put("confidence", 0.3)
         .put("conversation_id", "conv-pattern-2"));
-    Thread.sleep(300);
-    RulesFixture.flush(engine);
-    assertEquals(1, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"),
-        "below the condition's confidence nothing fires");
+    // A marker behind it from the same sender (delivered in order): once the marker has fired, the message below
+    // the confidence has been evaluated, and a flush claims whatever it might have fired.
+    engine.vertx().eventBus().publish(Addresses.PATTERNS_TRIGGERED, message.copy()
+        .put("conversation_id", "conv-pattern-marker"));
+    Await.until("the marker fires", () -> {
+      RulesFixture.flush(engine);
+      return count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "' AND "
+          + "trigger_object->>'conversation_id' = 'conv-pattern-marker'") == 1;
+    });
+    assertEquals(0, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "' AND "
+        + "trigger_object->>'conversation_id' = 'conv-pattern-2'"), "below the condition's confidence nothing fires");
+    assertEquals(2, count("SELECT count(*) FROM rule_runs WHERE rule_id = '" + rule.getString("id") + "'"));
   }
 
   static JsonObject find(JsonArray items, String id) {

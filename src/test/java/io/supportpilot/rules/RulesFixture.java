@@ -1,7 +1,5 @@
 package io.supportpilot.rules;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.config.ConfigLoader;
@@ -14,11 +12,10 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-/** Shared helpers of the rules tests: a movable clock, signed MCP webhooks, admin calls, waiting. */
+/** Shared helpers of the rules tests: start on a given clock, signed MCP webhooks, admin calls, flushes. */
 final class RulesFixture {
 
   private RulesFixture() {
@@ -77,21 +74,5 @@ final class RulesFixture {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static void awaitTrue(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    assertTrue(condition.getAsBoolean(), "timed out waiting for: " + what);
   }
 }

@@ -1,6 +1,5 @@
 package io.supportpilot.rules;
 
-import static io.supportpilot.rules.RulesFixture.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.PartitionsAssigned;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.supportpilot.testing.TestKafka;
@@ -80,8 +80,8 @@ class RulesScaledModeTest {
       b = RulesFixture.start(env, Clock.systemUTC());
       Engine bb = b;
       // b joining the group makes a give up some partitions: a's new, smaller assignment marks the rebalance done.
-      awaitTrue(() -> assignedA.stream().anyMatch(p -> !p.partitions().isEmpty() && p.partitions().size() < 6),
-          "the partitions are split between a and b");
+      Await.until("the partitions are split between a and b",
+          () -> assignedA.stream().anyMatch(p -> !p.partitions().isEmpty() && p.partitions().size() < 6));
       String[] types = {"ExactApiError", "TokenExpiredError", "ValidationError", "TimeoutError", "RateLimitError",
           "DivisionNotFound", "NetworkError", "ParseError"};
       for (int i = 0; i < 160; i++) {
@@ -91,12 +91,12 @@ class RulesScaledModeTest {
         HttpResponse<String> r = RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", e.encode(), "application/json");
         assertEquals(202, r.statusCode(), r.body());
       }
-      awaitTrue(() -> {
+      Await.until("the runs count 160 errors", () -> {
         RulesFixture.flush(a);
         RulesFixture.flush(bb);
         return TestDatabase.queryLong(db, "SELECT COALESCE(sum(events), 0) FROM rule_runs WHERE rule_id = '" + id
             + "'") == 160;
-      }, "the runs count 160 errors");
+      });
       RulesFixture.flush(a);
       RulesFixture.flush(bb);
       assertEquals(160, TestDatabase.queryLong(db, "SELECT trigger_count FROM automation_rules WHERE id = '" + id
@@ -115,10 +115,12 @@ class RulesScaledModeTest {
           .put("message", "Exact Online unavailable").put("occurred_at", Instant.now().toString());
       assertEquals(202, RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", five.encode(), "application/json")
           .statusCode());
-      awaitTrue(() -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_conversations WHERE user_id = "
-          + "'u-scaled' AND priority = 'high' AND category = 'bug' AND auto_created") == 1, "the rule's ticket");
-      awaitTrue(() -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id = "
-          + "'scaled-5xx' AND ticket_id IS NOT NULL") == 1, "the error is linked to it");
+      Await.until("the rule's ticket",
+          () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_conversations WHERE user_id = "
+          + "'u-scaled' AND priority = 'high' AND category = 'bug' AND auto_created") == 1);
+      Await.until("the error is linked to it",
+          () -> TestDatabase.queryLong(db, "SELECT count(*) FROM support_error_log WHERE event_id = "
+          + "'scaled-5xx' AND ticket_id IS NOT NULL") == 1);
       assertEquals(1, TestDatabase.queryLong(db, "SELECT count(*) FROM support_messages m JOIN support_conversations c "
           + "ON c.id = m.conversation_id WHERE c.user_id = 'u-scaled' AND m.metadata->>'kind' = 'rule_ticket_created'"));
     } finally {

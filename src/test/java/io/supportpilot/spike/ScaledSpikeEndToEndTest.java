@@ -1,6 +1,5 @@
 package io.supportpilot.spike;
 
-import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -63,7 +63,7 @@ class ScaledSpikeEndToEndTest {
       try {
         b = TestEngine.start(env);
         Engine two = b;
-        await("the partitions are split between the two instances", WAIT, () -> {
+        Await.until("the partitions are split between the two instances", WAIT, () -> {
           Set<Integer> pa = owned(a);
           Set<Integer> pb = owned(two);
           Set<Integer> all = new HashSet<>(pa);
@@ -148,22 +148,44 @@ class ScaledSpikeEndToEndTest {
           HttpResponse<String> r = post(port, error(id, typeOf.get(id), i)).get(60, TimeUnit.SECONDS);
           assertTrue(r.statusCode() == 202 || r.statusCode() == 200, r.statusCode() + " " + r.body());
         }
+        // Behind the duplicates, two events of a fresh sentinel type on every partition (the record key is the error
+        // type): a partition is consumed in order, so once its sentinels are stored and counted, the duplicates
+        // before them have passed through the consumers. The second event of each goes to the first one's ticket,
+        // the marker for the tickets' counts below. Two events of a type open no spike.
+        List<String> sentinelTypes = new ArrayList<>();
+        for (int i = 0; sentinelTypes.size() < PARTITIONS; i++) {
+          String type = "SentinelError" + i;
+          if (sentinelTypes.stream().noneMatch(t -> SpikeDetector.partitionOf(t, PARTITIONS)
+              == SpikeDetector.partitionOf(type, PARTITIONS))) {
+            sentinelTypes.add(type);
+          }
+        }
+        for (int k = 0; k < 2; k++) {
+          for (int i = 0; i < sentinelTypes.size(); i++) {
+            String id = "sentinel-" + k + "-" + i;
+            HttpResponse<String> r = post(i % 2 == 0 ? a.port() : two.port(), error(id, sentinelTypes.get(i), 0))
+                .get(60, TimeUnit.SECONDS);
+            assertEquals(202, r.statusCode(), r.body());
+            acked.add(id);
+          }
+        }
+        sentinelTypes.forEach(t -> expected.put(t, 2));
 
-        await("every acknowledged event is stored", WAIT,
+        Await.until("every acknowledged event is stored", WAIT,
             () -> count(pg, "SELECT count(*) FROM support_error_log WHERE source = 'mcp'") >= acked.size());
-        await("the counts over both instances equal what was sent", WAIT, () -> expected.entrySet().stream()
+        Await.until("the counts over both instances equal what was sent", WAIT, () -> expected.entrySet().stream()
             .allMatch(e -> total(a, two, e.getKey()) == e.getValue()));
-        // Give the resent duplicates time to pass through the consumers, then check nothing changed.
-        Thread.sleep(2000);
         // (source, event_id) is unique: each acknowledged id is present, and the resends added no row.
         assertEquals(acked.size(), count(pg, "SELECT count(*) FROM support_error_log WHERE source = 'mcp' AND event_id IN "
             + io.supportpilot.testing.TestDatabase.inList(acked)), "every acknowledged event is stored");
         assertEquals(acked.size(), count(pg, "SELECT count(*) FROM support_error_log WHERE source = 'mcp'"),
             "the resent duplicates added no rows");
-        // Derived data has no unique key: a duplicate processed twice would count twice in its ticket.
-        await("the auto-tickets count every stored event once", WAIT, () -> count(pg, "SELECT coalesce(sum("
-            + "occurrence_count), 0) FROM support_conversations WHERE auto_created") >= acked.size());
-        Thread.sleep(500);
+        // Derived data has no unique key: a duplicate processed twice would count twice in its ticket. Each
+        // instance's one auto-ticket verticle takes stored batches in order and writes held-back counts together:
+        // once every sentinel ticket counts its second event, the counts of everything before it are written.
+        Await.until("the sentinel tickets count their second event", WAIT, () -> count(pg, "SELECT count(*) FROM "
+            + "support_conversations WHERE error_type LIKE 'SentinelError%' AND occurrence_count = 2")
+            == sentinelTypes.size());
         assertEquals(acked.size(), count(pg, "SELECT coalesce(sum(occurrence_count), 0) FROM support_conversations "
             + "WHERE auto_created"), "ticket occurrence counts equal the distinct events");
         for (Map.Entry<String, Integer> e : expected.entrySet()) {
@@ -179,13 +201,15 @@ class ScaledSpikeEndToEndTest {
         }
 
         // One spike for the surge, none for the quiet types; one spike.started over both streams.
-        await("spike.started of the surge reached a stream", WAIT, () -> started.contains(SURGE));
-        Thread.sleep(1500);
+        Await.until("spike.started of the surge reached a stream", WAIT, () -> started.contains(SURGE));
+        // No second spike.started may follow. A quiet period, not an event: a detector announces a spike only after
+        // reading samples and inserting its row (asynchronously), and nothing marks "no open in flight".
+        Await.quietPeriod(Duration.ofMillis(1500), "a second spike.started would arrive within this");
         assertEquals(List.of(SURGE), List.copyOf(started), "exactly one spike.started over both instances");
         assertEquals(1, count(pg, "SELECT count(*) FROM spikes"));
         assertEquals(1, count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + SURGE + "'"));
         assertEquals(1, count(pg, "SELECT count(*) FROM spike_history WHERE event = 'started'"));
-        await("the spike is announced", WAIT,
+        Await.until("the spike is announced", WAIT,
             () -> count(pg, "SELECT count(*) FROM admin_notifications WHERE kind = 'error_spike'") == 1);
         for (Engine e : List.of(a, two)) {
           HttpResponse<String> r = Http.get(e.port(), "/api/admin/spikes?status=active", Http.admin());

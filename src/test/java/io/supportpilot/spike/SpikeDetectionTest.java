@@ -1,7 +1,5 @@
 package io.supportpilot.spike;
 
-import io.supportpilot.testing.MovableClock;
-import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static io.supportpilot.spike.SpikeFixture.storeAndPublish;
@@ -15,13 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.Addresses;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,12 +35,15 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@ExtendWith(VertxExtension.class)
 class SpikeDetectionTest {
 
   static final Duration WAIT = Duration.ofSeconds(10);
@@ -44,8 +52,6 @@ class SpikeDetectionTest {
   static String pg;
   static Vertx fakes;
   static final Queue<JsonObject> slack = new ConcurrentLinkedQueue<>();
-  static final Queue<JsonObject> devopsTasks = new ConcurrentLinkedQueue<>();
-  static final Queue<JsonObject> notifications = new ConcurrentLinkedQueue<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -67,9 +73,6 @@ class SpikeDetectionTest {
     env.put("SPIKES_STREAM_HEARTBEAT", "200ms");
     clock = MovableClock.at(Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(5)));
     engine = SpikeFixture.start(env, clock);
-    engine.vertx().eventBus().<JsonObject>localConsumer(Addresses.DEVOPS_TASKS, m -> devopsTasks.add(m.body()));
-    engine.vertx().eventBus().<JsonObject>localConsumer(Addresses.ADMIN_NOTIFICATIONS,
-        m -> notifications.add(m.body()));
   }
 
   @AfterAll
@@ -89,11 +92,39 @@ class SpikeDetectionTest {
   }
 
   @Test
-  void aBrandNewTypeSpikesAtSixErrorsNotFiveAndOpensOnce() throws Exception {
+  void aBrandNewTypeSpikesAtSixErrorsNotFiveAndOpensOnce(VertxTestContext bus) throws Exception {
     // Verifies the plan's "> 5" boundary for a brand-new type (24 h average over a window whose missing history
     // counts as zero), and that opening records the spike, notifies admins (table, bus, Slack) and creates one
     // DevOps task with five samples because no pattern knows the type.
     String type = "NewTypeError";
+    // What the engine publishes when the spike opens: its DevOps task and the admin notification.
+    AtomicReference<JsonObject> task = new AtomicReference<>();
+    Checkpoint taskOnBus = bus.laxCheckpoint();
+    Checkpoint notificationOnBus = bus.laxCheckpoint();
+    MessageConsumer<JsonObject> tasks = engine.vertx().eventBus().localConsumer(Addresses.DEVOPS_TASKS, m -> {
+      if (type.equals(m.body().getJsonObject("details", new JsonObject()).getString("error_type"))) {
+        task.set(m.body());
+        taskOnBus.flag();
+      }
+    });
+    MessageConsumer<JsonObject> notices = engine.vertx().eventBus().localConsumer(Addresses.ADMIN_NOTIFICATIONS,
+        m -> {
+          if (m.body().getString("title", "").contains(type + " ")) {
+            notificationOnBus.flag();
+          }
+        });
+    Future.all(tasks.completion(), notices.completion()).await(10, TimeUnit.SECONDS);
+    try {
+      checkTheSpikeOfANewType(type, bus, task);
+    } finally {
+      tasks.unregister();
+      notices.unregister();
+    }
+  }
+
+  /** The body of the test above, while its bus consumers listen. */
+  private void checkTheSpikeOfANewType(String type, VertxTestContext bus, AtomicReference<JsonObject> seen)
+      throws Exception {
     storeAndPublish(engine, pg, type, 5, clock.instant());
     JsonObject c = counters(engine, type);
     assertEquals(5, c.getInteger("count_last_hour"));
@@ -102,8 +133,9 @@ class SpikeDetectionTest {
     assertEquals(0, spikes(type));
 
     storeAndPublish(engine, pg, type, 1, clock.instant());
-    await("the spike row", WAIT, () -> activeSpikes(type) == 1);
-    await("the task and notification links", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '"
+    Await.until("the spike row", WAIT, () -> activeSpikes(type) == 1);
+    Await.until("the task and notification links", WAIT,
+        () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '"
         + type + "' AND devops_task_id IS NOT NULL AND notification_id IS NOT NULL") == 1);
     storeAndPublish(engine, pg, type, 20, clock.instant());
     tick(engine);
@@ -120,8 +152,9 @@ class SpikeDetectionTest {
     assertEquals("error_spike", TestDatabase.queryLong(pg, "SELECT count(*) FROM devops_tasks WHERE id = '" + taskId
         + "' AND type = 'error_spike' AND error_type = '" + type + "' AND details->>'count' = '6' "
         + "AND jsonb_array_length(details->'sample_errors') = 5") == 1 ? "error_spike" : "missing task");
-    await("the task on the bus", WAIT, () -> devopsTasks.stream().anyMatch(t -> t.getString("id").equals(taskId)));
-    JsonObject task = devopsTasks.stream().filter(t -> t.getString("id").equals(taskId)).findFirst().orElseThrow();
+    assertTrue(bus.awaitCompletion(WAIT.toSeconds(), TimeUnit.SECONDS), "the task and the notification on the bus");
+    JsonObject task = seen.get();
+    assertEquals(taskId, task.getString("id"));
     assertEquals("error_spike", task.getString("type"));
     assertEquals(type, task.getJsonObject("details").getString("error_type"));
     assertEquals(6, task.getJsonObject("details").getInteger("count"));
@@ -132,10 +165,8 @@ class SpikeDetectionTest {
 
     assertEquals(1, count(pg, "SELECT count(*) FROM admin_notifications WHERE kind = 'error_spike' "
         + "AND title LIKE 'Error spike: " + type + " %'"));
-    await("the Slack post", WAIT, () -> slack.stream().anyMatch(s -> s.getString("text").contains(type)));
+    Await.until("the Slack post", WAIT, () -> slack.stream().anyMatch(s -> s.getString("text").contains(type)));
     assertEquals(1, slack.stream().filter(s -> s.getString("text").contains(type + " ")).count());
-    await("the notification on the bus", WAIT, () -> notifications.stream()
-        .anyMatch(n -> n.getString("title").contains(type + " ")));
 
     ActiveSpikes active = engine.context().services().require(ActiveSpikes.class);
     assertTrue(active.active().stream().anyMatch(s -> s.errorType().equals(type) && s.active()));
@@ -153,7 +184,7 @@ class SpikeDetectionTest {
     TestDatabase.exec(pg, "INSERT INTO support_patterns (id, name, error_types) VALUES ('p-known', 'Known', "
         + "ARRAY['" + type + "'])");
     storeAndPublish(engine, pg, type, 8, clock.instant());
-    await("the pattern link", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + type
+    Await.until("the pattern link", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + type
         + "' AND pattern_id = 'p-known' AND notification_id IS NOT NULL") == 1);
     assertEquals(0, count(pg, "SELECT count(*) FROM devops_tasks WHERE type = 'error_spike' AND error_type = '"
         + type + "'"));
@@ -166,9 +197,9 @@ class SpikeDetectionTest {
     // rule has not held for spikes.close-after, and the second spike reuses the still-open DevOps task.
     String type = "RatioError";
     storeAndPublish(engine, pg, type, 210, clock.instant());
-    await("the first spike", WAIT, () -> activeSpikes(type) == 1);
+    Await.until("the first spike", WAIT, () -> activeSpikes(type) == 1);
     // Only error_spike tasks: the auto-ticket sweep may ticket these rows and the agent escalate them meanwhile.
-    await("the first task", WAIT, () -> count(pg, "SELECT count(*) FROM devops_tasks WHERE type = 'error_spike' "
+    Await.until("the first task", WAIT, () -> count(pg, "SELECT count(*) FROM devops_tasks WHERE type = 'error_spike' "
         + "AND error_type = '"
         + type + "'") == 1);
 
@@ -182,7 +213,7 @@ class SpikeDetectionTest {
     assertEquals(1, activeSpikes(type), "not ended before close-after (15 min) has passed");
     clock.advance(Duration.ofMinutes(16));
     tick(engine);
-    await("the end of the first spike", WAIT, () -> activeSpikes(type) == 0);
+    Await.until("the end of the first spike", WAIT, () -> activeSpikes(type) == 0);
     assertEquals(1, count(pg, "SELECT count(*) FROM spike_history h JOIN spikes s ON s.id = h.spike_id "
         + "WHERE s.error_type = '" + type + "' AND h.event = 'ended'"));
 
@@ -196,9 +227,9 @@ class SpikeDetectionTest {
     assertEquals(1, spikes(type), "no second spike at ratio 3");
 
     storeAndPublish(engine, pg, type, 1, clock.instant());
-    await("the second spike", WAIT, () -> activeSpikes(type) == 1);
+    Await.until("the second spike", WAIT, () -> activeSpikes(type) == 1);
     assertEquals(2, spikes(type));
-    await("the second spike's task link", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '"
+    Await.until("the second spike's task link", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '"
         + type + "' AND status = 'active' AND devops_task_id IS NOT NULL") == 1);
     assertEquals(1, count(pg, "SELECT count(*) FROM devops_tasks WHERE type = 'error_spike' AND error_type = '"
         + type + "'"),
@@ -215,7 +246,7 @@ class SpikeDetectionTest {
       SpikeFixture.publish(engine, type, 10, clock.instant());
       if (step == 0) {
         // Simulated hours pass in milliseconds: let the spike be recorded before its first simulated minutes pass.
-        await("the initial spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + type
+        Await.until("the initial spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + type
             + "' AND notification_id IS NOT NULL") == 1);
       }
       clock.advance(Duration.ofMinutes(6));
@@ -228,7 +259,7 @@ class SpikeDetectionTest {
     assertTrue(day >= 2300 && day <= 2400, "23 full hours plus the current one: " + day);
     assertTrue(c.getDouble("ratio") >= 1.0 && c.getDouble("ratio") < 1.05, c.encode());
     assertFalse(c.getBoolean("spike"));
-    await("the spike row", WAIT, () -> spikes(type) == 1);
+    Await.until("the spike row", WAIT, () -> spikes(type) == 1);
     assertEquals(1, spikes(type), "only the start of the stream looked like a spike");
     assertEquals(0, activeSpikes(type));
     JsonObject ended = new JsonObject(Http.get(engine.port(), "/api/admin/spikes?status=ended&limit=500",

@@ -1,6 +1,5 @@
 package io.supportpilot.spike;
 
-import io.supportpilot.testing.MovableClock;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
@@ -8,6 +7,7 @@ import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.Secrets;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -15,16 +15,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
-/** Shared steps of the spike tests: start an engine on a controllable clock, store and publish errors, wait. */
+/** Shared steps of the spike tests: start an engine on a controllable clock, store and publish errors, tick. */
 final class SpikeFixture {
 
   private SpikeFixture() {
@@ -106,22 +104,6 @@ final class SpikeFixture {
       throw new IllegalStateException(r.statusCode() + " " + r.body());
     }
     return new JsonObject(r.body());
-  }
-
-  /** Waits until the condition holds, failing after the timeout. */
-  static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 
   /** A count from SQL. */

@@ -1,6 +1,5 @@
 package io.supportpilot.spike;
 
-import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +10,7 @@ import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.PartitionsAssigned;
 import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.store.Migrations;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import java.time.Duration;
@@ -138,7 +138,7 @@ class SpikeKafkaTest {
             new StringSerializer(), new StringSerializer())) {
       p2 = new Processor(bootstrap, two, pg, "two");
       Processor second = p2;
-      await("both instances own partitions", WAIT, () -> !p1.owned.isEmpty() && !second.owned.isEmpty()
+      Await.until("both instances own partitions", WAIT, () -> !p1.owned.isEmpty() && !second.owned.isEmpty()
           && p1.owned.size() + second.owned.size() == PARTITIONS);
 
       String surge = "SurgeError";
@@ -151,11 +151,13 @@ class SpikeKafkaTest {
         }
       }
       producer.flush();
-      await("all 50 errors stored", WAIT, () -> count(pg, "SELECT count(*) FROM support_error_log") == 50);
-      await("one spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL") == 1);
+      Await.until("all 50 errors stored", WAIT, () -> count(pg, "SELECT count(*) FROM support_error_log") == 50);
+      Await.until("one spike", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL") == 1);
       Engine owner = p1.owned.contains(SpikeDetector.partitionOf(surge, PARTITIONS)) ? one : two;
       Engine other = owner == one ? two : one;
-      await("the owner counted the surge", WAIT, () -> counters(owner, surge).getInteger("count_last_hour") == 20);
+      Await.until("the owner counted the surge", WAIT,
+          () -> counters(owner, surge).getInteger("count_last_hour") == 20);
       assertEquals(false, counters(other, surge).getBoolean("tracked"));
       for (int t = 0; t < 10; t++) {
         String q = "QuietError" + t;
@@ -169,14 +171,14 @@ class SpikeKafkaTest {
       Processor leaving = owner == one ? p1 : p2;
       Processor staying = owner == one ? p2 : p1;
       leaving.close();
-      await("the other instance owns everything", WAIT, () -> staying.owned.size() == PARTITIONS);
-      await("it rebuilt the surge from Postgres", WAIT, () -> counters(other, surge).getInteger("count_last_hour")
+      Await.until("the other instance owns everything", WAIT, () -> staying.owned.size() == PARTITIONS);
+      Await.until("it rebuilt the surge from Postgres", WAIT, () -> counters(other, surge).getInteger("count_last_hour")
           == 20);
       for (int i = 0; i < 10; i++) {
         producer.send(new ProducerRecord<>(TOPIC, surge, "{}"));
       }
       producer.flush();
-      await("the new owner counts on", WAIT, () -> counters(other, surge).getInteger("count_last_hour") == 30);
+      Await.until("the new owner counts on", WAIT, () -> counters(other, surge).getInteger("count_last_hour") == 30);
       assertEquals(1, count(pg, "SELECT count(*) FROM spikes"), "still one spike");
       assertEquals(1, count(pg, "SELECT count(*) FROM admin_notifications"), "announced once");
       assertEquals(1, count(pg, "SELECT count(*) FROM devops_tasks"));

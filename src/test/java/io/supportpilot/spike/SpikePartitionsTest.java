@@ -1,7 +1,5 @@
 package io.supportpilot.spike;
 
-import io.supportpilot.testing.MovableClock;
-import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static io.supportpilot.spike.SpikeFixture.errors;
@@ -18,6 +16,8 @@ import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.PartitionsAssigned;
 import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.store.Migrations;
+import io.supportpilot.testing.Await;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import java.nio.charset.StandardCharsets;
@@ -89,8 +89,8 @@ class SpikePartitionsTest {
       assertFalse(counters(one, a).getBoolean("tracked"), "nothing is owned before an assignment");
       one.vertx().eventBus().publish(Addresses.PARTITIONS_ASSIGNED, new PartitionsAssigned(Set.of(pa), PARTITIONS));
       two.vertx().eventBus().publish(Addresses.PARTITIONS_ASSIGNED, new PartitionsAssigned(rest, PARTITIONS));
-      await("instance one rebuilt its partition", WAIT, () -> counters(one, a).getBoolean("tracked"));
-      await("instance two rebuilt its partitions", WAIT, () -> counters(two, typeB).getBoolean("tracked"));
+      Await.until("instance one rebuilt its partition", WAIT, () -> counters(one, a).getBoolean("tracked"));
+      Await.until("instance two rebuilt its partitions", WAIT, () -> counters(two, typeB).getBoolean("tracked"));
       assertEquals(5, counters(one, a).getInteger("count_last_hour"));
       assertFalse(counters(one, b).getBoolean("tracked"));
       assertEquals(4, counters(two, b).getInteger("count_last_hour"));
@@ -102,17 +102,17 @@ class SpikePartitionsTest {
       tick(two);
       assertFalse(counters(two, a).getBoolean("tracked"));
       assertEquals(8, counters(one, a).getInteger("count_last_hour"));
-      await("the spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + a
+      Await.until("the spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = '" + a
           + "' AND notification_id IS NOT NULL") == 1);
 
       // Rebalance: the partition moves from instance one to instance two.
       one.vertx().eventBus().publish(Addresses.PARTITIONS_REVOKED, new PartitionsAssigned(Set.of(pa), PARTITIONS));
       two.vertx().eventBus().publish(Addresses.PARTITIONS_ASSIGNED, new PartitionsAssigned(Set.of(pa), PARTITIONS));
-      await("instance two rebuilt the moved partition", WAIT, () -> counters(two, a).getBoolean("tracked"));
+      Await.until("instance two rebuilt the moved partition", WAIT, () -> counters(two, a).getBoolean("tracked"));
       assertEquals(8, counters(two, a).getInteger("count_last_hour"), "rebuilt from Postgres by the new owner");
       assertFalse(counters(one, a).getBoolean("tracked"), "the old owner dropped it");
       assertTrue(one.context().services().require(ActiveSpikes.class).active().isEmpty());
-      await("adoption", WAIT, () -> two.context().services().require(ActiveSpikes.class).active().stream()
+      Await.until("adoption", WAIT, () -> two.context().services().require(ActiveSpikes.class).active().stream()
           .anyMatch(s -> s.errorType().equals(a)));
 
       SpikeFixture.storeAndPublish(two, pg, a, 10, clock.instant());
@@ -123,7 +123,8 @@ class SpikePartitionsTest {
       clock.advance(Duration.ofHours(2));
       tick(two);
       tick(one);
-      await("the end", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND error_type = '"
+      Await.until("the end", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND error_type = '"
           + a + "'") == 1);
     } finally {
       one.stop();

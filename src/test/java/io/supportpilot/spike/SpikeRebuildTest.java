@@ -1,7 +1,5 @@
 package io.supportpilot.spike;
 
-import io.supportpilot.testing.MovableClock;
-import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static io.supportpilot.spike.SpikeFixture.errors;
@@ -17,7 +15,9 @@ import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.SpikeChange;
 import io.supportpilot.bus.StoredErrors;
 import io.supportpilot.store.Migrations;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.vertx.core.json.JsonObject;
@@ -68,19 +68,21 @@ class SpikeRebuildTest {
       assertEquals(90, steady.getInteger("count_last_hour"), "minutes -6 .. -54 of the last hour");
       assertTrue(steady.getInteger("count_24h") >= 2300, steady.encode());
       // The rebuilt window of RebuiltError (20 in the hour, 40 in 24 h: ratio 12) holds the rule: it opens now.
-      await("the rebuilt spike", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'RebuiltError' "
+      Await.until("the rebuilt spike", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'RebuiltError' "
           + "AND count_last_hour = 20 AND count_24h = 40") == 1);
       assertEquals(1, count(pg, "SELECT count(*) FROM spikes"), "no other rebuilt window holds the rule");
 
       SpikeFixture.storeAndPublish(engine, pg, "FiveError", 1, clock.instant());
       SpikeFixture.storeAndPublish(engine, pg, "SteadyDbError", 10, clock.instant());
       SpikeFixture.storeAndPublish(engine, pg, "RebuiltError", 1, clock.instant());
-      await("two spikes", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'active'") == 2);
+      Await.until("two spikes", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'active'") == 2);
       assertEquals(1, count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'FiveError' AND count_last_hour = 6"));
       assertEquals(21, counters(engine, "RebuiltError").getInteger("count_last_hour"));
       assertEquals(1, count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'RebuiltError'"), "opened once");
       assertEquals(0, count(pg, "SELECT count(*) FROM spikes WHERE error_type = 'SteadyDbError'"));
-      await("notifications", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL")
+      Await.until("notifications", WAIT,
+          () -> count(pg, "SELECT count(*) FROM spikes WHERE notification_id IS NOT NULL")
           == 2);
       spikeId = new JsonObject(Http.get(engine.port(), "/api/admin/spikes?status=active", Http.admin()).body())
           .getJsonArray("spikes").stream().map(o -> (JsonObject) o)
@@ -111,7 +113,7 @@ class SpikeRebuildTest {
 
       clock.advance(Duration.ofHours(2));
       tick(engine);
-      await("the end", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND id = '"
+      Await.until("the end", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND id = '"
           + spikeId + "'") == 1);
       assertEquals(0, engine.context().services().require(ActiveSpikes.class).active().size());
 

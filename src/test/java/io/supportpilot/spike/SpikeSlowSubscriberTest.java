@@ -1,7 +1,5 @@
 package io.supportpilot.spike;
 
-import io.supportpilot.testing.MovableClock;
-import static io.supportpilot.spike.SpikeFixture.await;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import java.io.InputStream;
@@ -48,7 +48,7 @@ class SpikeSlowSubscriberTest {
           + TestEngine.ADMIN_TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
       try (SseClient reader = SseClient.open(engine.port(), "/api/admin/spikes/stream", Http.admin())) {
-        await("two subscribers", Duration.ofSeconds(10), () -> Http.get(engine.port(), "/metrics").body()
+        Await.until("two subscribers", Duration.ofSeconds(10), () -> Http.get(engine.port(), "/metrics").body()
             .contains("supportpilot_spikes_sse_subscribers 2.0"));
         String type = "FloodError";
         SpikeFixture.storeAndPublish(engine, pg, type, 6, clock.instant());
@@ -68,7 +68,7 @@ class SpikeSlowSubscriberTest {
             break;
           }
         }
-        await("the stalled subscriber to be dropped", Duration.ofSeconds(10), () -> Http.get(engine.port(),
+        Await.until("the stalled subscriber to be dropped", Duration.ofSeconds(10), () -> Http.get(engine.port(),
             "/metrics").body().contains("supportpilot_spikes_sse_dropped_total 1.0"));
         assertTrue(Http.get(engine.port(), "/metrics").body().contains("supportpilot_spikes_sse_subscribers 1.0"),
             "the reading subscriber is still there");

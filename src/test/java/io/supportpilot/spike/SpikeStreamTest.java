@@ -1,6 +1,5 @@
 package io.supportpilot.spike;
 
-import io.supportpilot.testing.MovableClock;
 import static io.supportpilot.spike.SpikeFixture.storeAndPublish;
 import static io.supportpilot.spike.SpikeFixture.tick;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
 import io.supportpilot.bus.SpikeChange;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
+import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.vertx.core.json.JsonObject;
@@ -149,7 +150,7 @@ class SpikeStreamTest {
       }
       assertEquals(5, ended, "every spike ends once the rule has not held for close-after");
     }
-    SpikeFixture.await("subscribers to go", WAIT, () -> Http.get(port, "/metrics").body()
+    Await.until("subscribers to go", WAIT, () -> Http.get(port, "/metrics").body()
         .contains("supportpilot_spikes_sse_subscribers 0.0"));
   }
 

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one clock tests move by hand (hours and days pass in milliseconds): either standing still at a given instant
- * until moved ({@link #at}), or following the real time plus an offset ({@link #followingNow}).
+ * until moved ({@link #at}), or following the real time plus an offset ({@link #followingNow}). Engine code takes it
+ * as its {@link Clock}; code that measures intervals on {@code System.nanoTime} takes {@link #nanoTime} instead.
  */
 public final class MovableClock extends Clock {
 
@@ -38,6 +39,15 @@ public final class MovableClock extends Clock {
   /** Sets how far the clock is moved from where it started (or from real time). */
   public void setOffset(Duration d) {
     offset.set(d);
+  }
+
+  /**
+   * A stand-in for {@link System#nanoTime()} that moves with this clock (for code that measures intervals on a
+   * monotonic {@code LongSupplier}); monotonic as long as the test only moves the clock forward.
+   */
+  public long nanoTime() {
+    Instant now = instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   @Override

@@ -1,8 +1,12 @@
 package io.supportpilot.testing;
 
 import io.supportpilot.Engine;
+import io.supportpilot.agent.SupportAgentVerticle;
+import io.supportpilot.bus.Addresses;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Starts a whole engine for a test on a fresh database, on a free port, with test secrets. */
 public final class TestEngine {
@@ -44,5 +48,21 @@ public final class TestEngine {
   /** Starts an engine with the given environment. */
   public static Engine start(Map<String, String> env) {
     return Engine.start(new HashMap<>(env));
+  }
+
+  /**
+   * Waits until the engine's support agent has finished everything handed to it so far: a scan is requested (it
+   * runs on the agent's event loop after every event the bus has already delivered there, and offers what it finds),
+   * then the agent's queue gauge (waiting plus running) must come back to 0. The positive event that lets a test
+   * check that something did NOT happen (a second answer) without sleeping.
+   */
+  public static void awaitAgentIdle(Engine engine) {
+    try {
+      engine.vertx().eventBus().request(Addresses.AGENT_SCAN_NOW, "now").await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the agent scan did not answer", e);
+    }
+    Await.until("the agent's queue is empty and nothing runs", Duration.ofSeconds(30),
+        () -> engine.context().registry().get(SupportAgentVerticle.METRIC_QUEUED).gauge().value() == 0);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -139,15 +141,8 @@ class EngineFoundationTest {
           .getString("status"));
       own = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(dir)
           .setCleanDataDirectory(false).setPort(pgPort).start();
-      long deadline = System.currentTimeMillis() + 20_000;
-      int status = 0;
-      while (System.currentTimeMillis() < deadline && status != 200) {
-        status = Http.get(e.port(), "/health").statusCode();
-        if (status != 200) {
-          Thread.sleep(200);
-        }
-      }
-      assertEquals(200, status, "health recovers by itself");
+      Await.value("health recovers by itself", Duration.ofSeconds(20), () -> Http.get(e.port(), "/health"),
+          r -> r.statusCode() == 200);
     } finally {
       e.stop();
       own.close();
