@@ -121,6 +121,23 @@ class WriteContentionTest {
     }
   }
 
+  // Verifies the first-response histogram labels of the PL/pgSQL desk_frt_label (V180) against the bounds the
+  // dashboard reads: the smallest bound at or above the delay, 'frt_le_inf' beyond the last one or without a delay.
+  @Test
+  void firstResponseLabelsKeepTheirBounds() {
+    String[][] cases = {{"0", "frt_le_1000"}, {"1000", "frt_le_1000"}, {"1001", "frt_le_5000"},
+        {"299999", "frt_le_300000"}, {"86400000", "frt_le_86400000"}, {"86400001", "frt_le_inf"}, {"NULL", "frt_le_inf"}};
+    for (String[] c : cases) {
+      try (Connection conn = TestDatabase.connect(db); Statement s = conn.createStatement();
+          ResultSet rs = s.executeQuery("SELECT desk_frt_label(" + c[0] + "::bigint)")) {
+        assertTrue(rs.next());
+        assertEquals(c[1], rs.getString(1), "label of " + c[0]);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   private static int pid(Connection c) throws SQLException {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
       rs.next();
