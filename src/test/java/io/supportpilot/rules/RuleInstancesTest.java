@@ -46,6 +46,7 @@ class RuleInstancesTest {
     env.put("RULES_SCHEDULE_INTERVAL", "1h");
     env.put("RULES_RELOAD_INTERVAL", "100ms");
     env.put("RULES_COUNTER_FLUSH_INTERVAL", "100ms");
+    env.put("RULES_RUN_EVENTS_FLUSH_INTERVAL", "100ms");
     env.put("AGENT_ENABLED", "false");
     a = RulesFixture.start(env, Clock.systemUTC());
     b = RulesFixture.start(env, Clock.systemUTC());

@@ -87,6 +87,7 @@ class RulesEndToEndTest {
     env.put("RULES_TICKET_WAIT", "50ms");
     env.put("RULES_SCHEDULE_INTERVAL", "1h");
     env.put("RULES_COUNTER_FLUSH_INTERVAL", "100ms");
+    env.put("RULES_RUN_EVENTS_FLUSH_INTERVAL", "100ms");
     engine = RulesFixture.start(env, clock);
     port = engine.port();
   }

@@ -64,6 +64,7 @@ class RulesScaledModeTest {
     env.put("KAFKA_GROUP_ID", "rules-processors");
     env.put("RULES_RELOAD_INTERVAL", "100ms");
     env.put("RULES_COUNTER_FLUSH_INTERVAL", "100ms");
+    env.put("RULES_RUN_EVENTS_FLUSH_INTERVAL", "100ms");
     env.put("TICKETS_ENABLED", "false");
     env.put("AGENT_ENABLED", "false");
     Engine a = RulesFixture.start(env, Clock.systemUTC());
