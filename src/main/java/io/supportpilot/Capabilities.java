@@ -1,7 +1,16 @@
 package io.supportpilot;
 
 import io.supportpilot.admin.AdminCapability;
+import io.supportpilot.agent.AgentCapability;
 import io.supportpilot.config.Config;
+import io.supportpilot.desk.DeskCapability;
+import io.supportpilot.devops.DevopsCapability;
+import io.supportpilot.ingest.IngestCapability;
+import io.supportpilot.knowledge.KnowledgeCapability;
+import io.supportpilot.learning.LearningCapability;
+import io.supportpilot.proactive.ProactiveCapability;
+import io.supportpilot.rules.RulesCapability;
+import io.supportpilot.spike.SpikesCapability;
 import io.supportpilot.web.Capability;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,23 +25,23 @@ final class Capabilities {
     List<Capability> list = new ArrayList<>();
     list.add(new AdminCapability());
     // ingestion
-    list.add(new io.supportpilot.ingest.IngestCapability(config));
+    list.add(new IngestCapability(config));
     // spikes
-    list.add(new io.supportpilot.spike.SpikesCapability(config));
+    list.add(new SpikesCapability(config));
     // knowledge and triage
-    list.add(new io.supportpilot.knowledge.KnowledgeCapability(config));
+    list.add(new KnowledgeCapability(config));
     // support agent
-    list.add(new io.supportpilot.agent.AgentCapability(config));
+    list.add(new AgentCapability(config));
     // the human desk: conversation queue, customers
-    list.add(new io.supportpilot.desk.DeskCapability(config));
+    list.add(new DeskCapability(config));
     // the learning loop: pattern statistics, suggestions, drafts, optimisation
-    list.add(new io.supportpilot.learning.LearningCapability(config));
+    list.add(new LearningCapability(config));
     // automation rules: triggers, conditions and actions on live traffic
-    list.add(new io.supportpilot.rules.RulesCapability(config));
+    list.add(new RulesCapability(config));
     // proactive support: connections, usage, token-expiry and activity-drop scans
-    list.add(new io.supportpilot.proactive.ProactiveCapability(config));
+    list.add(new ProactiveCapability(config));
     // the DevOps agent: Sentry errors, unmatched spikes and escalations to analyses and draft fix PRs
-    list.add(new io.supportpilot.devops.DevopsCapability(config));
+    list.add(new DevopsCapability(config));
     return list;
   }
 }

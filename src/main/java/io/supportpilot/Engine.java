@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.supportpilot.admin.AdminTokens;
@@ -14,6 +15,7 @@ import io.supportpilot.config.Config;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.EngineConfig;
 import io.supportpilot.config.Secrets;
+import io.supportpilot.config.StartupRefused;
 import io.supportpilot.store.Database;
 import io.supportpilot.store.EmbeddedDatabase;
 import io.supportpilot.store.Migrations;
@@ -27,10 +29,14 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +44,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +113,7 @@ public final class Engine {
 
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       // promtool lints two of Micrometer's processor meter names; the rest of the binder is kept.
-      registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(id ->
+      registry.config().meterFilter(MeterFilter.deny(id ->
           id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
       new JvmMemoryMetrics().bindTo(registry);
       new JvmGcMetrics().bindTo(registry);
@@ -128,9 +135,9 @@ public final class Engine {
         // Per-request and per-message meters cost ~5 us per webhook (meter lookups, tags, timers); the engine's own
         // ingest, ticket and agent meters say what an operator needs. Pool and HTTP client meters stay.
         MicrometerMetricsOptions m = (MicrometerMetricsOptions) options.getMetricsOptions();
-        m.addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.HTTP_SERVER)
-            .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.NET_SERVER)
-            .addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.EVENT_BUS);
+        m.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+            .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
       }
       if (loops > 0) {
         options.setEventLoopPoolSize(loops);
@@ -209,11 +216,11 @@ public final class Engine {
     if (http.port() == 0) {
       return;
     }
-    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+    try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true);
-      probe.bind(new java.net.InetSocketAddress(http.host(), http.port()));
-    } catch (java.io.IOException e) {
-      throw new io.supportpilot.config.StartupRefused("HTTP port " + http.port() + " on " + http.host()
+      probe.bind(new InetSocketAddress(http.host(), http.port()));
+    } catch (IOException e) {
+      throw new StartupRefused("HTTP port " + http.port() + " on " + http.host()
           + " is already in use; stop what listens there or set HTTP_PORT to a free port (0 picks one)");
     }
   }
@@ -300,7 +307,7 @@ public final class Engine {
   private static <T> T await(Future<T> f, String what) {
     try {
       return f.await(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new IllegalStateException(what + " did not start within 60 s");
     } catch (Exception e) {
       throw new IllegalStateException(what + " failed to start: " + e.getMessage(), e);

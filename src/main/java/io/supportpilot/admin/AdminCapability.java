@@ -6,6 +6,7 @@ import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.supportpilot.web.HttpServerVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.time.Duration;
@@ -24,7 +25,7 @@ public final class AdminCapability implements Capability, HttpServerVerticle.Pre
   private AutomationMetrics metrics;
   private AutomationTimeseries timeseries;
   private String rollupDeployment;
-  private io.vertx.core.Vertx vertx;
+  private Vertx vertx;
 
   @Override
   public String name() {

@@ -9,6 +9,8 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Resolves who makes an admin request before the engine's bearer check: the bootstrap token is the owner, a named
@@ -18,7 +20,7 @@ import java.util.Optional;
  */
 final class AdminIdentity implements Handler<RoutingContext> {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminIdentity.class);
+  private static final Logger LOG = LoggerFactory.getLogger(AdminIdentity.class);
   static final Duration CACHE_TTL = Duration.ofSeconds(5);
 
   private final BearerAuth owner;

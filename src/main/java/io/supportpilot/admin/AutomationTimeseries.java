@@ -11,7 +11,9 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,7 +93,7 @@ final class AutomationTimeseries {
   }
 
   private static String[] hourlyMetrics() {
-    java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("route_auto_respond",
+    List<String> names = new ArrayList<>(List.of("route_auto_respond",
         "route_suggest_articles", "route_escalate"));
     for (long b : FRT_BOUNDS) {
       names.add(label(b));

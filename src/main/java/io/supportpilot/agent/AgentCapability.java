@@ -9,6 +9,7 @@ import io.supportpilot.web.EngineContext;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -28,7 +29,7 @@ public final class AgentCapability implements Capability {
   private ClaudeGateway gateway;
   private ReauthMailer mailer;
   private String deployment;
-  private io.vertx.core.Vertx vertx;
+  private Vertx vertx;
 
   /** Validates the agent's config section (a bad value stops start-up). */
   public AgentCapability(Config config) {

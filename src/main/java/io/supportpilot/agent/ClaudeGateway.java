@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -30,6 +31,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -114,7 +116,7 @@ public final class ClaudeGateway {
     this.clock = clock;
     this.client = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout((int) Math.min(10_000, cfg.requestTimeout().toMillis())).setUserAgent("supportpilot"),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(Math.max(4, cfg.maxConcurrent())));
+        new PoolOptions().setHttp1MaxSize(Math.max(4, cfg.maxConcurrent())));
     // One permit per 1/N second: the reservation tells how long to wait; a timer waits, nothing parks.
     Duration period = Duration.ofNanos(1_000_000_000L / cfg.requestsPerSecond());
     this.limiter = RateLimiter.of("claude", RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(period)
@@ -352,7 +354,7 @@ public final class ClaudeGateway {
         .transform(ar -> {
           long nanos = System.nanoTime() - start;
           if (ar.failed()) {
-            boolean timeout = ar.cause() instanceof java.util.concurrent.TimeoutException
+            boolean timeout = ar.cause() instanceof TimeoutException
                 || String.valueOf(ar.cause().getMessage()).toLowerCase().contains("timeout");
             CallFailure f = new CallFailure(Outcome.TIMEOUT, true, -1,
                 (timeout ? "timed out" : "connection failed") + ": " + ar.cause().getMessage());

@@ -17,7 +17,9 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +107,7 @@ final class ReauthMailer {
         + "FOR UPDATE SKIP LOCKED) RETURNING id, recipient, subject, body")
         .execute(Tuple.of(now.minusMinutes(1), limit))
         .compose(rows -> {
-          java.util.List<Future<Boolean>> sends = new java.util.ArrayList<>();
+          List<Future<Boolean>> sends = new ArrayList<>();
           rows.forEach(r -> {
             long id = r.getLong("id");
             MailMessage msg = new MailMessage().setFrom(from).setTo(r.getString("recipient"))

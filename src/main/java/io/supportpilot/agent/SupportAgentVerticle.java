@@ -3,6 +3,7 @@ package io.supportpilot.agent;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.supportpilot.bus.Addresses;
@@ -17,6 +18,7 @@ import io.supportpilot.web.Services;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -107,7 +109,7 @@ public final class SupportAgentVerticle extends VerticleBase {
         + "because the agent's queue was full").register(registry);
     this.sharedTriages = Counter.builder(METRIC_SHARED_TRIAGES).description("triages run for shared auto-ticket "
         + "answers").register(registry);
-    io.micrometer.core.instrument.Gauge.builder(METRIC_QUEUED, queue, q -> q.waiting() + q.active())
+    Gauge.builder(METRIC_QUEUED, queue, q -> q.waiting() + q.active())
         .description("conversations waiting for or worked on by the agent").register(registry);
     this.answeredTickets = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).maximumSize(200_000).build();
     for (Route r : Route.values()) {
@@ -244,8 +246,8 @@ public final class SupportAgentVerticle extends VerticleBase {
       return;
     }
     String top = d.articles().get(0).slug();
-    io.vertx.core.json.JsonArray ids = new io.vertx.core.json.JsonArray();
-    io.vertx.core.json.JsonArray matches = new io.vertx.core.json.JsonArray();
+    JsonArray ids = new JsonArray();
+    JsonArray matches = new JsonArray();
     for (TriageDecision.PatternMatch p : d.patterns()) {
       if (top.equals(p.articleSlug()) && p.score() > 0) {
         ids.add(p.id());
@@ -291,7 +293,7 @@ public final class SupportAgentVerticle extends VerticleBase {
   private Future<Long> tokensSpentOn(String conversationId) {
     return pool.preparedQuery("SELECT coalesce(sum(input_tokens + output_tokens), 0) FROM claude_calls "
             + "WHERE conversation_id = $1")
-        .execute(io.vertx.sqlclient.Tuple.of(conversationId))
+        .execute(Tuple.of(conversationId))
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
@@ -314,7 +316,7 @@ public final class SupportAgentVerticle extends VerticleBase {
       String status = r.state().escalated ? "escalated" : "waiting_customer";
       String handledBy = r.state().escalated ? "devops" : "ai";
       return store.reply(c.id(), "agent", r.text(), meta.copy().put("iterations", r.iterations())
-              .put("tools", new io.vertx.core.json.JsonArray(r.state().toolsUsed)), status, handledBy,
+              .put("tools", new JsonArray(r.state().toolsUsed)), status, handledBy,
               !r.state().escalated)
           .map(m -> count(Route.CLAUDE, c));
     }
@@ -443,7 +445,7 @@ public final class SupportAgentVerticle extends VerticleBase {
       return loop.run(scope, systemPrompt(c.language(), true), userTurn, SHARED_TOOLS, meta, "auto_ticket")
           .map(r -> r.answered() && r.text() != null && !r.text().isBlank()
               ? new SharedAnswer("claude", "none", r.text(), meta.copy().put("iterations", r.iterations())
-                  .put("tools", new io.vertx.core.json.JsonArray(r.state().toolsUsed)))
+                  .put("tools", new JsonArray(r.state().toolsUsed)))
               : offlineShared(article, "claude_" + r.outcome(), tm))
           .recover(e -> e instanceof ClaudeGateway.Unavailable
               ? Future.succeededFuture(offlineShared(article, ((ClaudeGateway.Unavailable) e).reason().name()

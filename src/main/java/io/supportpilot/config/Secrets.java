@@ -1,5 +1,6 @@
 package io.supportpilot.config;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,7 +28,7 @@ public final class Secrets {
   }
 
   private static Map<String, String> filter(Map<String, String> env) {
-    java.util.HashMap<String, String> m = new java.util.HashMap<>();
+    HashMap<String, String> m = new HashMap<>();
     for (String n : NAMES) {
       String v = env.get(n);
       if (v != null && !v.isBlank()) {

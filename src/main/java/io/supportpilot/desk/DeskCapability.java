@@ -5,6 +5,7 @@ import io.supportpilot.config.Config;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
 /**
@@ -18,7 +19,7 @@ public final class DeskCapability implements Capability {
   private CustomerStore customers;
   private AdminNames names;
   private String deployment;
-  private io.vertx.core.Vertx vertx;
+  private Vertx vertx;
 
   /** Validates the desk's config section. */
   public DeskCapability(Config config) {

@@ -9,6 +9,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -138,7 +140,7 @@ final class DeskStore {
           .put("content", n.getString("content")).put("internal", true).put("author", n.getString("author"))
           .put("created_at", str(n.getOffsetDateTime("created_at"))));
     }
-    all.sort(java.util.Comparator.comparing((JsonObject j) -> j.getString("created_at"))
+    all.sort(Comparator.comparing((JsonObject j) -> j.getString("created_at"))
         .thenComparing(j -> String.valueOf(j.getValue("id"))));
     JsonArray ticketList = new JsonArray();
     for (Row t : tickets) {
@@ -384,7 +386,7 @@ final class DeskStore {
         : Future.failedFuture(e);
   }
 
-  private Future<RowSet<Row>> audit(io.vertx.sqlclient.SqlClient c, String id, AdminPrincipal who, String action,
+  private Future<RowSet<Row>> audit(SqlClient c, String id, AdminPrincipal who, String action,
       JsonObject details) {
     return c.preparedQuery("INSERT INTO desk_audit (conversation_id, actor, actor_role, action, details, created_at) "
             + "VALUES ($1, $2, $3, $4, $5, $6)")

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,7 +55,7 @@ final class QueueQuery {
       for (String s : statuses) {
         if (!StatusTransitions.ALL.contains(s)) {
           throw HttpFailure.badRequest("status must be one or more of " + String.join(", ",
-              new java.util.TreeSet<>(StatusTransitions.ALL)) + " (comma-separated), got '" + s + "'");
+              new TreeSet<>(StatusTransitions.ALL)) + " (comma-separated), got '" + s + "'");
         }
       }
       if (statuses.size() == 1) {
@@ -134,7 +135,7 @@ final class QueueQuery {
       return;
     }
     if (!allowed.contains(v)) {
-      throw HttpFailure.badRequest(name + " must be one of " + String.join(", ", new java.util.TreeSet<>(allowed))
+      throw HttpFailure.badRequest(name + " must be one of " + String.join(", ", new TreeSet<>(allowed))
           + ", got '" + v + "'");
     }
     args.add(v);

@@ -2,6 +2,7 @@ package io.supportpilot.desk;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which status a person may move a conversation to from its current one. Resolving goes through
@@ -33,6 +34,6 @@ final class StatusTransitions {
     }
     Set<String> allowed = ALLOWED.getOrDefault(from, Set.of());
     return allowed.contains(to) ? null : "a conversation cannot move from " + from + " to " + to
-        + " (allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")";
+        + " (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")";
   }
 }

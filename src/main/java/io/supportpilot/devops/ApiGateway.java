@@ -2,6 +2,7 @@ package io.supportpilot.devops;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -125,7 +126,7 @@ final class ApiGateway {
       return Future.succeededFuture();
     }
     // Resumes on the caller's context whichever thread releases the slot.
-    io.vertx.core.Context ctx = vertx.getOrCreateContext();
+    Context ctx = vertx.getOrCreateContext();
     Promise<Void> p = Promise.promise();
     waiting.add(() -> ctx.runOnContext(v -> p.complete()));
     return p.future();

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -13,15 +13,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.web.HttpFailure;
 import io.supportpilot.web.StorableText;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -325,7 +329,7 @@ public final class ErrorPayloads {
         return json(mapper.readTree(raw, from, to - from));
       }
     }
-    return new String(raw, from, to - from, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(raw, from, to - from, StandardCharsets.UTF_8);
   }
 
   /** The items of a batch body: a JSON array, or NDJSON (one object per line). Each entry is (offset, length). */
@@ -538,7 +542,7 @@ public final class ErrorPayloads {
         }
       }
     }
-    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    return MissingNode.getInstance();
   }
 
   private static ObjectNode tags(JsonNode tags) {
@@ -718,9 +722,9 @@ public final class ErrorPayloads {
       return null;
     }
     try {
-      long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
+      long epochDay = LocalDate.of(year, month, day).toEpochDay();
       return Instant.ofEpochSecond(epochDay * 86400 + hour * 3600L + minute * 60L + second - offsetSeconds, nanos);
-    } catch (java.time.DateTimeException e) {
+    } catch (DateTimeException e) {
       return null;
     }
   }
@@ -818,7 +822,7 @@ public final class ErrorPayloads {
     MessageDigest md = SHA256.get();
     if (!salt.isEmpty()) {
       // The salt is ASCII (digits, '#'), ended by a NUL no JSON body starts with: salt and bytes cannot run together.
-      md.update(salt.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      md.update(salt.getBytes(StandardCharsets.US_ASCII));
       md.update((byte) 0);
     }
     md.update(raw, offset, length);

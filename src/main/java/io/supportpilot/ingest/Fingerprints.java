@@ -3,6 +3,7 @@ package io.supportpilot.ingest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -135,7 +136,7 @@ public final class Fingerprints {
     if (stack == null || stack.isEmpty()) {
       return List.of();
     }
-    java.util.ArrayList<String> frames = new java.util.ArrayList<>(FRAMES);
+    ArrayList<String> frames = new ArrayList<>(FRAMES);
     if (stack.contains("Traceback (most recent call last)")) {
       String[] lines = stack.split("\n", 200);
       // Python prints the most recent call last.

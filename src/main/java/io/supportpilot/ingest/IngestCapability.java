@@ -12,13 +12,19 @@ import io.supportpilot.tickets.OpenTickets;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.supportpilot.web.HttpFailure;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,11 +120,11 @@ public final class IngestCapability implements Capability {
    * statements in flight and one for the writer's probe of a slow store.
    */
   private static LoopWriters loopWriters(EngineContext ctx, ErrorEventWriter.Settings settings) {
-    java.util.Optional<Database.Dedicated> dedicated = ctx.services().find(Database.Dedicated.class);
+    Optional<Database.Dedicated> dedicated = ctx.services().find(Database.Dedicated.class);
     if (dedicated.isEmpty()) {
       return null;
     }
-    List<io.vertx.sqlclient.Pool> pools = new ArrayList<>();
+    List<Pool> pools = new ArrayList<>();
     for (int i = 0; i < ctx.engine().http().instances(); i++) {
       pools.add(dedicated.get().create(settings.concurrency() + 1, "supportpilot-error-writer-" + i));
     }
@@ -128,9 +134,9 @@ public final class IngestCapability implements Capability {
   /** Loads the JCE provider, Jackson and the digests off the event loops, so the first request is not slow. */
   private static void warmUp(ErrorPayloads payloads, Signatures mcp, Signatures sentry) {
     byte[] b = ("{\"error_type\":\"Warm\",\"message\":\"up 1\",\"stack\":\"at x (a.js:1:2)\","
-        + "\"context\":{\"k\":1}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    payloads.mcpFromBytes(b, 0, b.length, java.time.Instant.now(), "", "0");
-    payloads.sentry("issue", payloads.parse(new byte[] {'{', '}'}, 0, 2), java.time.Instant.now());
+        + "\"context\":{\"k\":1}}").getBytes(StandardCharsets.UTF_8);
+    payloads.mcpFromBytes(b, 0, b.length, Instant.now(), "", "0");
+    payloads.sentry("issue", payloads.parse(new byte[] {'{', '}'}, 0, 2), Instant.now());
     Signatures.withSecret("warm-up", "warm-up").hmac(null, b, 0, b.length);
   }
 
@@ -149,7 +155,7 @@ public final class IngestCapability implements Capability {
     };
   }
 
-  private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> factory, int instances) {
+  private Future<Void> deploy(Supplier<Deployable> factory, int instances) {
     return vertx.deployVerticle(factory, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           deployments.add(id);

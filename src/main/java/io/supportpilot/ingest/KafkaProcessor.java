@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -248,7 +249,7 @@ final class KafkaProcessor {
 
   /** Waits {@code backoff} ms (no thread waits) and tries again with a doubled back-off; gives up when stopping. */
   private Future<Void> retry(long backoff, String what, Throwable cause,
-      java.util.function.LongFunction<Future<Void>> again) {
+      LongFunction<Future<Void>> again) {
     if (stopping) {
       return Future.failedFuture(new IllegalStateException("stopping: " + what, cause));
     }

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Strict reading of admin JSON bodies: unknown fields and wrong types are refused with a 400 naming the field. */
 final class JsonInput {
@@ -19,7 +20,7 @@ final class JsonInput {
     for (String name : json.fieldNames()) {
       if (!allowed.contains(name)) {
         throw HttpFailure.badRequest("unknown field '" + name + "' in " + what + "; allowed: "
-            + String.join(", ", new java.util.TreeSet<>(allowed)));
+            + String.join(", ", new TreeSet<>(allowed)));
       }
     }
   }

@@ -5,12 +5,14 @@ import io.supportpilot.triage.TriageQuery;
 import io.supportpilot.web.HttpFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /** Admin REST for articles and patterns, and {@code POST /api/triage}. */
@@ -79,7 +81,7 @@ final class KnowledgeRoutes {
       for (String f : json.fieldNames()) {
         if (!TRIAGE_FIELDS.contains(f)) {
           throw HttpFailure.badRequest("unknown field '" + f + "' in triage request; allowed: "
-              + String.join(", ", new java.util.TreeSet<>(TRIAGE_FIELDS)));
+              + String.join(", ", new TreeSet<>(TRIAGE_FIELDS)));
         }
       }
       String lang = optional(json, "language");
@@ -134,7 +136,7 @@ final class KnowledgeRoutes {
       throw HttpFailure.badRequest("a JSON object body is required");
     }
     try {
-      Object v = io.vertx.core.json.Json.decodeValue(rc.body().buffer());
+      Object v = Json.decodeValue(rc.body().buffer());
       if (!(v instanceof JsonObject)) {
         throw HttpFailure.badRequest("the body must be a JSON object");
       }

@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,7 @@ public final class KnowledgeService {
       new AtomicReference<>(OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
   private volatile long embeddingsComputed;
   // What this instance has indexed, to pick up changes made through another instance (scaled mode).
-  private final Map<String, OffsetDateTime> indexedVersions = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, OffsetDateTime> indexedVersions = new ConcurrentHashMap<>();
   private volatile String indexedPatterns = "";
 
   KnowledgeService(Vertx vertx, KnowledgeStore store, Embedder embedder, KnowledgeIndex index, int conversationLimit) {

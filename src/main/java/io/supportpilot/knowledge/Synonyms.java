@@ -1,15 +1,20 @@
 package io.supportpilot.knowledge;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A bilingual domain thesaurus: groups of Dutch and English words that mean the same thing for the product (one
@@ -44,9 +49,9 @@ public final class Synonyms {
   public static Synonyms load(Path file) {
     try {
       if (!Files.exists(file) && !file.isAbsolute()) {
-        try (java.io.InputStream in = Synonyms.class.getResourceAsStream("/" + file.toString().replace('\\', '/'))) {
+        try (InputStream in = Synonyms.class.getResourceAsStream("/" + file.toString().replace('\\', '/'))) {
           if (in != null) {
-            return parse(List.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\\R")));
+            return parse(List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\\R")));
           }
         }
       }
@@ -71,8 +76,8 @@ public final class Synonyms {
       if (line.isEmpty()) {
         continue;
       }
-      Set<String> nl = new java.util.LinkedHashSet<>();
-      Set<String> en = new java.util.LinkedHashSet<>();
+      Set<String> nl = new LinkedHashSet<>();
+      Set<String> en = new LinkedHashSet<>();
       for (String w : line.split(",")) {
         nl.addAll(TextAnalysis.terms(TextAnalysis.DUTCH, w.strip()));
         en.addAll(TextAnalysis.terms(TextAnalysis.ENGLISH, w.strip()));
@@ -85,8 +90,8 @@ public final class Synonyms {
       WORDS.get().add(List.copyOf(words));
       // In the thesaurus's written order (the first words of a group are its main words, and a query expands to the
       // first few): Set.copyOf would iterate in an order that changes from one JVM run to the next.
-      gNl.add(java.util.Collections.unmodifiableSet(nl));
-      gEn.add(java.util.Collections.unmodifiableSet(en));
+      gNl.add(Collections.unmodifiableSet(nl));
+      gEn.add(Collections.unmodifiableSet(en));
       nl.forEach(t -> byNl.computeIfAbsent(t, k -> new HashSet<>()).add(id));
       en.forEach(t -> byEn.computeIfAbsent(t, k -> new HashSet<>()).add(id));
     }
@@ -103,7 +108,7 @@ public final class Synonyms {
    * words of the domain, which the English-only embedding model understands), or an empty string.
    */
   public String gloss(String text) {
-    Set<Integer> ids = new java.util.LinkedHashSet<>();
+    Set<Integer> ids = new LinkedHashSet<>();
     for (String w : TextAnalysis.words(text)) {
       String n = TextAnalysis.stem(TextAnalysis.DUTCH, w);
       if (n != null) {
@@ -136,7 +141,7 @@ public final class Synonyms {
 
   /** The Dutch and English stems that share a group with the given stems ({@code [nl, en]}, empty when none). */
   List<Set<String>> expand(String nl, String en) {
-    Set<Integer> ids = new java.util.TreeSet<>();
+    Set<Integer> ids = new TreeSet<>();
     if (nl != null) {
       ids.addAll(byNl.getOrDefault(nl, Set.of()));
     }
@@ -146,8 +151,8 @@ public final class Synonyms {
     if (ids.isEmpty()) {
       return List.of(Set.of(), Set.of());
     }
-    Set<String> outNl = new java.util.LinkedHashSet<>();
-    Set<String> outEn = new java.util.LinkedHashSet<>();
+    Set<String> outNl = new LinkedHashSet<>();
+    Set<String> outEn = new LinkedHashSet<>();
     for (int id : ids) {
       outNl.addAll(groupsNl.get(id));
       outEn.addAll(groupsEn.get(id));

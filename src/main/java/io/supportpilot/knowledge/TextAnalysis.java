@@ -6,7 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
@@ -36,8 +40,8 @@ public final class TextAnalysis {
   private TextAnalysis() {
   }
 
-  private static final java.util.regex.Pattern COMPOUND_IDENTIFIER =
-      java.util.regex.Pattern.compile("[\\p{L}\\p{N}]+(?:[_.][\\p{L}\\p{N}]+)+");
+  private static final Pattern COMPOUND_IDENTIFIER =
+      Pattern.compile("[\\p{L}\\p{N}]+(?:[_.][\\p{L}\\p{N}]+)+");
 
   /**
    * The text followed by the parts of its identifiers ({@code invalid_grant} -> {@code invalid grant},
@@ -45,7 +49,7 @@ public final class TextAnalysis {
    * name, or describes it in words, still matches the document. For indexed documents; the identifier itself stays.
    */
   public static String withIdentifierParts(String text) {
-    java.util.regex.Matcher m = COMPOUND_IDENTIFIER.matcher(text);
+    Matcher m = COMPOUND_IDENTIFIER.matcher(text);
     StringBuilder parts = null;
     while (m.find()) {
       if (m.group().indexOf('_') < 0) {
@@ -71,7 +75,7 @@ public final class TextAnalysis {
 
   /** The stem of one word, or null when it is a stop word (cached: questions repeat their words). */
   public static String stem(Analyzer analyzer, String word) {
-    java.util.Map<String, String> cache = analyzer == DUTCH ? DUTCH_STEMS : analyzer == ENGLISH ? ENGLISH_STEMS : null;
+    Map<String, String> cache = analyzer == DUTCH ? DUTCH_STEMS : analyzer == ENGLISH ? ENGLISH_STEMS : null;
     if (cache == null) {
       List<String> t = tokens(analyzer, word);
       return t.isEmpty() ? null : t.get(0);
@@ -90,8 +94,8 @@ public final class TextAnalysis {
   // Stems of single words, bounded (a word not cached is simply analysed again).
   private static final int STEM_CACHE_SIZE = 200_000;
   private static final String NO_STEM = "\u0000";
-  private static final java.util.Map<String, String> DUTCH_STEMS = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final java.util.Map<String, String> ENGLISH_STEMS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, String> DUTCH_STEMS = new ConcurrentHashMap<>();
+  private static final Map<String, String> ENGLISH_STEMS = new ConcurrentHashMap<>();
 
   /** {@code nl} or {@code en} by counting language-specific function words; {@code fallback} on a tie. */
   public static String detectLanguage(String text, String fallback) {

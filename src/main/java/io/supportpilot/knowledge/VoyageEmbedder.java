@@ -3,6 +3,7 @@ package io.supportpilot.knowledge;
 import io.supportpilot.web.HttpFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -69,7 +70,7 @@ public final class VoyageEmbedder implements Embedder {
         .compose(resp -> parse(resp, texts.size()));
   }
 
-  private static Future<List<float[]>> parse(HttpResponse<io.vertx.core.buffer.Buffer> resp, int expected) {
+  private static Future<List<float[]>> parse(HttpResponse<Buffer> resp, int expected) {
     if (resp.statusCode() != 200) {
       return Future.failedFuture(new HttpFailure(502, "embedding_failed", "Voyage answered HTTP " + resp.statusCode()));
     }

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plan 4.2, article drafts: recent conversations that a human answered without linking an article are grouped by
@@ -39,7 +41,7 @@ final class ArticleDrafter {
   private final double similarity;
   private final LearningClaims claims;
   private final ClaudeLearning claude;
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ArticleDrafter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ArticleDrafter.class);
   static final String JOB = "draft";
 
   ArticleDrafter(Pool pool, SuggestionStore suggestions, Notifier notifier, Clock clock, Duration window,

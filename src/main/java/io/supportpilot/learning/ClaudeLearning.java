@@ -4,6 +4,7 @@ import io.supportpilot.agent.ClaudeGateway;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -142,7 +143,7 @@ final class ClaudeLearning {
   /** A JSON schema object whose properties are all required. */
   private static JsonObject object(JsonObject properties) {
     return new JsonObject().put("type", "object").put("properties", properties)
-        .put("required", new JsonArray(new java.util.ArrayList<>(properties.fieldNames())));
+        .put("required", new JsonArray(new ArrayList<>(properties.fieldNames())));
   }
 
   private static JsonObject string() {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -85,7 +86,7 @@ final class PatternOptimiser {
                   "INSERT INTO learning_pattern_changes (pattern_id, change, reason, old_active, new_active, "
                       + "old_min_confidence, new_min_confidence, times_triggered, times_resolved, created_at) VALUES "
                       + "($1, $2, $3, TRUE, $4, $5, $6, $7, $8, $9) RETURNING id")
-                  .execute(Tuple.from(java.util.Arrays.asList(id, kind, reason, !deactivate, oldMin, newMin, triggered,
+                  .execute(Tuple.from(Arrays.asList(id, kind, reason, !deactivate, oldMin, newMin, triggered,
                       resolved, now)))
                   .map(ins -> change(ins.iterator().next().getLong(0), id, kind, reason, true, !deactivate, oldMin,
                       newMin, triggered, resolved, now, null)));

@@ -2,9 +2,13 @@ package io.supportpilot.learning;
 
 import io.supportpilot.knowledge.TextAnalysis;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -135,10 +139,10 @@ final class ResolutionAnalysis {
   }
 
   /** The 5-letter starts of words found in more than {@code share} of the articles' texts. */
-  static Set<String> common(java.util.Collection<ArticleText> articles, double share) {
-    java.util.Map<String, Integer> df = new java.util.HashMap<>();
+  static Set<String> common(Collection<ArticleText> articles, double share) {
+    Map<String, Integer> df = new HashMap<>();
     for (ArticleText a : articles) {
-      Set<String> seen = new java.util.HashSet<>();
+      Set<String> seen = new HashSet<>();
       for (String w : TextAnalysis.words(a.all())) {
         if (w.length() >= 4) {
           seen.add(prefix(w));
@@ -146,7 +150,7 @@ final class ResolutionAnalysis {
       }
       seen.forEach(p -> df.merge(p, 1, Integer::sum));
     }
-    Set<String> out = new java.util.HashSet<>();
+    Set<String> out = new HashSet<>();
     df.forEach((p, n) -> {
       if (articles.size() >= 10 && n > share * articles.size()) {
         out.add(p);
@@ -163,7 +167,7 @@ final class ResolutionAnalysis {
   }
 
   private static Set<String> prefixes(String text) {
-    Set<String> p = new java.util.HashSet<>();
+    Set<String> p = new HashSet<>();
     for (String w : TextAnalysis.words(text)) {
       if (w.length() >= 5) {
         p.add(prefix(w));

@@ -10,8 +10,10 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +113,7 @@ final class ResolutionLearner {
     return Future.all(candidates, patterns, open, articles).compose(all -> {
       int[] counts = new int[8];
       int[] analysed = new int[1];
-      java.util.Set<String> common = ResolutionAnalysis.common(articles.result().values(), COMMON_SHARE);
+      Set<String> common = ResolutionAnalysis.common(articles.result().values(), COMMON_SHARE);
       Future<Void> chain = Future.succeededFuture();
       List<Known> known = new ArrayList<>(open.result());
       for (Candidate c : candidates.result()) {
@@ -132,7 +134,7 @@ final class ResolutionLearner {
     });
   }
 
-  private Future<String> learn(Candidate c, Map<String, ArticleText> articles, java.util.Set<String> common,
+  private Future<String> learn(Candidate c, Map<String, ArticleText> articles, Set<String> common,
       List<Known> patterns, List<Known> known, int[] counts) {
     return analyse(c, articles, common, counts).compose(l -> {
       Finding f = l.finding();
@@ -154,7 +156,7 @@ final class ResolutionLearner {
    * lower the confidence but never raise it above the extractive evidence's, so text in a conversation cannot talk
    * a suggestion past the auto-approval bar.
    */
-  private Future<Learned> analyse(Candidate c, Map<String, ArticleText> articles, java.util.Set<String> common,
+  private Future<Learned> analyse(Candidate c, Map<String, ArticleText> articles, Set<String> common,
       int[] counts) {
     ArticleText article = c.articleSlug() == null ? null : articles.get(c.articleSlug());
     Finding f = ResolutionAnalysis.analyse(c.question(), c.language(), c.answer(), article, common);
@@ -183,7 +185,7 @@ final class ResolutionLearner {
 
   /** The keywords, the conversation's own language first (the regex needs its first two). */
   private static List<String> ordered(Finding f, String language) {
-    java.util.Set<String> all = new java.util.LinkedHashSet<>("nl".equals(language) ? f.keywordsNl()
+    Set<String> all = new LinkedHashSet<>("nl".equals(language) ? f.keywordsNl()
         : f.keywordsEn());
     all.addAll("nl".equals(language) ? f.keywordsEn() : f.keywordsNl());
     return new ArrayList<>(all);

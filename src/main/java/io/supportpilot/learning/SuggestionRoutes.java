@@ -15,7 +15,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -123,7 +125,7 @@ final class SuggestionRoutes {
     String[] ids = list.stream().flatMap(s -> s.sources().stream()).distinct().toArray(String[]::new);
     return pool.preparedQuery("SELECT id, subject, language, status, satisfaction_rating, resolved_article_slug "
             + "FROM support_conversations WHERE id = ANY($1)").execute(Tuple.of(ids)).map(rs -> {
-              java.util.Map<String, JsonObject> byId = new java.util.HashMap<>();
+              Map<String, JsonObject> byId = new HashMap<>();
               rs.forEach(r -> byId.put(r.getString(0), new JsonObject().put("id", r.getString(0))
                   .put("subject", r.getString(1)).put("language", r.getString(2)).put("status", r.getString(3))
                   .put("satisfaction_rating", r.getInteger(4)).put("resolved_article_slug", r.getString(5))));

@@ -14,8 +14,11 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Pattern suggestions and article drafts awaiting review: created by the learning jobs, approved (optionally
@@ -100,7 +103,7 @@ final class SuggestionStore {
       for (String f : edits.fieldNames()) {
         if (!allowed.contains(f)) {
           return Future.failedFuture(HttpFailure.badRequest("a " + s.kind() + " suggestion has no editable field '"
-              + f + "'; editable: " + String.join(", ", new java.util.TreeSet<>(allowed))));
+              + f + "'; editable: " + String.join(", ", new TreeSet<>(allowed))));
         }
         merged.put(f, edits.getValue(f));
       }
@@ -133,7 +136,7 @@ final class SuggestionStore {
   Future<Set<String>> draftSources() {
     return pool.query("SELECT DISTINCT unnest(source_conversations) FROM learning_suggestions WHERE kind = 'article'")
         .execute().map(rs -> {
-          Set<String> out = new java.util.HashSet<>();
+          Set<String> out = new HashSet<>();
           rs.forEach(r -> out.add(r.getString(0)));
           return out;
         });
@@ -185,7 +188,7 @@ final class SuggestionStore {
       return conn.preparedQuery("INSERT INTO support_patterns (id, name, keywords, regex, error_codes, error_types, "
               + "article_slug, min_confidence, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
               + "TRUE, $9, $9)")
-          .execute(Tuple.from(java.util.Arrays.asList(p.id(), p.name(), p.keywords().toArray(new String[0]), p.regex(),
+          .execute(Tuple.from(Arrays.asList(p.id(), p.name(), p.keywords().toArray(new String[0]), p.regex(),
               p.errorCodes().toArray(new String[0]), p.errorTypes().toArray(new String[0]),
               p.articleSlug(), p.minConfidence(), now())))
           .map(p.id());
@@ -203,7 +206,7 @@ final class SuggestionStore {
     return conn.preparedQuery("INSERT INTO knowledge_articles (slug, category, title_nl, title_en, content_nl, "
             + "content_en, tags, published, auto_generated, source_conversations, created_at, updated_at) VALUES "
             + "($1, $2, $3, $4, $5, $6, $7, TRUE, TRUE, $8, $9, $9) ON CONFLICT (slug) DO NOTHING RETURNING slug")
-        .execute(Tuple.from(java.util.Arrays.asList(a.slug(), a.category(), a.titleNl(), a.titleEn(), a.contentNl(), a.contentEn(),
+        .execute(Tuple.from(Arrays.asList(a.slug(), a.category(), a.titleNl(), a.titleEn(), a.contentNl(), a.contentEn(),
             a.tags().toArray(new String[0]), s.sources().toArray(new String[0]), now())))
         .compose(rs -> rs.size() == 1 ? Future.succeededFuture(a.slug())
             : Future.failedFuture(HttpFailure.conflict("an article with slug '" + a.slug() + "' exists already; "

@@ -5,6 +5,7 @@ import io.supportpilot.web.JsonBody;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.DateTimeException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Set;
@@ -71,7 +72,7 @@ final class ConnectionRoutes {
     OffsetDateTime t;
     try {
       t = OffsetDateTime.parse((String) v).withOffsetSameInstant(ZoneOffset.UTC);
-    } catch (java.time.DateTimeException e) {
+    } catch (DateTimeException e) {
       throw HttpFailure.badRequest(field + " is not an ISO-8601 timestamp with an offset (e.g. 2026-12-01T10:00:00Z)");
     }
     // Postgres would turn a far year into infinity and expiry arithmetic would go wrong: years 1970-9999 only.

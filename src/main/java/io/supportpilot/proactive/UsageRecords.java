@@ -2,6 +2,7 @@ package io.supportpilot.proactive;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.supportpilot.web.HttpFailure;
@@ -68,8 +69,8 @@ final class UsageRecords {
       }
     } catch (IOException e) {
       throw HttpFailure.badRequest("the body is not valid JSON or NDJSON near item " + index + ": "
-          + (e instanceof com.fasterxml.jackson.core.JsonProcessingException
-          ? ((com.fasterxml.jackson.core.JsonProcessingException) e).getOriginalMessage() : e.getMessage()));
+          + (e instanceof JsonProcessingException
+          ? ((JsonProcessingException) e).getOriginalMessage() : e.getMessage()));
     }
     if (index == 0) {
       throw HttpFailure.badRequest("the batch is empty");

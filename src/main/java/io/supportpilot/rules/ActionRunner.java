@@ -19,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,7 @@ final class ActionRunner {
   private final RuleMailer mailer;
   private final Cache<String, String> recent;
   private final MeterRegistry registry;
-  private final Map<String, Counter> meters = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> meters = new ConcurrentHashMap<>();
 
   ActionRunner(Vertx vertx, Pool pool, Clock clock, RulesConfig cfg, WebhookSender webhooks, MeterRegistry registry) {
     this.vertx = vertx;

@@ -1,5 +1,7 @@
 package io.supportpilot.rules;
 
+import java.util.ArrayDeque;
+
 /**
  * Refuses regular expressions that can backtrack catastrophically in {@link java.util.regex}: a group that is
  * repeated without bound ({@code *}, {@code +}, {@code {n,}}, {@code {n,m}} with m > 1) may not itself contain a
@@ -18,7 +20,7 @@ public final class RegexGuard {
 
   /** Why the pattern is refused, or null when it is safe. */
   public static String problem(String p) {
-    java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+    ArrayDeque<Frame> stack = new ArrayDeque<>();
     stack.push(new Frame());
     int i = 0;
     int n = p.length();

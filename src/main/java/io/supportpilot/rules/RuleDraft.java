@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -186,7 +187,7 @@ record RuleDraft(String name, TriggerType triggerType, JsonObject conditionJson,
 
   private static void oneOf(JsonObject config, String at, String key, Set<String> allowed) {
     if (config.containsKey(key) && !(config.getValue(key) instanceof String && allowed.contains(config.getString(key)))) {
-      throw new InvalidRule(at + "." + key, "must be one of " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      throw new InvalidRule(at + "." + key, "must be one of " + String.join(", ", new TreeSet<>(allowed)));
     }
   }
 }

@@ -14,6 +14,7 @@ import java.net.IDN;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -132,7 +133,7 @@ final class WebhookSender {
       mac.update((ts + ".").getBytes(StandardCharsets.US_ASCII));
       mac.update(body.getBytes());
       return HexFormat.of().formatHex(mac.doFinal());
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

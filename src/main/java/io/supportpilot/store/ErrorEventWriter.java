@@ -3,6 +3,7 @@ package io.supportpilot.store;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoop;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.EventKey;
@@ -13,21 +14,35 @@ import io.supportpilot.bus.WriteResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,11 +95,11 @@ public final class ErrorEventWriter extends VerticleBase {
    */
   public record Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight,
       Duration probeInterval, AtomicInteger inFlight, AtomicInteger downWriters,
-      java.util.function.Function<ErrorEvent, String> ticketOf, Duration responseTimeout) {
+      Function<ErrorEvent, String> ticketOf, Duration responseTimeout) {
 
     /** Settings with the default response timeout (1 s). */
     public Settings(int batchSize, Duration batchDelay, int concurrency, int maxInFlight, Duration probeInterval,
-        AtomicInteger inFlight, AtomicInteger downWriters, java.util.function.Function<ErrorEvent, String> ticketOf) {
+        AtomicInteger inFlight, AtomicInteger downWriters, Function<ErrorEvent, String> ticketOf) {
       this(batchSize, batchDelay, concurrency, maxInFlight, probeInterval, inFlight, downWriters, ticketOf,
           Duration.ofSeconds(1));
     }
@@ -95,7 +110,7 @@ public final class ErrorEventWriter extends VerticleBase {
   private final AtomicInteger inFlight;
   private final AtomicInteger downWriters;
   private final DistributionSummary batchSizes;
-  private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int queuedEvents;
   private int writingEvents;
   private int flushing;
@@ -104,7 +119,7 @@ public final class ErrorEventWriter extends VerticleBase {
   private long probeTimer = -1;
   private MessageConsumer<WriteRequest> consumer;
   private Promise<Void> drained;
-  private final java.util.Set<Pending> noTickets = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Set<Pending> noTickets = Collections.newSetFromMap(new IdentityHashMap<>());
 
   /** One request: its events and the promise answered after its batch commits (or fails). */
   private record Pending(List<ErrorEvent> events, Promise<boolean[]> done) {
@@ -127,15 +142,14 @@ public final class ErrorEventWriter extends VerticleBase {
     }
   }
 
-  private final Set<Write> writing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final Set<Write> writing = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<String> loggedFaults = new HashSet<>();
   private boolean checking;
   /**
    * When Postgres last answered (any statement or probe, success or error): this writer's own, or shared by the
    * direct writers of one engine, so a store that answers any of them is not taken for frozen.
    */
-  private java.util.concurrent.atomic.AtomicLong lastAnswer = new java.util.concurrent.atomic.AtomicLong(
-      System.nanoTime());
+  private AtomicLong lastAnswer = new AtomicLong(System.nanoTime());
 
   /** A writer on the shared pool; meters are registered once per registry. */
   public ErrorEventWriter(Pool pool, Settings settings, MeterRegistry registry) {
@@ -167,11 +181,11 @@ public final class ErrorEventWriter extends VerticleBase {
    * {@code loop} (its timers and statements run there, so its connections live on the caller's loop), and
    * {@link #submit} must be called on that loop. Stop it with {@link #stopDirect()}.
    */
-  public static ErrorEventWriter direct(io.vertx.core.Vertx vertx, io.netty.channel.EventLoop loop, Pool pool,
-      Settings settings, MeterRegistry registry, java.util.concurrent.atomic.AtomicLong lastAnswer) {
+  public static ErrorEventWriter direct(Vertx vertx, EventLoop loop, Pool pool,
+      Settings settings, MeterRegistry registry, AtomicLong lastAnswer) {
     ErrorEventWriter w = new ErrorEventWriter(pool, settings, registry);
     w.lastAnswer = lastAnswer;
-    io.vertx.core.internal.ContextInternal own = ((io.vertx.core.internal.VertxInternal) vertx).contextBuilder()
+    ContextInternal own = ((VertxInternal) vertx).contextBuilder()
         .withEventLoop(loop).build();
     w.init(vertx, own);
     return w;
@@ -183,8 +197,8 @@ public final class ErrorEventWriter extends VerticleBase {
    * context, without a thread hop.
    */
   public Future<boolean[]> submit(List<ErrorEvent> events) {
-    io.vertx.core.internal.ContextInternal own = (io.vertx.core.internal.ContextInternal) context;
-    io.vertx.core.internal.ContextInternal caller = (io.vertx.core.internal.ContextInternal) io.vertx.core.Vertx
+    ContextInternal own = (ContextInternal) context;
+    ContextInternal caller = (ContextInternal) Vertx
         .currentContext();
     Promise<boolean[]> done = caller != null ? caller.promise() : own.promise();
     if (caller == own) {
@@ -425,7 +439,7 @@ public final class ErrorEventWriter extends VerticleBase {
   private Future<?> probe() {
     return pool.query("SELECT 1").execute()
         .onSuccess(r -> lastAnswer.set(System.nanoTime()))
-        .timeout(Math.max(1, settings.responseTimeout().toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+        .timeout(Math.max(1, settings.responseTimeout().toMillis()), TimeUnit.MILLISECONDS);
   }
 
   /** The store stopped answering: every request still waiting on a statement gets 503, and the writer probes. */
@@ -640,12 +654,12 @@ public final class ErrorEventWriter extends VerticleBase {
         return state == null || state.startsWith("08") || state.startsWith("53") || state.startsWith("57")
             || state.startsWith("58");
       }
-      if (c instanceof java.io.IOException || c instanceof java.util.concurrent.TimeoutException
-          || c instanceof io.vertx.sqlclient.ClosedConnectionException) {
+      if (c instanceof IOException || c instanceof TimeoutException
+          || c instanceof ClosedConnectionException) {
         return true;
       }
-      if (c instanceof io.vertx.core.VertxException && c.getMessage() != null) {
-        String m = c.getMessage().toLowerCase(java.util.Locale.ROOT);
+      if (c instanceof VertxException && c.getMessage() != null) {
+        String m = c.getMessage().toLowerCase(Locale.ROOT);
         if (m.contains("connection") || m.contains("closed") || m.contains("timeout") || m.contains("timed out")) {
           return true;
         }

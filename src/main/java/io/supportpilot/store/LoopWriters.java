@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One group-commit writer per event loop that submits errors (the HTTP instances' loops), called directly: no
@@ -20,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LoopWriters {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LoopWriters.class);
+  private static final Logger LOG = LoggerFactory.getLogger(LoopWriters.class);
 
   private final Vertx vertx;
   private final ErrorEventWriter.Settings settings;
@@ -29,7 +32,7 @@ public final class LoopWriters {
   private final Map<Thread, ErrorEventWriter> byLoop = new ConcurrentHashMap<>();
   private final List<ErrorEventWriter> writers = new ArrayList<>();
   /** When Postgres last answered any of these writers: a slow statement of one is not a frozen store. */
-  private final java.util.concurrent.atomic.AtomicLong lastAnswer = new java.util.concurrent.atomic.AtomicLong(
+  private final AtomicLong lastAnswer = new AtomicLong(
       System.nanoTime());
   private boolean stopped;
 

@@ -1,6 +1,8 @@
 package io.supportpilot.store;
 
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -43,8 +45,8 @@ public final class Migrations {
           user = userInfo.substring(0, colon);
           password = userInfo.substring(colon + 1);
         }
-        user = java.net.URLDecoder.decode(user, java.nio.charset.StandardCharsets.UTF_8);
-        password = java.net.URLDecoder.decode(password, java.nio.charset.StandardCharsets.UTF_8);
+        user = URLDecoder.decode(user, StandardCharsets.UTF_8);
+        password = URLDecoder.decode(password, StandardCharsets.UTF_8);
         String db = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
         return new PgUrl(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), db, user, password,
             uri.getRawQuery());

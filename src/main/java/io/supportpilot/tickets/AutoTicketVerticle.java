@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -207,7 +208,7 @@ public final class AutoTicketVerticle extends VerticleBase {
     // Counts still held in memory are written before the stop completes.
     work();
     // Bounded: what is still queued at shutdown is linked by the next start's sweep.
-    return unregistered.compose(v -> drained.future().timeout(10, java.util.concurrent.TimeUnit.SECONDS))
+    return unregistered.compose(v -> drained.future().timeout(10, TimeUnit.SECONDS))
         .recover(e -> Future.succeededFuture());
   }
 

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
 
 /**
  * The customer conversation API under {@code /api/support/conversations} (bearer token of the portal, checked by
@@ -96,7 +97,7 @@ public final class ConversationRoutes {
 
   private static JsonObject body(RoutingContext rc) {
     String ct = rc.request().getHeader("Content-Type");
-    if (ct == null || !ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+    if (ct == null || !ct.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       throw HttpFailure.unsupportedMediaType("send the body as application/json");
     }
     if (rc.body() == null || rc.body().length() == 0) {

@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -200,7 +201,7 @@ public final class ConversationStore {
   }
 
   /** Conversations whose answer has waited {@code after} without a customer reply and got no follow-up yet. */
-  public Future<List<String>> dueForFollowUp(java.time.Duration after, int limit) {
+  public Future<List<String>> dueForFollowUp(Duration after, int limit) {
     return pool.preparedQuery("SELECT id FROM support_conversations WHERE status = 'waiting_customer' "
         + "AND follow_up_sent_at IS NULL AND agent_answered_at IS NOT NULL AND agent_answered_at <= $1 "
         + "ORDER BY agent_answered_at LIMIT $2")
@@ -217,7 +218,7 @@ public final class ConversationStore {
    * an auto-ticket has no answer yet. Claiming bumps {@code updated_at}, so several instances never take the same
    * one at once (SKIP LOCKED) and a conversation is retried at most once per {@code after}.
    */
-  public Future<List<String>> claimUnanswered(java.time.Duration after, int limit) {
+  public Future<List<String>> claimUnanswered(Duration after, int limit) {
     OffsetDateTime now = now();
     return pool.preparedQuery("UPDATE support_conversations SET updated_at = $3 WHERE id IN (SELECT c.id FROM "
         + "support_conversations c WHERE c.status = 'open' AND c.handled_by = 'ai' AND c.updated_at <= $1 AND ("

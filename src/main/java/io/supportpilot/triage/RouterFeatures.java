@@ -3,6 +3,7 @@ package io.supportpilot.triage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -83,7 +84,7 @@ public final class RouterFeatures {
     int[] buckets = new int[0];
     double[] values = new double[0];
     if (hashDims > 0 && !words.isEmpty()) {
-      java.util.TreeMap<Integer, Double> counts = new java.util.TreeMap<>();
+      TreeMap<Integer, Double> counts = new TreeMap<>();
       for (int i = 0; i < words.size(); i++) {
         counts.merge(Math.floorMod(("u:" + words.get(i)).hashCode(), hashDims), 1.0, Double::sum);
         if (i + 1 < words.size()) {

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -104,7 +106,7 @@ public final class RouterModel {
   }
 
   private static JsonArray topFeatureNames() {
-    return new JsonArray(new java.util.ArrayList<>(RouterFeatures.DENSE_NAMES.subList(0, TOP_FEATURES)));
+    return new JsonArray(new ArrayList<>(RouterFeatures.DENSE_NAMES.subList(0, TOP_FEATURES)));
   }
 
   /** n-gram hash buckets the model was trained with. */
@@ -145,7 +147,7 @@ public final class RouterModel {
 
   /** The top-article model's raw inputs (see {@link #TOP_FEATURES}). */
   static double[] topInputs(RouterFeatures.Vector v) {
-    return java.util.Arrays.copyOf(v.dense(), TOP_FEATURES);
+    return Arrays.copyOf(v.dense(), TOP_FEATURES);
   }
 
   static double topCorrect(double[] inputs, double[] mean, double[] scale, double[][] w, double[] b) {

@@ -1,5 +1,9 @@
 package io.supportpilot.triage;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.supportpilot.knowledge.Embedder;
 import io.supportpilot.knowledge.KnowledgeIndex;
 import io.supportpilot.knowledge.SearchResult;
@@ -12,8 +16,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +56,8 @@ public final class TriageEngine implements Triage {
 
   private final Vertx vertx;
   private final Embedder embedder;
-  private final io.micrometer.core.instrument.Timer latency;
-  private final java.util.Map<String, io.micrometer.core.instrument.Counter> decisions = new java.util.HashMap<>();
+  private final Timer latency;
+  private final Map<String, Counter> decisions = new HashMap<>();
   private final KnowledgeIndex index;
   private final double autoBar;
   private final double suggestBar;
@@ -57,19 +65,19 @@ public final class TriageEngine implements Triage {
 
   /** A triage engine over the index with the configured bars. */
   public TriageEngine(Vertx vertx, Embedder embedder, KnowledgeIndex index, double autoBar, double suggestBar) {
-    this(vertx, embedder, index, autoBar, suggestBar, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    this(vertx, embedder, index, autoBar, suggestBar, new SimpleMeterRegistry());
   }
 
   /** A triage engine that records its latency and decisions in the registry. */
   public TriageEngine(Vertx vertx, Embedder embedder, KnowledgeIndex index, double autoBar, double suggestBar,
-      io.micrometer.core.instrument.MeterRegistry registry) {
-    this.latency = io.micrometer.core.instrument.Timer.builder(METRIC_LATENCY)
+      MeterRegistry registry) {
+    this.latency = Timer.builder(METRIC_LATENCY)
         .description("Triage of one question: embedding, hybrid search and scoring")
-        .publishPercentileHistogram().serviceLevelObjectives(java.time.Duration.ofMillis(20))
-        .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofSeconds(5))
+        .publishPercentileHistogram().serviceLevelObjectives(Duration.ofMillis(20))
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(5))
         .register(registry);
     for (Action a : Action.values()) {
-      decisions.put(a.name(), io.micrometer.core.instrument.Counter.builder(METRIC_DECISIONS)
+      decisions.put(a.name(), Counter.builder(METRIC_DECISIONS)
           .description("Triage decisions by action").tag("action", a.name()).register(registry));
     }
     this.vertx = vertx;
@@ -106,7 +114,7 @@ public final class TriageEngine implements Triage {
         });
     return vector.compose(v -> vertx.executeBlocking(() -> decide(query, subject, body, v), false))
         .onSuccess(o -> {
-          latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+          latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
           decisions.get(o.decision().action()).increment();
         });
   }

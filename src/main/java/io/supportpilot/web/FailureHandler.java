@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +14,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
   /** 429/503 answers come in floods while a dependency is down: one log line per status per interval. */
-  private static final LogThrottle REFUSALS = new LogThrottle(java.time.Duration.ofSeconds(10));
+  private static final LogThrottle REFUSALS = new LogThrottle(Duration.ofSeconds(10));
 
   @Override
   public void handle(RoutingContext ctx) {

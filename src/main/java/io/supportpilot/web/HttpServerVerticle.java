@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +86,7 @@ public final class HttpServerVerticle extends VerticleBase {
     return server.shutdown(graceMs, TimeUnit.MILLISECONDS);
   }
 
-  private static void authenticate(io.vertx.ext.web.RoutingContext rc, BearerAuth auth) {
+  private static void authenticate(RoutingContext rc, BearerAuth auth) {
     if (Boolean.TRUE.equals(rc.get(AUTHENTICATED))) {
       rc.next();
     } else {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** Operations routes: {@code /health} (readiness), {@code /health/live} and {@code /metrics} (Prometheus text). */
@@ -33,7 +34,7 @@ final class OpsRoutes {
   private static void liveness(RoutingContext rc, EngineContext ctx) {
     JsonObject details = new JsonObject();
     boolean up = true;
-    for (Map.Entry<String, java.util.function.BooleanSupplier> e : ctx.health().liveness().entrySet()) {
+    for (Map.Entry<String, BooleanSupplier> e : ctx.health().liveness().entrySet()) {
       boolean alive = e.getValue().getAsBoolean();
       up &= alive;
       details.put(e.getKey(), new JsonObject().put("status", alive ? "UP" : "DOWN"));
