@@ -81,10 +81,12 @@ public final class ErrorEventWriter extends VerticleBase {
 
   static final String INSERT = "INSERT INTO support_error_log (source, event_id, user_id, connection_id, tool,"
       + " error_type, error_code, status_code, level, message, stack, context, fingerprint, occurred_at, ticket_id)"
-      + " SELECT s, e, u, c, t, et, ec, sc, l, m, st, ctx::jsonb, fp, o, tk FROM unnest($1::text[], $2::text[],"
-      + " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::text[], $10::text[],"
-      + " $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])"
-      + " AS x(s, e, u, c, t, et, ec, sc, l, m, st, ctx, fp, o, tk)"
+      + " SELECT source, event_id, user_id, connection_id, tool, error_type, error_code, status_code, level, message,"
+      + " stack, context::jsonb, fingerprint, occurred_at, ticket_id FROM unnest($1::text[], $2::text[], $3::text[],"
+      + " $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::text[], $10::text[], $11::text[],"
+      + " $12::text[], $13::text[], $14::timestamptz[], $15::text[]) AS batch(source, event_id, user_id,"
+      + " connection_id, tool, error_type, error_code, status_code, level, message, stack, context, fingerprint,"
+      + " occurred_at, ticket_id)"
       + " ON CONFLICT (source, event_id) DO NOTHING RETURNING source, event_id";
 
   private static final Logger LOG = LoggerFactory.getLogger(ErrorEventWriter.class);
