@@ -14,6 +14,9 @@ import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
@@ -232,14 +235,24 @@ class DeskRoutesTest {
   @Test
   void errorsPerMinuteAreRolledUp() {
     // The rollup counts closed minutes after its watermark, and the watermark follows the clock: by the time this test
-    // runs it may already be past a back-dated row. Rewind it to the rows' minute (dropping the buckets from there on,
-    // which the job then counts again) so the job under test counts them, whatever ran before.
-    TestDatabase.exec(pg, "DELETE FROM desk_rollup WHERE metric = 'errors' AND bucket >= date_trunc('minute', now()) "
-        + "- interval '3 minutes'", "UPDATE app_settings SET value = (date_trunc('minute', now()) - interval "
-        + "'3 minutes')::text WHERE key = 'desk_error_rollup_until'");
+    // runs it may already be past a back-dated row. Store the rows first, then rewind the watermark to their minute
+    // and drop the buckets from there on (the job then counts them again), in one transaction that first takes the
+    // watermark's row lock as the job does: a run of the job is either wholly before it (and undone by it) or after
+    // it (and sees the rows). Rewinding before storing let a run in between step over the rows (7 expected, 0 seen).
     TestDatabase.exec(pg, "INSERT INTO support_error_log (event_id, source, error_type, fingerprint, occurred_at, "
         + "created_at) SELECT 'roll' || g, 'mcp', 'RollError', 'fr', now(), date_trunc('minute', now()) - interval "
         + "'3 minutes' FROM generate_series(1, 7) g");
+    try (Connection c = TestDatabase.connect(pg); Statement st = c.createStatement()) {
+      c.setAutoCommit(false);
+      st.execute("SELECT value FROM app_settings WHERE key = 'desk_error_rollup_until' FOR UPDATE");
+      st.execute("DELETE FROM desk_rollup WHERE metric = 'errors' AND bucket >= (SELECT min(created_at) "
+          + "FROM support_error_log WHERE event_id LIKE 'roll%')");
+      st.execute("UPDATE app_settings SET value = (SELECT min(created_at) FROM support_error_log "
+          + "WHERE event_id LIKE 'roll%')::text WHERE key = 'desk_error_rollup_until'");
+      c.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
     long total = Await.value("the rollup counts the 7 errors (value: errors per minute summed)",
         Duration.ofSeconds(30), () -> {
           JsonObject series = json(Http.get(port, "/api/admin/support/automation/timeseries?hours=1",
