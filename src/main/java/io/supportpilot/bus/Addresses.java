@@ -22,7 +22,7 @@ public final class Addresses {
 
   /** Ingestion internal: error batches to the group-commit writers (request/reply, {@link WriteRequest}). */
   public static final String ERRORS_WRITE = "supportpilot.errors.write";
-  /** Ingestion internal: committed rows with the ticket id each got, for auto-ticket work ({@link StoredBatch}). */
+  /** Ingestion internal: committed rows with the ticket id each got, for auto-ticket work ({@link TicketWork}). */
   public static final String TICKET_WORK = "supportpilot.tickets.work";
 
   /** Request: run one scan of the support agent's open conversations now (tests, operators); replies when done. */

@@ -12,7 +12,7 @@ public final class BusCodecs {
 
   /** Every record type that travels on the bus by reference. */
   static final List<Class<?>> TYPES = List.of(ErrorEvent.class, WriteRequest.class, WriteResult.class,
-      StoredBatch.class, StoredErrors.class, TicketEvent.class, PartitionsAssigned.class, SpikeChange.class);
+      TicketWork.class, StoredErrors.class, TicketEvent.class, PartitionsAssigned.class, SpikeChange.class);
 
   private BusCodecs() {
   }

@@ -7,8 +7,8 @@ import io.netty.channel.EventLoop;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.EventKey;
-import io.supportpilot.bus.StoredBatch;
 import io.supportpilot.bus.StoredErrors;
+import io.supportpilot.bus.TicketWork;
 import io.supportpilot.bus.WriteRequest;
 import io.supportpilot.bus.WriteResult;
 import io.vertx.core.Future;
@@ -493,7 +493,7 @@ public final class ErrorEventWriter extends VerticleBase {
     if (!stored.isEmpty()) {
       vertx.eventBus().publish(Addresses.ERRORS_STORED, new StoredErrors(stored));
       if (settings.ticketOf() != null) {
-        vertx.eventBus().send(Addresses.TICKET_WORK, new StoredBatch(stored, linked));
+        vertx.eventBus().send(Addresses.TICKET_WORK, new TicketWork(stored, linked));
       }
     }
   }

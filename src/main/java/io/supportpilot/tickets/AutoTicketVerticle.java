@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.bus.StoredBatch;
 import io.supportpilot.bus.TicketEvent;
+import io.supportpilot.bus.TicketWork;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -106,7 +106,7 @@ public final class AutoTicketVerticle extends VerticleBase {
   private boolean overflowed;
   private Instant sweepFrom;
   private long sweepTimer = -1;
-  private MessageConsumer<StoredBatch> consumer;
+  private MessageConsumer<TicketWork> consumer;
   private Promise<Void> drained;
   /** Open tickets with errors not yet counted in Postgres, by ticket id: one UPDATE row each per flush. */
   private final Map<String, Group> deferred = new LinkedHashMap<>();
@@ -157,7 +157,7 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().<StoredBatch>localConsumer(Addresses.TICKET_WORK).handler(m -> {
+    consumer = vertx.eventBus().<TicketWork>localConsumer(Addresses.TICKET_WORK).handler(m -> {
       List<ErrorEvent> events = m.body().events();
       List<String> linked = m.body().linkedTickets();
       if (queue.size() + events.size() > maxQueued) {

@@ -8,9 +8,9 @@ import java.util.List;
  * Internal to ingestion: the new rows of a committed batch with the {@code ticket_id} each got in the insert
  * (null when none was known), sent to the auto-ticket verticle on {@link Addresses#TICKET_WORK}.
  */
-public record StoredBatch(List<ErrorEvent> events, List<String> linkedTickets) {
+public record TicketWork(List<ErrorEvent> events, List<String> linkedTickets) {
 
-  public StoredBatch {
+  public TicketWork {
     events = List.copyOf(events);
     linkedTickets = Collections.unmodifiableList(new ArrayList<>(linkedTickets));
   }
