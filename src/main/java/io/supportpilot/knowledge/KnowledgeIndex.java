@@ -62,8 +62,8 @@ public final class KnowledgeIndex implements AutoCloseable {
   // small article index is kept at one segment (each admin change would otherwise add one).
   private final LuceneIndex articleIndex;
   private final LuceneIndex conversationIndex;
-  private final Map<String, Entry> articles = new ConcurrentHashMap<>();
-  private final Map<String, Entry> conversations = new ConcurrentHashMap<>();
+  private final Map<String, IndexEntry> articles = new ConcurrentHashMap<>();
+  private final Map<String, IndexEntry> conversations = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> userConversations = new ConcurrentHashMap<>();
   private volatile Map<String, CompiledPattern> patterns = Map.of();
   // Error code -> slugs of the articles whose active patterns know it.
@@ -77,20 +77,6 @@ public final class KnowledgeIndex implements AutoCloseable {
   // term by term: only about 50 are candidates, and bit sets over 20,000 of them would cost tens of megabytes.
   private volatile Postings articlePostings = Postings.EMPTY;
   private volatile VectorMatrix conversationVectors = VectorMatrix.EMPTY;
-
-  /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
-  private record Entry(String id, Article article, IndexedConversation conversation, Set<String> nl, Set<String> en,
-      float[][] vectors) {
-  }
-
-  /** A query word with its Dutch and English stems and weight. */
-  private record QueryTerm(String word, String nl, String en, double idf, Set<String> synNl, Set<String> synEn) {
-    QueryTerm(String word, String nl, String en, double idf) {
-      this(word, nl, en, idf, Set.of(), Set.of());
-    }
-  }
-
-  private static final double SYNONYM_WEIGHT = 0.8;
 
   /** A pattern ready to match: compiled regex and stemmed keywords. */
   private record CompiledPattern(SupportPattern pattern, Pattern regex, List<Keyword> keywords, Set<String> codes) {
@@ -158,7 +144,7 @@ public final class KnowledgeIndex implements AutoCloseable {
             a.titleNl() + "\n" + a.titleNl() + "\n" + a.contentNl() + "\n" + String.join(" ", a.tags()));
         String enText = TextAnalysis.withIdentifierParts(
             a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags()));
-        Entry entry = new Entry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
+        IndexEntry entry = new IndexEntry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
             TextAnalysis.terms(TextAnalysis.ENGLISH, enText), e.getValue());
         articleIndex.put(a.slug(), nlText, enText);
         articles.put(a.slug(), entry);
@@ -221,7 +207,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   public void putConversations(List<IndexedConversation> batch) {
     try {
       for (IndexedConversation c : batch) {
-        Entry entry = new Entry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
+        IndexEntry entry = new IndexEntry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
             TextAnalysis.terms(TextAnalysis.ENGLISH, c.text()), new float[][] {c.vector()});
         conversationIndex.put(c.id(), c.text(), c.text());
         conversations.put(c.id(), entry);
@@ -313,7 +299,7 @@ public final class KnowledgeIndex implements AutoCloseable {
     double wCos = !useVectors ? 0 : !useLexical ? 1 : nl ? tuning.cosineWeightNl() : tuning.cosineWeightEn();
     List<ArticleHit> hits = new ArrayList<>();
     for (String slug : candidates) {
-      Entry e = articles.get(slug);
+      IndexEntry e = articles.get(slug);
       if (e == null) {
         continue;
       }
@@ -352,7 +338,7 @@ public final class KnowledgeIndex implements AutoCloseable {
     List<ConversationHit> convHits = new ArrayList<>();
     Double history = null;
     for (String id : convCandidates) {
-      Entry e = conversations.get(id);
+      IndexEntry e = conversations.get(id);
       if (e == null) {
         continue;
       }
@@ -393,7 +379,7 @@ public final class KnowledgeIndex implements AutoCloseable {
    * IDF-weighted share of the question's terms that the document contains (in either language), from the
    * postings when the document is in them, else term by term.
    */
-  private double coverage(Postings.Query q, List<QueryTerm> terms, double idfSum, Entry e) {
+  private double coverage(Postings.Query q, List<QueryTerm> terms, double idfSum, IndexEntry e) {
     if (idfSum <= 0) {
       return 0;
     }
@@ -402,7 +388,7 @@ public final class KnowledgeIndex implements AutoCloseable {
   }
 
   /** IDF-weighted share of the question's terms that the document contains (in either language). */
-  private double coverage(List<QueryTerm> terms, double idfSum, Entry e) {
+  private double coverage(List<QueryTerm> terms, double idfSum, IndexEntry e) {
     if (idfSum <= 0) {
       return 0;
     }
@@ -415,7 +401,7 @@ public final class KnowledgeIndex implements AutoCloseable {
         hit += t.idf();
       } else if (containsAny(e.nl(), t.synNl()) || containsAny(e.en(), t.synEn()) || containsAny(extraNl, t.synNl())
           || containsAny(extraEn, t.synEn())) {
-        hit += SYNONYM_WEIGHT * t.idf();
+        hit += QueryTerm.SYNONYM_WEIGHT * t.idf();
       }
     }
     return hit / idfSum;
@@ -727,100 +713,6 @@ public final class KnowledgeIndex implements AutoCloseable {
     }
   }
 
-  /**
-   * An immutable snapshot of which documents contain which Dutch and English stems (bit sets over document
-   * ordinals), so the coverage of every candidate costs a bit test per query term instead of set look-ups.
-   */
-  private static final class Postings {
-    static final Postings EMPTY = new Postings(Map.of(), Map.of(), Map.of());
-    private static final java.util.BitSet NONE = new java.util.BitSet();
-
-    private final Map<String, Integer> ordinal;
-    private final Map<String, java.util.BitSet> nl;
-    private final Map<String, java.util.BitSet> en;
-
-    private Postings(Map<String, Integer> ordinal, Map<String, java.util.BitSet> nl,
-        Map<String, java.util.BitSet> en) {
-      this.ordinal = ordinal;
-      this.nl = nl;
-      this.en = en;
-    }
-
-    static Postings build(Collection<Entry> entries, Map<String, Set<String>> extraNl,
-        Map<String, Set<String>> extraEn) {
-      Map<String, Integer> ordinal = new HashMap<>();
-      Map<String, java.util.BitSet> nl = new HashMap<>();
-      Map<String, java.util.BitSet> en = new HashMap<>();
-      for (Entry e : entries) {
-        int o = ordinal.size();
-        ordinal.put(e.id(), o);
-        for (String t : e.nl()) {
-          nl.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-        for (String t : e.en()) {
-          en.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-        for (String t : extraNl.getOrDefault(e.id(), Set.of())) {
-          nl.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-        for (String t : extraEn.getOrDefault(e.id(), Set.of())) {
-          en.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-      }
-      return new Postings(ordinal, nl, en);
-    }
-
-    /** The documents that contain each query term directly or only through a thesaurus word. */
-    Query query(List<QueryTerm> terms) {
-      java.util.BitSet[] direct = new java.util.BitSet[terms.size()];
-      java.util.BitSet[] synonym = new java.util.BitSet[terms.size()];
-      double[] idf = new double[terms.size()];
-      for (int i = 0; i < direct.length; i++) {
-        QueryTerm t = terms.get(i);
-        idf[i] = t.idf();
-        java.util.BitSet d = new java.util.BitSet();
-        if (t.nl() != null) {
-          d.or(nl.getOrDefault(t.nl(), NONE));
-        }
-        if (t.en() != null) {
-          d.or(en.getOrDefault(t.en(), NONE));
-        }
-        java.util.BitSet s = new java.util.BitSet();
-        for (String w : t.synNl()) {
-          s.or(nl.getOrDefault(w, NONE));
-        }
-        for (String w : t.synEn()) {
-          s.or(en.getOrDefault(w, NONE));
-        }
-        s.andNot(d);
-        direct[i] = d;
-        synonym[i] = s;
-      }
-      return new Query(ordinal, direct, synonym, idf);
-    }
-
-    /** One question's term hits. */
-    record Query(Map<String, Integer> ordinal, java.util.BitSet[] direct, java.util.BitSet[] synonym,
-        double[] idf) {
-
-      /** The IDF-weighted hits of a document, or NaN when the snapshot does not know it. */
-      double hits(String id) {
-        Integer o = ordinal.get(id);
-        if (o == null) {
-          return Double.NaN;
-        }
-        double hit = 0;
-        for (int i = 0; i < direct.length; i++) {
-          if (direct[i].get(o)) {
-            hit += idf[i];
-          } else if (synonym[i].get(o)) {
-            hit += SYNONYM_WEIGHT * idf[i];
-          }
-        }
-        return hit;
-      }
-    }
-  }
 
   private void commit() throws IOException {
     articleIndex.refresh();
@@ -830,155 +722,5 @@ public final class KnowledgeIndex implements AutoCloseable {
     articlePostings = Postings.build(articles.values(), patternTermsNl, patternTermsEn);
     vocabulary = Vocabulary.build(articles.values().stream().map(e -> new String[][] {
         e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList(), synonyms);
-  }
-
-  /** Document frequencies of article terms, IDF, and typo correction against the article vocabulary. */
-  private static final class Vocabulary {
-    private final int n;
-    private final Map<String, Integer> nlDf;
-    private final Map<String, Integer> enDf;
-    // Typo targets: article terms (with their document frequency) and thesaurus terms (frequency 0).
-    private final Map<String, Integer> nlTargets;
-    private final Map<String, Integer> enTargets;
-    private final Map<String, String[]> corrections = new ConcurrentHashMap<>();
-    private static final String[] NONE = new String[0];
-
-    private Vocabulary(int n, Map<String, Integer> nlDf, Map<String, Integer> enDf, Synonyms synonyms) {
-      this.n = n;
-      this.nlDf = nlDf;
-      this.enDf = enDf;
-      this.nlTargets = new HashMap<>(nlDf);
-      this.enTargets = new HashMap<>(enDf);
-      synonyms.nlStems().forEach(t -> nlTargets.putIfAbsent(t, 0));
-      synonyms.enStems().forEach(t -> enTargets.putIfAbsent(t, 0));
-    }
-
-    static Vocabulary build(List<String[][]> docs, Synonyms synonyms) {
-      Map<String, Integer> nl = new HashMap<>();
-      Map<String, Integer> en = new HashMap<>();
-      for (String[][] d : docs) {
-        for (String t : d[0]) {
-          nl.merge(t, 1, Integer::sum);
-        }
-        for (String t : d[1]) {
-          en.merge(t, 1, Integer::sum);
-        }
-      }
-      return new Vocabulary(docs.size(), nl, en, synonyms);
-    }
-
-    /** An approximation of the number of articles containing the term in either language. */
-    int df(String nl, String en) {
-      int a = nl == null ? 0 : nlDf.getOrDefault(nl, 0);
-      int b = en == null ? 0 : enDf.getOrDefault(en, 0);
-      return Math.max(a, b);
-    }
-
-    double idf(int df) {
-      return Math.log(1 + (n - df + 0.5) / (df + 0.5));
-    }
-
-    /** The closest vocabulary stems for a misspelt word (edit distance 1, or 2 for long words), or null. */
-    String[] correct(String nl, String en, boolean preferNl) {
-      String key = nl + "|" + en;
-      String[] cached = corrections.get(key);
-      if (cached == null) {
-        cached = NONE;
-        String[] a = nl == null ? null : nearest(nl, nlTargets);
-        String[] b = en == null ? null : nearest(en, enTargets);
-        String[] pick = preferNl ? (a != null ? a : b) : (b != null ? b : a);
-        if (pick != null) {
-          cached = pick == a ? new String[] {a[0], null} : new String[] {null, b[0]};
-        }
-        if (corrections.size() < 100_000) {
-          corrections.put(key, cached);
-        }
-      }
-      return cached.length == 0 ? null : cached;
-    }
-
-    /** Splits an unknown Dutch compound into two known stems (with an optional linking s/e/en), or null. */
-    String[] decompound(String word) {
-      if (word.length() < 8) {
-        return null;
-      }
-      String[] best = null;
-      int bestScore = 0;
-      for (int i = 3; i <= word.length() - 3; i++) {
-        String right = TextAnalysis.stem(TextAnalysis.DUTCH, word.substring(i));
-        if (right == null || right.length() < 3 || !nlDf.containsKey(right)) {
-          continue;
-        }
-        String head = word.substring(0, i);
-        for (String left : new String[] {head, head.endsWith("s") || head.endsWith("e") ? head.substring(0, i - 1)
-            : null, head.endsWith("en") ? head.substring(0, i - 2) : null}) {
-          if (left == null || left.length() < 3) {
-            continue;
-          }
-          String l = TextAnalysis.stem(TextAnalysis.DUTCH, left);
-          String known = l != null && nlDf.containsKey(l) ? l : nlDf.containsKey(left) ? left : null;
-          if (known != null && Math.min(known.length(), right.length()) > bestScore) {
-            best = new String[] {known, right};
-            bestScore = Math.min(known.length(), right.length());
-          }
-        }
-      }
-      return best;
-    }
-
-    private static String[] nearest(String word, Map<String, Integer> df) {
-      if (word.length() < 5) {
-        return null;
-      }
-      int max = word.length() >= 9 ? 2 : 1;
-      String best = null;
-      int bestD = max + 1;
-      int bestDf = 0;
-      for (Map.Entry<String, Integer> e : df.entrySet()) {
-        String t = e.getKey();
-        if (Math.abs(t.length() - word.length()) > max || t.length() < 4 || t.charAt(0) != word.charAt(0)) {
-          continue;
-        }
-        int d = distance(word, t, max);
-        if (d < bestD || (d == bestD && e.getValue() > bestDf) || (d == bestD && e.getValue() == bestDf
-            && best != null && t.compareTo(best) < 0)) {
-          best = t;
-          bestD = d;
-          bestDf = e.getValue();
-        }
-      }
-      return best == null || bestD > max ? null : new String[] {best};
-    }
-
-    /** Optimal string alignment distance, stopping early above {@code max}. */
-    static int distance(String a, String b, int max) {
-      int[] prev2 = new int[b.length() + 1];
-      int[] prev = new int[b.length() + 1];
-      int[] cur = new int[b.length() + 1];
-      for (int j = 0; j <= b.length(); j++) {
-        prev[j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        cur[0] = i;
-        int rowMin = cur[0];
-        for (int j = 1; j <= b.length(); j++) {
-          int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-          int v = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-          if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-            v = Math.min(v, prev2[j - 2] + 1);
-          }
-          cur[j] = v;
-          rowMin = Math.min(rowMin, v);
-        }
-        if (rowMin > max) {
-          return max + 1;
-        }
-        int[] t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-      }
-      return prev[b.length()];
-    }
   }
 }
