@@ -3,8 +3,6 @@ package io.supportpilot.knowledge;
 import io.supportpilot.knowledge.SearchResult.ArticleHit;
 import io.supportpilot.knowledge.SearchResult.ConversationHit;
 import io.supportpilot.knowledge.SearchResult.PatternHit;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -12,65 +10,33 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
-import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.StringField;
-import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.Term;
-import org.apache.lucene.search.BooleanClause;
-import org.apache.lucene.search.BooleanQuery;
-import org.apache.lucene.search.BoostQuery;
-import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.SearcherManager;
-import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.store.ByteBuffersDirectory;
 
 /**
- * The in-memory search index: a Lucene index (Dutch and English analysed fields, BM25) over articles and resolved
- * conversations, their sentence vectors, and the compiled active patterns. Reads are lock-free and thread-safe;
- * writes block (Lucene) and must come from one worker thread at a time, never an event loop.
+ * The in-memory search index over articles and resolved conversations: their analysed terms and sentence vectors,
+ * the Lucene indexes ({@link LexicalIndex}) and the compiled active patterns ({@link PatternMatcher}), and hybrid
+ * search over them, which analyses the question ({@link QueryAnalysis}) and scores candidates ({@link HybridScorer}).
+ * Reads are lock-free and thread-safe; writes block (Lucene) and must come from one worker thread at a time, never
+ * an event loop.
  */
 public final class KnowledgeIndex implements AutoCloseable {
 
   static final String ARTICLE = "article";
   static final String CONVERSATION = "conversation";
-  private static final String F_ID = "id";
-  private static final String F_NL = "nl";
-  private static final String F_EN = "en";
   private static final int CANDIDATES = 50;
-  private static final int BM25_TERMS = 16;
-  private static final int SYNONYMS_PER_TERM = 3;
+  private static final int SHOWN = 5;
   private static final int MAX_TEXT = 10_000;
-  private static final Set<String> ID_ONLY = Set.of(F_ID);
-  private static final Pattern NUMBER = Pattern.compile("\\d+([.,]\\d+)*");
 
   private final SearchTuning tuning;
-  // One Lucene index per kind: article search must not walk the segments of thousands of conversations, and the
-  // small article index is kept at one segment (each admin change would otherwise add one).
-  private final LuceneIndex articleIndex;
-  private final LuceneIndex conversationIndex;
-  private final Map<String, Entry> articles = new ConcurrentHashMap<>();
-  private final Map<String, Entry> conversations = new ConcurrentHashMap<>();
+  private final QueryAnalysis analysis;
+  private final LexicalIndex lexical;
+  private final HybridScorer scorer;
+  private final Map<String, IndexEntry> articles = new ConcurrentHashMap<>();
+  private final Map<String, IndexEntry> conversations = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> userConversations = new ConcurrentHashMap<>();
-  private volatile Map<String, CompiledPattern> patterns = Map.of();
-  // Error code -> slugs of the articles whose active patterns know it.
-  private volatile Map<String, Set<String>> codeArticles = Map.of();
-  // Stems of the keywords of the active patterns that point to an article: they describe it too.
-  private volatile Map<String, Set<String>> patternTermsNl = Map.of();
-  private volatile Map<String, Set<String>> patternTermsEn = Map.of();
+  private volatile PatternMatcher patterns = PatternMatcher.EMPTY;
   private volatile Vocabulary vocabulary;
   private volatile VectorMatrix articleVectors = VectorMatrix.EMPTY;
   // Term -> articles containing it (including their patterns' keywords), for coverage. Conversations are scored
@@ -78,28 +44,14 @@ public final class KnowledgeIndex implements AutoCloseable {
   private volatile Postings articlePostings = Postings.EMPTY;
   private volatile VectorMatrix conversationVectors = VectorMatrix.EMPTY;
 
-  /** An indexed document: an article or a conversation, its analysed terms and its vectors. */
-  private record Entry(String id, Article article, IndexedConversation conversation, Set<String> nl, Set<String> en,
-      float[][] vectors) {
+  /** One question prepared for search: its text, language, terms, codes, vector and which signals are used. */
+  private record Question(String text, String lang, List<QueryTerm> terms, double idfSum, Set<String> codes,
+      float[] vector, boolean useLexical, boolean useVectors, double wCos) {
   }
 
-  /** A query word with its Dutch and English stems and weight. */
-  private record QueryTerm(String word, String nl, String en, double idf, Set<String> synNl, Set<String> synEn) {
-    QueryTerm(String word, String nl, String en, double idf) {
-      this(word, nl, en, idf, Set.of(), Set.of());
-    }
+  /** The best similar conversations and the relevance of the user's own history (null when none). */
+  private record Conversations(List<ConversationHit> hits, Double history) {
   }
-
-  private static final double SYNONYM_WEIGHT = 0.8;
-
-  /** A pattern ready to match: compiled regex and stemmed keywords. */
-  private record CompiledPattern(SupportPattern pattern, Pattern regex, List<Keyword> keywords, Set<String> codes) {
-  }
-
-  private record Keyword(String text, Set<String> nl, Set<String> en) {
-  }
-
-  private final Synonyms synonyms;
 
   /** An empty index with the given tuning and no synonyms. */
   public KnowledgeIndex(SearchTuning tuning) {
@@ -108,13 +60,16 @@ public final class KnowledgeIndex implements AutoCloseable {
 
   /** An empty index with the given tuning and domain thesaurus. */
   public KnowledgeIndex(SearchTuning tuning, Synonyms synonyms) {
+    this(tuning, new QueryAnalysis(synonyms), new LexicalIndex(), new HybridScorer(tuning));
+  }
+
+  /** An empty index over the given (empty) Lucene indexes, with the given question analysis and scorer. */
+  KnowledgeIndex(SearchTuning tuning, QueryAnalysis analysis, LexicalIndex lexical, HybridScorer scorer) {
     this.tuning = tuning;
-    this.synonyms = synonyms;
-    this.vocabulary = Vocabulary.build(List.of(), synonyms);
-    Analyzer analyzer = new PerFieldAnalyzerWrapper(TextAnalysis.ENGLISH,
-        Map.of(F_NL, TextAnalysis.DUTCH, F_EN, TextAnalysis.ENGLISH));
-    articleIndex = new LuceneIndex(analyzer, true);
-    conversationIndex = new LuceneIndex(analyzer, false);
+    this.analysis = analysis;
+    this.lexical = lexical;
+    this.scorer = scorer;
+    this.vocabulary = analysis.vocabulary(List.of());
   }
 
   /**
@@ -125,8 +80,7 @@ public final class KnowledgeIndex implements AutoCloseable {
     if (!"nl".equals(language) || !tuning.glossDutch()) {
       return text;
     }
-    String gloss = synonyms.gloss(text);
-    return gloss.isEmpty() ? text : text + " (" + gloss + ")";
+    return analysis.glossed(text);
   }
 
   /** The tuning in use. */
@@ -144,99 +98,77 @@ public final class KnowledgeIndex implements AutoCloseable {
     return conversations.size();
   }
 
+  // ---- writes
+
   /** Adds or replaces articles with their vectors (one per part); unpublished ones are removed. Blocking. */
   public void putArticles(Map<Article, float[][]> batch) {
-    try {
-      for (Map.Entry<Article, float[][]> e : batch.entrySet()) {
-        Article a = e.getKey();
-        if (!a.published()) {
-          articleIndex.delete(a.slug());
-          articles.remove(a.slug());
-          continue;
-        }
-        String nlText = TextAnalysis.withIdentifierParts(
-            a.titleNl() + "\n" + a.titleNl() + "\n" + a.contentNl() + "\n" + String.join(" ", a.tags()));
-        String enText = TextAnalysis.withIdentifierParts(
-            a.titleEn() + "\n" + a.titleEn() + "\n" + a.contentEn() + "\n" + String.join(" ", a.tags()));
-        Entry entry = new Entry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
-            TextAnalysis.terms(TextAnalysis.ENGLISH, enText), e.getValue());
-        articleIndex.put(a.slug(), nlText, enText);
-        articles.put(a.slug(), entry);
+    for (Map.Entry<Article, float[][]> e : batch.entrySet()) {
+      Article a = e.getKey();
+      if (a.published()) {
+        putArticle(a, e.getValue());
+      } else {
+        lexical.deleteArticle(a.slug());
+        articles.remove(a.slug());
       }
-      commit();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
+    commitArticles();
+  }
+
+  private void putArticle(Article a, float[][] vectors) {
+    String nlText = LexicalIndex.articleText(a.titleNl(), a.contentNl(), a.tags());
+    String enText = LexicalIndex.articleText(a.titleEn(), a.contentEn(), a.tags());
+    IndexEntry entry = new IndexEntry(a.slug(), a, null, TextAnalysis.terms(TextAnalysis.DUTCH, nlText),
+        TextAnalysis.terms(TextAnalysis.ENGLISH, enText), vectors);
+    lexical.putArticle(a.slug(), nlText, enText);
+    articles.put(a.slug(), entry);
   }
 
   /** Removes an article. Blocking. */
   public void removeArticle(String slug) {
-    try {
-      articleIndex.delete(slug);
-      articles.remove(slug);
-      commit();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    lexical.deleteArticle(slug);
+    articles.remove(slug);
+    commitArticles();
   }
 
   /** Replaces the active patterns (inactive ones are dropped). */
   public void setPatterns(Collection<SupportPattern> all) {
-    Map<String, CompiledPattern> next = new LinkedHashMap<>();
-    for (SupportPattern p : all) {
-      if (p.active()) {
-        next.put(p.id(), compile(p));
-      }
-    }
-    Map<String, Set<String>> nlTerms = new HashMap<>();
-    Map<String, Set<String>> enTerms = new HashMap<>();
-    for (CompiledPattern cp : next.values()) {
-      String slug = cp.pattern().articleSlug();
-      if (slug == null) {
-        continue;
-      }
-      for (Keyword k : cp.keywords()) {
-        nlTerms.computeIfAbsent(slug, x -> new HashSet<>()).addAll(k.nl());
-        enTerms.computeIfAbsent(slug, x -> new HashSet<>()).addAll(k.en());
-      }
-    }
-    Map<String, Set<String>> byCode = new HashMap<>();
-    for (CompiledPattern cp : next.values()) {
-      if (cp.pattern().articleSlug() != null) {
-        for (String c : cp.codes()) {
-          byCode.computeIfAbsent(c, x -> new HashSet<>()).add(cp.pattern().articleSlug());
-        }
-      }
-    }
-    codeArticles = Map.copyOf(byCode);
-    // In the store's order: Map.copyOf iterates in an order that changes between JVM runs, and ties between
-    // pattern scores must not decide differently on every start.
-    patterns = java.util.Collections.unmodifiableMap(next);
-    patternTermsNl = Map.copyOf(nlTerms);
-    patternTermsEn = Map.copyOf(enTerms);
-    articlePostings = Postings.build(articles.values(), patternTermsNl, patternTermsEn);
+    PatternMatcher next = PatternMatcher.compile(all);
+    patterns = next;
+    articlePostings = Postings.build(articles.values(), next.termsNl(), next.termsEn());
   }
 
   /** Adds or replaces resolved conversations. Blocking. */
   public void putConversations(List<IndexedConversation> batch) {
-    try {
-      for (IndexedConversation c : batch) {
-        Entry entry = new Entry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
-            TextAnalysis.terms(TextAnalysis.ENGLISH, c.text()), new float[][] {c.vector()});
-        conversationIndex.put(c.id(), c.text(), c.text());
-        conversations.put(c.id(), entry);
-        if (c.userId() != null) {
-          userConversations.computeIfAbsent(c.userId(), u -> ConcurrentHashMap.newKeySet()).add(c.id());
-        }
+    for (IndexedConversation c : batch) {
+      IndexEntry entry = new IndexEntry(c.id(), null, c, TextAnalysis.terms(TextAnalysis.DUTCH, c.text()),
+          TextAnalysis.terms(TextAnalysis.ENGLISH, c.text()), new float[][] {c.vector()});
+      lexical.putConversation(c.id(), c.text());
+      conversations.put(c.id(), entry);
+      if (c.userId() != null) {
+        userConversations.computeIfAbsent(c.userId(), u -> ConcurrentHashMap.newKeySet()).add(c.id());
       }
-      conversationIndex.refresh();
-      Map<String, float[][]> vs = new LinkedHashMap<>();
-      conversations.forEach((id, e) -> vs.put(id, e.vectors()));
-      conversationVectors = VectorMatrix.build(vs);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
+    lexical.refreshConversations();
+    conversationVectors = vectors(conversations);
   }
+
+  /** Makes the article changes searchable and rebuilds what is derived from all articles. */
+  private void commitArticles() {
+    lexical.refreshArticles();
+    articleVectors = vectors(articles);
+    PatternMatcher p = patterns;
+    articlePostings = Postings.build(articles.values(), p.termsNl(), p.termsEn());
+    vocabulary = analysis.vocabulary(articles.values().stream().map(e -> new String[][] {
+        e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList());
+  }
+
+  private static VectorMatrix vectors(Map<String, IndexEntry> entries) {
+    Map<String, float[][]> vs = new LinkedHashMap<>();
+    entries.forEach((id, e) -> vs.put(id, e.vectors()));
+    return VectorMatrix.build(vs);
+  }
+
+  // ---- search
 
   /**
    * Searches articles, patterns and conversations for a question. {@code queryVector} may be null (lexical only).
@@ -244,741 +176,135 @@ public final class KnowledgeIndex implements AutoCloseable {
    */
   public SearchResult search(String subject, String body, String language, String errorCode, String userId,
       float[] queryVector) {
+    Question q = question(subject, body, language, errorCode, queryVector);
+    PatternMatcher p = patterns;
+    // Patterns fire on the raw text (regex), stems (keywords) and error codes.
+    List<PatternHit> patternHits = p.match(q.text(), q.terms(), q.codes());
+    List<ArticleHit> hits = rankArticles(q, p, patternHits);
+    Conversations similar = rankConversations(q, p, userId);
+    return new SearchResult(q.lang(), hits, patternHits, similar.hits(), similar.history(), shownTerms(q));
+  }
+
+  /** The question's text (at most {@link #MAX_TEXT} characters), language, terms and codes. */
+  private Question question(String subject, String body, String language, String errorCode, float[] queryVector) {
     String text = ((subject == null ? "" : subject) + "\n" + (body == null ? "" : body));
     if (text.length() > MAX_TEXT) {
       text = text.substring(0, MAX_TEXT);
     }
     String lang = language != null ? language : TextAnalysis.detectLanguage(text, "nl");
-    Vocabulary vocab = vocabulary;
-    List<QueryTerm> terms = queryTerms(text, lang, vocab);
+    List<QueryTerm> terms = analysis.terms(text, lang, vocabulary);
     boolean useLexical = !"semantic".equals(tuning.mode());
     boolean useVectors = queryVector != null && !"lexical".equals(tuning.mode());
+    double idfSum = terms.stream().mapToDouble(QueryTerm::idf).sum();
+    double wCos = scorer.cosineWeight("nl".equals(lang), useLexical, useVectors);
+    return new Question(text, lang, terms, idfSum, PatternMatcher.codesIn(text, errorCode), queryVector, useLexical,
+        useVectors, wCos);
+  }
 
-    // Patterns fire on the raw text (regex), stems (keywords) and error codes.
-    Set<String> nlStems = new HashSet<>();
-    Set<String> enStems = new HashSet<>();
-    for (QueryTerm t : terms) {
-      if (t.nl() != null) {
-        nlStems.add(t.nl());
-      }
-      if (t.en() != null) {
-        enStems.add(t.en());
-      }
-    }
-    for (String w : TextAnalysis.words(text)) {
-      String n = TextAnalysis.stem(TextAnalysis.DUTCH, w);
-      String e = TextAnalysis.stem(TextAnalysis.ENGLISH, w);
-      if (n != null) {
-        nlStems.add(n);
-      }
-      if (e != null) {
-        enStems.add(e);
-      }
-    }
-    Set<String> textCodes = codesIn(text);
-    if (errorCode != null && !errorCode.isBlank()) {
-      textCodes.add(errorCode.trim().toUpperCase(Locale.ROOT));
-    }
-    List<PatternHit> patternHits = new ArrayList<>();
-    for (CompiledPattern cp : patterns.values()) {
-      PatternHit hit = matchPattern(cp, text, nlStems, enStems, textCodes);
-      if (hit != null) {
-        patternHits.add(hit);
-      }
-    }
-    patternHits.sort(Comparator.comparingDouble(PatternHit::score).reversed());
-
-    // Article candidates: BM25 top-k, vector top-k, and the articles patterns point to.
-    Map<String, Double> bm25 = useLexical ? bm25(ARTICLE, terms) : Map.of();
+  /** The best articles: candidates from BM25, the vectors and the patterns that fired, each scored. */
+  private List<ArticleHit> rankArticles(Question q, PatternMatcher p, List<PatternHit> patternHits) {
+    Map<String, Double> bm25 = q.useLexical() ? lexical.articleBm25(q.terms(), CANDIDATES) : Map.of();
     double bm25Max = bm25.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
     Set<String> candidates = new HashSet<>(bm25.keySet());
     VectorMatrix am = articleVectors;
-    float[] articleCos = useVectors ? am.maxPerOwner(queryVector) : null;
-    if (useVectors) {
-      for (int o : VectorMatrix.top(articleCos, CANDIDATES)) {
-        candidates.add(am.ownerIds[o]);
-      }
+    float[] cosines = q.useVectors() ? am.maxPerOwner(q.vector()) : null;
+    if (q.useVectors()) {
+      addTop(candidates, am, cosines);
     }
-    Map<String, PatternHit> bestPatternPerArticle = new HashMap<>();
+    Map<String, PatternHit> bestPattern = bestPatternPerArticle(patternHits, candidates);
+    Postings.Query articleTerms = articlePostings.query(q.terms());
+    List<ArticleHit> hits = new ArrayList<>();
+    for (String slug : candidates) {
+      IndexEntry e = articles.get(slug);
+      if (e == null) {
+        continue;
+      }
+      int ord = q.useVectors() ? am.ordinal(slug) : -1;
+      double cos = ord < 0 ? 0 : cosines[ord];
+      double coverage = HybridScorer.coverage(articleTerms, q.terms(), q.idfSum(), e, p);
+      hits.add(scorer.articleHit(e.article(), q.wCos(), cos, coverage, bm25.getOrDefault(slug, 0.0) / bm25Max,
+          bestPattern.get(slug), p.articleHasCode(e.article(), q.codes())));
+    }
+    return best(hits, Comparator.comparingDouble(ArticleHit::rank).reversed());
+  }
+
+  /** The best-scoring hit of each indexed article that fired patterns point to; those articles become candidates. */
+  private Map<String, PatternHit> bestPatternPerArticle(List<PatternHit> patternHits, Set<String> candidates) {
+    Map<String, PatternHit> best = new HashMap<>();
     for (PatternHit h : patternHits) {
       String slug = h.pattern().articleSlug();
       if (slug != null && articles.containsKey(slug)) {
         candidates.add(slug);
-        bestPatternPerArticle.merge(slug, h, (a, b) -> a.score() >= b.score() ? a : b);
+        best.merge(slug, h, (a, b) -> a.score() >= b.score() ? a : b);
       }
     }
-    double idfSum = terms.stream().mapToDouble(QueryTerm::idf).sum();
-    Postings.Query articleTerms = articlePostings.query(terms);
-    boolean nl = "nl".equals(lang);
-    double wCos = !useVectors ? 0 : !useLexical ? 1 : nl ? tuning.cosineWeightNl() : tuning.cosineWeightEn();
-    List<ArticleHit> hits = new ArrayList<>();
-    for (String slug : candidates) {
-      Entry e = articles.get(slug);
-      if (e == null) {
-        continue;
-      }
-      int ord = useVectors ? am.ordinal(slug) : -1;
-      double cos = ord < 0 ? 0 : articleCos[ord];
-      double coverage = coverage(articleTerms, terms, idfSum, e);
-      double similarity = wCos * calibrate(cos) + (1 - wCos) * coverage;
-      PatternHit ph = bestPatternPerArticle.get(slug);
-      double pScore = ph == null ? 0 : ph.score();
-      boolean codeHit = articleHasCode(e.article(), textCodes);
-      double b = bm25.getOrDefault(slug, 0.0) / bm25Max;
-      double rank = similarity + tuning.bm25RankWeight() * b + tuning.patternRankWeight() * pScore
-          + tuning.errorCodeRankWeight() * (codeHit ? 1 : 0);
-      hits.add(new ArticleHit(e.article(), rank, similarity, cos, coverage, b, pScore, codeHit,
-          ph == null ? null : ph.pattern()));
-    }
-    hits.sort(Comparator.comparingDouble(ArticleHit::rank).reversed());
-    if (hits.size() > 5) {
-      hits = new ArrayList<>(hits.subList(0, 5));
-    }
+    return best;
+  }
 
-    // Similar resolved conversations, and this user's own history.
-    // Conversations: lexical candidates only when there are no vectors (the vector scan is cheaper than BM25 over
-    // many documents, and every candidate is scored with both signals below).
-    Map<String, Double> convBm25 = useLexical && !useVectors ? bm25(CONVERSATION, terms) : Map.of();
-    Set<String> convCandidates = new HashSet<>(convBm25.keySet());
+  /**
+   * Similar resolved conversations, and this user's own history. Lexical candidates only when there are no vectors
+   * (the vector scan is cheaper than BM25 over many documents, and every candidate is scored with both signals).
+   */
+  private Conversations rankConversations(Question q, PatternMatcher p, String userId) {
+    Map<String, Double> bm25 = q.useLexical() && !q.useVectors() ? lexical.conversationBm25(q.terms(), CANDIDATES)
+        : Map.of();
+    Set<String> candidates = new HashSet<>(bm25.keySet());
     VectorMatrix cm = conversationVectors;
-    float[] convScores = useVectors ? cm.maxPerOwner(queryVector) : null;
-    if (useVectors) {
-      for (int o : VectorMatrix.top(convScores, CANDIDATES)) {
-        convCandidates.add(cm.ownerIds[o]);
-      }
+    float[] cosines = q.useVectors() ? cm.maxPerOwner(q.vector()) : null;
+    if (q.useVectors()) {
+      addTop(candidates, cm, cosines);
     }
     Set<String> own = userId == null ? Set.of() : userConversations.getOrDefault(userId, Set.of());
-    convCandidates.addAll(own);
-    List<ConversationHit> convHits = new ArrayList<>();
+    candidates.addAll(own);
+    List<ConversationHit> hits = new ArrayList<>();
     Double history = null;
-    for (String id : convCandidates) {
-      Entry e = conversations.get(id);
+    for (String id : candidates) {
+      IndexEntry e = conversations.get(id);
       if (e == null) {
         continue;
       }
-      int ord = useVectors ? cm.ordinal(id) : -1;
-      double cos = ord >= 0 ? convScores[ord] : useVectors ? Vectors.dot(e.vectors()[0], queryVector) : 0;
-      double score = wCos * calibrate(cos) + (1 - wCos) * coverage(terms, idfSum, e);
+      double score = conversationScore(q, p, cm, cosines, e);
       IndexedConversation c = e.conversation();
-      convHits.add(new ConversationHit(c.id(), c.userId(), c.subject(), score));
+      hits.add(new ConversationHit(c.id(), c.userId(), c.subject(), score));
       if (own.contains(id)) {
         history = history == null ? score : Math.max(history, score);
       }
     }
-    convHits.sort(Comparator.comparingDouble(ConversationHit::score).reversed());
-    if (convHits.size() > 5) {
-      convHits = new ArrayList<>(convHits.subList(0, 5));
+    return new Conversations(best(hits, Comparator.comparingDouble(ConversationHit::score).reversed()), history);
+  }
+
+  /** The hybrid similarity of a conversation (its cosine from the scan, or computed when it is not in it). */
+  private double conversationScore(Question q, PatternMatcher p, VectorMatrix cm, float[] cosines, IndexEntry e) {
+    int ord = q.useVectors() ? cm.ordinal(e.id()) : -1;
+    double cos = ord >= 0 ? cosines[ord] : q.useVectors() ? Vectors.dot(e.vectors()[0], q.vector()) : 0;
+    return scorer.similarity(q.wCos(), cos, HybridScorer.coverage(q.terms(), q.idfSum(), e, p));
+  }
+
+  /** Adds the owners of the {@link #CANDIDATES} best cosines to the candidates. */
+  private static void addTop(Set<String> candidates, VectorMatrix m, float[] cosines) {
+    for (int o : VectorMatrix.top(cosines, CANDIDATES)) {
+      candidates.add(m.ownerIds[o]);
     }
+  }
+
+  /** The hits sorted (stable) and cut to the {@link #SHOWN} best. */
+  private static <T> List<T> best(List<T> hits, Comparator<T> order) {
+    hits.sort(order);
+    return hits.size() > SHOWN ? new ArrayList<>(hits.subList(0, SHOWN)) : hits;
+  }
+
+  /** Each query term as shown: its stem in the question's language, or the other one when it has none. */
+  private static List<String> shownTerms(Question q) {
+    boolean nl = "nl".equals(q.lang());
     List<String> shown = new ArrayList<>();
-    for (QueryTerm t : terms) {
+    for (QueryTerm t : q.terms()) {
       shown.add(nl && t.nl() != null || t.en() == null ? t.nl() : t.en());
     }
-    return new SearchResult(lang, hits, patternHits, convHits, history, shown);
+    return shown;
   }
 
   @Override
   public void close() {
-    articleIndex.close();
-    conversationIndex.close();
-  }
-
-  // ---- scoring pieces
-
-  private double calibrate(double cos) {
-    double v = (cos - tuning.cosineFloor()) / (tuning.cosineCeiling() - tuning.cosineFloor());
-    return Math.max(0, Math.min(1, v));
-  }
-
-  /**
-   * IDF-weighted share of the question's terms that the document contains (in either language), from the
-   * postings when the document is in them, else term by term.
-   */
-  private double coverage(Postings.Query q, List<QueryTerm> terms, double idfSum, Entry e) {
-    if (idfSum <= 0) {
-      return 0;
-    }
-    double hit = q.hits(e.id());
-    return Double.isNaN(hit) ? coverage(terms, idfSum, e) : hit / idfSum;
-  }
-
-  /** IDF-weighted share of the question's terms that the document contains (in either language). */
-  private double coverage(List<QueryTerm> terms, double idfSum, Entry e) {
-    if (idfSum <= 0) {
-      return 0;
-    }
-    Set<String> extraNl = e.article() == null ? Set.of() : patternTermsNl.getOrDefault(e.id(), Set.of());
-    Set<String> extraEn = e.article() == null ? Set.of() : patternTermsEn.getOrDefault(e.id(), Set.of());
-    double hit = 0;
-    for (QueryTerm t : terms) {
-      if ((t.nl() != null && (e.nl().contains(t.nl()) || extraNl.contains(t.nl())))
-          || (t.en() != null && (e.en().contains(t.en()) || extraEn.contains(t.en())))) {
-        hit += t.idf();
-      } else if (containsAny(e.nl(), t.synNl()) || containsAny(e.en(), t.synEn()) || containsAny(extraNl, t.synNl())
-          || containsAny(extraEn, t.synEn())) {
-        hit += SYNONYM_WEIGHT * t.idf();
-      }
-    }
-    return hit / idfSum;
-  }
-
-  private static boolean containsAny(Set<String> set, Set<String> any) {
-    for (String a : any) {
-      if (set.contains(a)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private List<QueryTerm> queryTerms(String text, String lang, Vocabulary vocab) {
-    List<QueryTerm> out = new ArrayList<>();
-    for (QueryTerm t : baseTerms(text, lang, vocab)) {
-      List<Set<String>> syn = synonyms.expand(t.nl(), t.en());
-      out.add(syn.get(0).isEmpty() && syn.get(1).isEmpty() ? t
-          : new QueryTerm(t.word(), t.nl(), t.en(), t.idf(), syn.get(0), syn.get(1)));
-    }
-    return out;
-  }
-
-  private List<QueryTerm> baseTerms(String text, String lang, Vocabulary vocab) {
-    boolean nl = "nl".equals(lang);
-    Map<String, QueryTerm> out = new LinkedHashMap<>();
-    for (String w : TextAnalysis.words(text)) {
-      if (w.length() < 2 || out.containsKey(w)) {
-        continue;
-      }
-      String n = TextAnalysis.stem(TextAnalysis.DUTCH, w);
-      String e = TextAnalysis.stem(TextAnalysis.ENGLISH, w);
-      if ((nl && n == null) || (!nl && e == null) || (n == null && e == null)) {
-        continue;
-      }
-      int df = vocab.df(n, e);
-      double weight = 1;
-      if (df == 0) {
-        if (NUMBER.matcher(w).matches()) {
-          continue;
-        }
-        String[] parts = vocab.decompound(w);
-        if (parts != null) {
-          // A Dutch compound of two known words: each part explains half of the word.
-          int df0 = vocab.df(parts[0], null);
-          int df1 = vocab.df(parts[1], null);
-          out.put(w, new QueryTerm(w, parts[0], null, 0.5 * vocab.idf(df0)));
-          out.put(w + "#2", new QueryTerm(w, parts[1], null, 0.5 * vocab.idf(df1)));
-          continue;
-        }
-        String[] fixed = vocab.correct(n, e, nl);
-        if (fixed != null) {
-          n = fixed[0];
-          e = fixed[1];
-          df = vocab.df(n, e);
-          weight = 0.75;
-        }
-      }
-      out.put(w, new QueryTerm(w, n, e, weight * vocab.idf(df)));
-    }
-    if (nl) {
-      separableVerbs(TextAnalysis.words(text), vocab, out);
-    }
-    return new ArrayList<>(out.values());
-  }
-
-  /** Particles of Dutch separable verbs ({@code opzeggen}: "ik zeg het op"). */
-  private static final Set<String> PARTICLES = Set.of("op", "af", "aan", "uit", "in", "mee", "terug", "door", "toe",
-      "weg", "over", "na", "vast", "bij", "om", "los", "voor", "neer", "samen", "binnen", "open", "dicht");
-  private static final int PARTICLE_REACH = 8;
-
-  /**
-   * A finite verb form and the infinitives it may come from, whose stems the articles are likely to use:
-   * {@code zegt} -> zeg, zeggen, zegen; {@code haal} -> halen; {@code stel} -> stellen.
-   */
-  static List<String> verbForms(String verb) {
-    List<String> out = new ArrayList<>(8);
-    infinitives(verb, out);
-    if (verb.endsWith("t") && verb.length() > 3) {
-      infinitives(verb.substring(0, verb.length() - 1), out);  // zegt -> zeg
-    }
-    return out;
-  }
-
-  private static void infinitives(String v, List<String> out) {
-    out.add(v);
-    int n = v.length();
-    char last = v.charAt(n - 1);
-    if (n >= 3 && v.charAt(n - 2) == v.charAt(n - 3) && "aeou".indexOf(v.charAt(n - 2)) >= 0) {
-      out.add(v.substring(0, n - 2) + v.substring(n - 1) + "en");   // haal -> halen
-    } else if ("aeiou".indexOf(last) < 0 && n >= 2 && "aeiou".indexOf(v.charAt(n - 2)) >= 0
-        && (n < 3 || "aeiou".indexOf(v.charAt(n - 3)) < 0)) {
-      out.add(v + last + "en");                                      // zeg -> zeggen
-    }
-    out.add(v + "en");                                               // sluit -> sluiten
-  }
-
-  /**
-   * Dutch splits a separable verb in a main clause: "zeg ik op" is {@code opzeggen}, "stel ik dat in" is
-   * {@code instellen}. For each particle, the words shortly before it are joined with it (in the forms of
-   * {@link #verbForms}); a joined form whose stem the articles use becomes a query term.
-   */
-  private static void separableVerbs(List<String> words, Vocabulary vocab, Map<String, QueryTerm> out) {
-    for (int j = 1; j < words.size(); j++) {
-      String particle = words.get(j);
-      if (!PARTICLES.contains(particle)) {
-        continue;
-      }
-      for (int i = Math.max(0, j - PARTICLE_REACH); i < j; i++) {
-        String verb = words.get(i);
-        if (verb.length() < 2 || PARTICLES.contains(verb) || TextAnalysis.stem(TextAnalysis.DUTCH, verb) == null
-            || out.containsKey(particle + verb)) {
-          continue;
-        }
-        for (String form : verbForms(verb)) {
-          String stem = TextAnalysis.stem(TextAnalysis.DUTCH, particle + form);
-          int df = stem == null ? 0 : vocab.df(stem, null);
-          if (df > 0) {
-            out.put(particle + verb, new QueryTerm(particle + verb, stem, null, vocab.idf(df)));
-            break;
-          }
-        }
-      }
-    }
-  }
-
-  private Map<String, Double> bm25(String kind, List<QueryTerm> all) {
-    if (all.isEmpty()) {
-      return Map.of();
-    }
-    // Candidate generation only needs the most specific terms: the rarest few (by article IDF), and thesaurus
-    // expansions for articles. This bounds the query size whatever the length of the question.
-    List<QueryTerm> terms = new ArrayList<>(all);
-    terms.sort(Comparator.comparingDouble(QueryTerm::idf).reversed());
-    if (terms.size() > BM25_TERMS) {
-      terms = terms.subList(0, BM25_TERMS);
-    }
-    boolean expand = ARTICLE.equals(kind);
-    BooleanQuery.Builder should = new BooleanQuery.Builder();
-    for (QueryTerm t : terms) {
-      if (t.nl() != null) {
-        should.add(new TermQuery(new Term(F_NL, t.nl())), BooleanClause.Occur.SHOULD);
-      }
-      if (t.en() != null) {
-        should.add(new TermQuery(new Term(F_EN, t.en())), BooleanClause.Occur.SHOULD);
-      }
-      if (expand) {
-        int n = 0;
-        for (String syn : t.synNl()) {
-          if (n++ < SYNONYMS_PER_TERM && !syn.equals(t.nl())) {
-            should.add(new BoostQuery(new TermQuery(new Term(F_NL, syn)), 0.5f), BooleanClause.Occur.SHOULD);
-          }
-        }
-        n = 0;
-        for (String syn : t.synEn()) {
-          if (n++ < SYNONYMS_PER_TERM && !syn.equals(t.en())) {
-            should.add(new BoostQuery(new TermQuery(new Term(F_EN, syn)), 0.5f), BooleanClause.Occur.SHOULD);
-          }
-        }
-      }
-    }
-    return (ARTICLE.equals(kind) ? articleIndex : conversationIndex).search(should.build(), CANDIDATES);
-  }
-
-  private static PatternHit matchPattern(CompiledPattern cp, String text, Set<String> nlStems, Set<String> enStems,
-      Set<String> codes) {
-    boolean regex = cp.regex() != null && cp.regex().matcher(text).find();
-    boolean code = false;
-    for (String c : cp.codes()) {
-      if (codes.contains(c)) {
-        code = true;
-        break;
-      }
-    }
-    List<String> kw = new ArrayList<>();
-    for (Keyword k : cp.keywords()) {
-      boolean nlHit = !k.nl().isEmpty() && nlStems.containsAll(k.nl());
-      boolean enHit = !k.en().isEmpty() && enStems.containsAll(k.en());
-      if (nlHit || enHit) {
-        kw.add(k.text());
-      }
-    }
-    if (!regex && !code && kw.isEmpty()) {
-      return null;
-    }
-    double score = regex || code ? 1.0 : 1 - Math.pow(0.4, kw.size());
-    return new PatternHit(cp.pattern(), score, List.copyOf(kw), regex, code);
-  }
-
-  private boolean articleHasCode(Article a, Set<String> codes) {
-    if (codes.isEmpty()) {
-      return false;
-    }
-    for (String t : a.tags()) {
-      if (codes.contains(t.toUpperCase(Locale.ROOT))) {
-        return true;
-      }
-    }
-    Map<String, Set<String>> byCode = codeArticles;
-    for (String c : codes) {
-      if (byCode.getOrDefault(c, Set.of()).contains(a.slug())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static final Pattern CODE = Pattern.compile("\\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\\b|\\b[1-5]\\d\\d\\b");
-
-  /** Error-code-like tokens in the text (UPPER_SNAKE codes and HTTP statuses as {@code HTTP_nnn}). */
-  private static Set<String> codesIn(String text) {
-    Set<String> out = new HashSet<>();
-    Matcher m = CODE.matcher(text);
-    while (m.find()) {
-      String c = m.group();
-      out.add(Character.isDigit(c.charAt(0)) ? "HTTP_" + c : c);
-    }
-    return out;
-  }
-
-  private static CompiledPattern compile(SupportPattern p) {
-    List<Keyword> kws = new ArrayList<>();
-    for (String k : p.keywords()) {
-      kws.add(new Keyword(k, TextAnalysis.terms(TextAnalysis.DUTCH, k), TextAnalysis.terms(TextAnalysis.ENGLISH, k)));
-    }
-    Set<String> codes = new HashSet<>();
-    for (String c : p.errorCodes()) {
-      codes.add(c.toUpperCase(Locale.ROOT));
-    }
-    return new CompiledPattern(p, p.regex() == null ? null : Pattern.compile(p.regex()), List.copyOf(kws),
-        Set.copyOf(codes));
-  }
-
-  private static Document doc(String id, String nl, String en) {
-    Document d = new Document();
-    d.add(new StringField(F_ID, id, Field.Store.YES));
-    d.add(new TextField(F_NL, nl, Field.Store.NO));
-    d.add(new TextField(F_EN, en, Field.Store.NO));
-    return d;
-  }
-
-  /**
-   * One in-memory Lucene index with near-real-time searchers. A compact one is merged into a single segment at every
-   * refresh: cheap for the article index (at most a few thousand small documents), and it keeps the per-segment
-   * cost of every term of every question (a term dictionary lookup and its buffers) to one segment.
-   */
-  private static final class LuceneIndex {
-    private final ByteBuffersDirectory dir = new ByteBuffersDirectory();
-    private final IndexWriter writer;
-    private final SearcherManager searchers;
-    private final boolean compact;
-
-    LuceneIndex(Analyzer analyzer, boolean compact) {
-      this.compact = compact;
-      try {
-        writer = new IndexWriter(dir, new IndexWriterConfig(analyzer).setOpenMode(IndexWriterConfig.OpenMode.CREATE));
-        searchers = new SearcherManager(writer, null);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    /** Adds or replaces a document with its Dutch and English text (searchable after {@link #refresh}). */
-    void put(String id, String nl, String en) throws IOException {
-      writer.updateDocument(new Term(F_ID, id), doc(id, nl, en));
-    }
-
-    void delete(String id) throws IOException {
-      writer.deleteDocuments(new Term(F_ID, id));
-    }
-
-    /** Makes the changes so far searchable (blocking; the index writer's thread). */
-    void refresh() throws IOException {
-      if (compact) {
-        writer.forceMerge(1);
-      }
-      searchers.maybeRefreshBlocking();
-    }
-
-    /** The ids and BM25 scores of the best {@code n} documents. */
-    Map<String, Double> search(Query q, int n) {
-      Map<String, Double> out = new HashMap<>();
-      try {
-        IndexSearcher s = searchers.acquire();
-        try {
-          TopDocs top = s.search(q, n);
-          org.apache.lucene.index.StoredFields stored = s.storedFields();
-          for (ScoreDoc sd : top.scoreDocs) {
-            out.put(stored.document(sd.doc, ID_ONLY).get(F_ID), (double) sd.score);
-          }
-        } finally {
-          searchers.release(s);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return out;
-    }
-
-    void close() {
-      try {
-        searchers.close();
-        writer.close();
-        dir.close();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
-
-  /**
-   * An immutable snapshot of which documents contain which Dutch and English stems (bit sets over document
-   * ordinals), so the coverage of every candidate costs a bit test per query term instead of set look-ups.
-   */
-  private static final class Postings {
-    static final Postings EMPTY = new Postings(Map.of(), Map.of(), Map.of());
-    private static final java.util.BitSet NONE = new java.util.BitSet();
-
-    private final Map<String, Integer> ordinal;
-    private final Map<String, java.util.BitSet> nl;
-    private final Map<String, java.util.BitSet> en;
-
-    private Postings(Map<String, Integer> ordinal, Map<String, java.util.BitSet> nl,
-        Map<String, java.util.BitSet> en) {
-      this.ordinal = ordinal;
-      this.nl = nl;
-      this.en = en;
-    }
-
-    static Postings build(Collection<Entry> entries, Map<String, Set<String>> extraNl,
-        Map<String, Set<String>> extraEn) {
-      Map<String, Integer> ordinal = new HashMap<>();
-      Map<String, java.util.BitSet> nl = new HashMap<>();
-      Map<String, java.util.BitSet> en = new HashMap<>();
-      for (Entry e : entries) {
-        int o = ordinal.size();
-        ordinal.put(e.id(), o);
-        for (String t : e.nl()) {
-          nl.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-        for (String t : e.en()) {
-          en.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-        for (String t : extraNl.getOrDefault(e.id(), Set.of())) {
-          nl.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-        for (String t : extraEn.getOrDefault(e.id(), Set.of())) {
-          en.computeIfAbsent(t, k -> new java.util.BitSet()).set(o);
-        }
-      }
-      return new Postings(ordinal, nl, en);
-    }
-
-    /** The documents that contain each query term directly or only through a thesaurus word. */
-    Query query(List<QueryTerm> terms) {
-      java.util.BitSet[] direct = new java.util.BitSet[terms.size()];
-      java.util.BitSet[] synonym = new java.util.BitSet[terms.size()];
-      double[] idf = new double[terms.size()];
-      for (int i = 0; i < direct.length; i++) {
-        QueryTerm t = terms.get(i);
-        idf[i] = t.idf();
-        java.util.BitSet d = new java.util.BitSet();
-        if (t.nl() != null) {
-          d.or(nl.getOrDefault(t.nl(), NONE));
-        }
-        if (t.en() != null) {
-          d.or(en.getOrDefault(t.en(), NONE));
-        }
-        java.util.BitSet s = new java.util.BitSet();
-        for (String w : t.synNl()) {
-          s.or(nl.getOrDefault(w, NONE));
-        }
-        for (String w : t.synEn()) {
-          s.or(en.getOrDefault(w, NONE));
-        }
-        s.andNot(d);
-        direct[i] = d;
-        synonym[i] = s;
-      }
-      return new Query(ordinal, direct, synonym, idf);
-    }
-
-    /** One question's term hits. */
-    record Query(Map<String, Integer> ordinal, java.util.BitSet[] direct, java.util.BitSet[] synonym,
-        double[] idf) {
-
-      /** The IDF-weighted hits of a document, or NaN when the snapshot does not know it. */
-      double hits(String id) {
-        Integer o = ordinal.get(id);
-        if (o == null) {
-          return Double.NaN;
-        }
-        double hit = 0;
-        for (int i = 0; i < direct.length; i++) {
-          if (direct[i].get(o)) {
-            hit += idf[i];
-          } else if (synonym[i].get(o)) {
-            hit += SYNONYM_WEIGHT * idf[i];
-          }
-        }
-        return hit;
-      }
-    }
-  }
-
-  private void commit() throws IOException {
-    articleIndex.refresh();
-    Map<String, float[][]> vs = new LinkedHashMap<>();
-    articles.forEach((id, e) -> vs.put(id, e.vectors()));
-    articleVectors = VectorMatrix.build(vs);
-    articlePostings = Postings.build(articles.values(), patternTermsNl, patternTermsEn);
-    vocabulary = Vocabulary.build(articles.values().stream().map(e -> new String[][] {
-        e.nl().toArray(new String[0]), e.en().toArray(new String[0])}).toList(), synonyms);
-  }
-
-  /** Document frequencies of article terms, IDF, and typo correction against the article vocabulary. */
-  private static final class Vocabulary {
-    private final int n;
-    private final Map<String, Integer> nlDf;
-    private final Map<String, Integer> enDf;
-    // Typo targets: article terms (with their document frequency) and thesaurus terms (frequency 0).
-    private final Map<String, Integer> nlTargets;
-    private final Map<String, Integer> enTargets;
-    private final Map<String, String[]> corrections = new ConcurrentHashMap<>();
-    private static final String[] NONE = new String[0];
-
-    private Vocabulary(int n, Map<String, Integer> nlDf, Map<String, Integer> enDf, Synonyms synonyms) {
-      this.n = n;
-      this.nlDf = nlDf;
-      this.enDf = enDf;
-      this.nlTargets = new HashMap<>(nlDf);
-      this.enTargets = new HashMap<>(enDf);
-      synonyms.nlStems().forEach(t -> nlTargets.putIfAbsent(t, 0));
-      synonyms.enStems().forEach(t -> enTargets.putIfAbsent(t, 0));
-    }
-
-    static Vocabulary build(List<String[][]> docs, Synonyms synonyms) {
-      Map<String, Integer> nl = new HashMap<>();
-      Map<String, Integer> en = new HashMap<>();
-      for (String[][] d : docs) {
-        for (String t : d[0]) {
-          nl.merge(t, 1, Integer::sum);
-        }
-        for (String t : d[1]) {
-          en.merge(t, 1, Integer::sum);
-        }
-      }
-      return new Vocabulary(docs.size(), nl, en, synonyms);
-    }
-
-    /** An approximation of the number of articles containing the term in either language. */
-    int df(String nl, String en) {
-      int a = nl == null ? 0 : nlDf.getOrDefault(nl, 0);
-      int b = en == null ? 0 : enDf.getOrDefault(en, 0);
-      return Math.max(a, b);
-    }
-
-    double idf(int df) {
-      return Math.log(1 + (n - df + 0.5) / (df + 0.5));
-    }
-
-    /** The closest vocabulary stems for a misspelt word (edit distance 1, or 2 for long words), or null. */
-    String[] correct(String nl, String en, boolean preferNl) {
-      String key = nl + "|" + en;
-      String[] cached = corrections.get(key);
-      if (cached == null) {
-        cached = NONE;
-        String[] a = nl == null ? null : nearest(nl, nlTargets);
-        String[] b = en == null ? null : nearest(en, enTargets);
-        String[] pick = preferNl ? (a != null ? a : b) : (b != null ? b : a);
-        if (pick != null) {
-          cached = pick == a ? new String[] {a[0], null} : new String[] {null, b[0]};
-        }
-        if (corrections.size() < 100_000) {
-          corrections.put(key, cached);
-        }
-      }
-      return cached.length == 0 ? null : cached;
-    }
-
-    /** Splits an unknown Dutch compound into two known stems (with an optional linking s/e/en), or null. */
-    String[] decompound(String word) {
-      if (word.length() < 8) {
-        return null;
-      }
-      String[] best = null;
-      int bestScore = 0;
-      for (int i = 3; i <= word.length() - 3; i++) {
-        String right = TextAnalysis.stem(TextAnalysis.DUTCH, word.substring(i));
-        if (right == null || right.length() < 3 || !nlDf.containsKey(right)) {
-          continue;
-        }
-        String head = word.substring(0, i);
-        for (String left : new String[] {head, head.endsWith("s") || head.endsWith("e") ? head.substring(0, i - 1)
-            : null, head.endsWith("en") ? head.substring(0, i - 2) : null}) {
-          if (left == null || left.length() < 3) {
-            continue;
-          }
-          String l = TextAnalysis.stem(TextAnalysis.DUTCH, left);
-          String known = l != null && nlDf.containsKey(l) ? l : nlDf.containsKey(left) ? left : null;
-          if (known != null && Math.min(known.length(), right.length()) > bestScore) {
-            best = new String[] {known, right};
-            bestScore = Math.min(known.length(), right.length());
-          }
-        }
-      }
-      return best;
-    }
-
-    private static String[] nearest(String word, Map<String, Integer> df) {
-      if (word.length() < 5) {
-        return null;
-      }
-      int max = word.length() >= 9 ? 2 : 1;
-      String best = null;
-      int bestD = max + 1;
-      int bestDf = 0;
-      for (Map.Entry<String, Integer> e : df.entrySet()) {
-        String t = e.getKey();
-        if (Math.abs(t.length() - word.length()) > max || t.length() < 4 || t.charAt(0) != word.charAt(0)) {
-          continue;
-        }
-        int d = distance(word, t, max);
-        if (d < bestD || (d == bestD && e.getValue() > bestDf) || (d == bestD && e.getValue() == bestDf
-            && best != null && t.compareTo(best) < 0)) {
-          best = t;
-          bestD = d;
-          bestDf = e.getValue();
-        }
-      }
-      return best == null || bestD > max ? null : new String[] {best};
-    }
-
-    /** Optimal string alignment distance, stopping early above {@code max}. */
-    static int distance(String a, String b, int max) {
-      int[] prev2 = new int[b.length() + 1];
-      int[] prev = new int[b.length() + 1];
-      int[] cur = new int[b.length() + 1];
-      for (int j = 0; j <= b.length(); j++) {
-        prev[j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        cur[0] = i;
-        int rowMin = cur[0];
-        for (int j = 1; j <= b.length(); j++) {
-          int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-          int v = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-          if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-            v = Math.min(v, prev2[j - 2] + 1);
-          }
-          cur[j] = v;
-          rowMin = Math.min(rowMin, v);
-        }
-        if (rowMin > max) {
-          return max + 1;
-        }
-        int[] t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-      }
-      return prev[b.length()];
-    }
+    lexical.close();
   }
 }
