@@ -24,7 +24,7 @@ public record Article(
 
   /** Validates an admin body; throws a 400 naming the problem. */
   public static Article fromJson(JsonObject json) {
-    JsonInput in = new JsonInput(json, "article", FIELDS);
+    StrictJsonBody in = new StrictJsonBody(json, "article", FIELDS);
     String slug = in.string("slug", 100);
     if (!SLUG.matcher(slug).matches()) {
       throw HttpFailure.badRequest("article field 'slug' must be 2-100 characters of a-z, 0-9 and '-', got '"

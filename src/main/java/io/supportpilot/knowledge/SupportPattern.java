@@ -30,7 +30,7 @@ public record SupportPattern(
 
   /** Validates an admin body (the regex must compile); throws a 400 naming the problem. */
   public static SupportPattern fromJson(JsonObject json) {
-    JsonInput in = new JsonInput(json, "pattern", FIELDS);
+    StrictJsonBody in = new StrictJsonBody(json, "pattern", FIELDS);
     String name = in.string("name", 200);
     String id = in.optionalString("id", 100);
     if (id == null) {

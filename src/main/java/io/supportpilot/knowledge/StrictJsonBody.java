@@ -9,12 +9,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /** Strict reading of admin JSON bodies: unknown fields and wrong types are refused with a 400 naming the field. */
-final class JsonInput {
+final class StrictJsonBody {
 
   private final JsonObject json;
   private final String what;
 
-  JsonInput(JsonObject json, String what, Set<String> allowed) {
+  StrictJsonBody(JsonObject json, String what, Set<String> allowed) {
     this.json = json;
     this.what = what;
     for (String name : json.fieldNames()) {
