@@ -36,7 +36,7 @@ final class OfflineAgent {
       int cut = content.lastIndexOf("\n", MAX_ARTICLE);
       content = content.substring(0, cut > MAX_ARTICLE / 2 ? cut : MAX_ARTICLE) + "\n...";
     }
-    boolean nl = Phrases.nl(lang);
+    boolean nl = AgentTexts.nl(lang);
     StringBuilder sb = new StringBuilder();
     sb.append(nl ? "Dit helpt bij jouw vraag: " : "This should help with your question: ").append(a.title())
         .append("\n\n").append(content).append("\n\n")
@@ -51,7 +51,7 @@ final class OfflineAgent {
   }
 
   static String facts(JsonObject status, JsonObject errors, String lang) {
-    boolean nl = Phrases.nl(lang);
+    boolean nl = AgentTexts.nl(lang);
     StringBuilder sb = new StringBuilder();
     JsonArray conns = status.getJsonArray("connections", new JsonArray());
     for (int i = 0; i < conns.size(); i++) {
@@ -110,13 +110,13 @@ final class OfflineAgent {
 
   /** Composes the full offline answer: article part, account facts and an honest footer. */
   static String compose(String articlePart, String facts, String lang) {
-    boolean nl = Phrases.nl(lang);
+    boolean nl = AgentTexts.nl(lang);
     StringBuilder sb = new StringBuilder(nl ? "Hallo,\n\n" : "Hello,\n\n");
     sb.append(articlePart).append("\n\n");
     if (facts != null && !facts.isBlank()) {
       sb.append(facts).append('\n');
     }
-    sb.append(Phrases.suggestOutro(lang)).append("\n\n")
+    sb.append(AgentTexts.suggestOutro(lang)).append("\n\n")
         .append(nl ? "(Dit antwoord is automatisch samengesteld uit onze kennisbank en je accountgegevens.)"
             : "(This answer was put together automatically from our knowledge base and your account details.)");
     return sb.toString();

@@ -209,26 +209,26 @@ public final class SupportAgentVerticle extends VerticleBase {
       return Future.succeededFuture(); // nothing new from the customer
     }
     String text = last.content();
-    if (Phrases.wantsHuman(text)) {
-      return toHuman(c, Phrases.humanHandover(c.language()), Route.HUMAN_REQUEST, "customer asked for a person");
+    if (CustomerReplies.wantsHuman(text)) {
+      return toHuman(c, AgentTexts.humanHandover(c.language()), Route.HUMAN_REQUEST, "customer asked for a person");
     }
     Message previous = ms.size() >= 2 ? ms.get(ms.size() - 2) : null;
     if (c.followUpSentAt() != null && previous != null && "follow_up".equals(previous.metadata().getString("kind"))) {
-      Boolean solved = Phrases.followUpAnswer(text);
+      Boolean solved = CustomerReplies.followUpAnswer(text);
       if (Boolean.TRUE.equals(solved)) {
-        return store.reply(c.id(), "agent", Phrases.followUpResolved(c.language()),
+        return store.reply(c.id(), "agent", AgentTexts.followUpResolved(c.language()),
             meta("system").put("kind", "follow_up_resolved"), "resolved", "ai", false)
             .map(m -> count(Route.FOLLOW_UP_RESOLVED, c));
       }
       if (Boolean.FALSE.equals(solved)) {
-        return toHuman(c, Phrases.followUpReopened(c.language()), Route.FOLLOW_UP_REOPENED,
+        return toHuman(c, AgentTexts.followUpReopened(c.language()), Route.FOLLOW_UP_REOPENED,
             "the customer says the agent's answer did not solve it");
       }
     }
     SupportTools.Scope scope = new SupportTools.Scope(c.id(), c.userId(), c.language(), c.errorType());
     Triage triage = services.find(Triage.class).orElse(null);
     if (triage == null) {
-      return toHuman(c, Phrases.noKnowledge(c.language()), Route.NO_TRIAGE, "no triage service is running");
+      return toHuman(c, AgentTexts.noKnowledge(c.language()), Route.NO_TRIAGE, "no triage service is running");
     }
     return triage.triage(new TriageQuery(c.userId(), c.language(), c.subject(), text, null))
         .compose(d -> {
@@ -273,7 +273,7 @@ public final class SupportAgentVerticle extends VerticleBase {
         if ("devops".equals(d.escalation())) {
           return toDevops(c, scope, d.reason(), triageMeta);
         }
-        return toHuman(c, Phrases.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
+        return toHuman(c, AgentTexts.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
             "triage: " + d.reason(), triageMeta);
     }
   }
@@ -321,7 +321,7 @@ public final class SupportAgentVerticle extends VerticleBase {
           .map(m -> count(Route.CLAUDE, c));
     }
     if ("refusal".equals(r.outcome())) {
-      return toHuman(c, Phrases.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
+      return toHuman(c, AgentTexts.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
           "Claude declined to answer (refusal)");
     }
     LOG.info("Claude run for {} ended with {}; the offline agent answers", c.id(), r.outcome());
@@ -332,7 +332,7 @@ public final class SupportAgentVerticle extends VerticleBase {
       JsonObject triageMeta, String reason) {
     String article = OfflineAgent.articlePart(d, c.language(), tools);
     if (article == null) {
-      return toHuman(c, Phrases.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
+      return toHuman(c, AgentTexts.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
           "no article to answer from and Claude is not available (" + reason + ")");
     }
     return offline.accountFacts(scope).compose(facts -> store.reply(c.id(), "agent",
@@ -345,12 +345,12 @@ public final class SupportAgentVerticle extends VerticleBase {
 
   private Future<Void> suggest(Conversation c, SupportTools.Scope scope, TriageDecision d, JsonObject triageMeta) {
     if (d.articles() == null || d.articles().isEmpty()) {
-      return toHuman(c, Phrases.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN, "no articles to suggest");
+      return toHuman(c, AgentTexts.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN, "no articles to suggest");
     }
-    StringBuilder sb = new StringBuilder(Phrases.suggestIntro(c.language())).append('\n');
+    StringBuilder sb = new StringBuilder(AgentTexts.suggestIntro(c.language())).append('\n');
     d.articles().stream().limit(3).forEach(a -> sb.append("- ").append(a.title()).append(": ")
         .append(tools.articleUrl(a.slug())).append('\n'));
-    sb.append('\n').append(Phrases.suggestOutro(c.language()));
+    sb.append('\n').append(AgentTexts.suggestOutro(c.language()));
     return store.reply(c.id(), "agent", sb.toString(), meta("suggest_articles").put("triage", triageMeta),
         "waiting_customer", "ai", false).map(m -> count(Route.SUGGEST_ARTICLES, c));
   }
@@ -359,7 +359,7 @@ public final class SupportAgentVerticle extends VerticleBase {
     SupportTools.RunState st = new SupportTools.RunState();
     return tools.execute("escalate_to_devops", new JsonObject().put("summary", "Triage routed conversation "
             + c.id() + " (" + c.subject() + ") to DevOps: " + reason), scope, st, new JsonObject())
-        .compose(x -> store.reply(c.id(), "agent", Phrases.escalatedToDevops(c.language()),
+        .compose(x -> store.reply(c.id(), "agent", AgentTexts.escalatedToDevops(c.language()),
             meta("system").put("kind", "escalation").put("escalation", "devops").put("triage", triageMeta),
             "escalated", "devops", false))
         .map(m -> count(Route.ESCALATE_DEVOPS, c));
@@ -478,11 +478,11 @@ public final class SupportAgentVerticle extends VerticleBase {
     answeredTickets.put(c.id(), Boolean.TRUE);
     if ("escalate".equals(s.action())) {
       if ("devops".equals(s.escalation())) {
-        return store.reply(c.id(), "agent", Phrases.escalatedToDevops(c.language()), meta("system")
+        return store.reply(c.id(), "agent", AgentTexts.escalatedToDevops(c.language()), meta("system")
             .put("kind", "escalation").put("escalation", "devops").put("shared", true), "escalated", "devops", false)
             .map(m -> count(Route.ESCALATE_DEVOPS, c));
       }
-      return toHuman(c, Phrases.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
+      return toHuman(c, AgentTexts.escalatedToHuman(c.language()), Route.ESCALATE_HUMAN,
           s.meta().getString("reason", "triage routed the auto-ticket to a person"));
     }
     SupportTools.Scope scope = new SupportTools.Scope(c.id(), c.userId(), c.language(), c.errorType());
@@ -521,7 +521,7 @@ public final class SupportAgentVerticle extends VerticleBase {
       if (!marked) {
         return Future.succeededFuture();
       }
-      return store.find(id).compose(c -> store.reply(id, "agent", Phrases.followUpQuestion(c.language()),
+      return store.find(id).compose(c -> store.reply(id, "agent", AgentTexts.followUpQuestion(c.language()),
           meta("system").put("kind", "follow_up"), "waiting_customer", c.handledBy(), false)
           .map(m -> count(Route.FOLLOW_UP, null)));
     });
@@ -552,7 +552,7 @@ public final class SupportAgentVerticle extends VerticleBase {
   }
 
   static String systemPrompt(String lang, boolean shared) {
-    String language = Phrases.nl(lang) ? "Dutch (nl)" : "English (en)";
+    String language = AgentTexts.nl(lang) ? "Dutch (nl)" : "English (en)";
     return "You are the support agent of an MCP server that connects Exact Online (Dutch cloud accounting) to AI "
         + "assistants. Answer in " + language + ". Be concrete: the answer, links to the relevant articles, and the "
         + "specific steps for this customer's situation. Use the tools to look things up; never invent facts, links "

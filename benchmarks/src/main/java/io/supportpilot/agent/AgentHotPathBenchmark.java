@@ -49,7 +49,7 @@ public class AgentHotPathBenchmark extends BenchmarkBase {
   /** Request-for-a-person detection on a typical Dutch customer message. */
   @Benchmark
   public boolean wantsHuman() {
-    return Phrases.wantsHuman("Ik krijg steeds een foutmelding bij het ophalen van mijn facturen uit Exact Online, "
+    return CustomerReplies.wantsHuman("Ik krijg steeds een foutmelding bij het ophalen van mijn facturen uit Exact Online, "
         + "sinds gisteren werkt de koppeling niet meer en ik weet niet wat ik moet doen");
   }
 
