@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Auto-tickets: for each stored error with a user, the open ticket of its (user, fingerprint) gets the new
- * context (occurrence count, last seen, newest sample, an "occurred again" message at most once per interval),
+ * context (occurrence count and last seen at every flush; the newest sample with an "occurred again" message, at most
+ * once per interval),
  * or a new auto-ticket is created with the error's context as a system message. {@link OpenTickets} (Caffeine)
  * maps (user, fingerprint) to the open ticket; Postgres answers on a miss or after a restart. The writer sets
  * {@code ticket_id} in the insert when the ticket is known, so only the other rows are linked here. Creation goes through
