@@ -288,9 +288,8 @@ final class ConditionCompiler {
       throw new InvalidRule(at, "expects a regular expression of 1 to " + MAX_REGEX + " characters");
     }
     String p = (String) v;
-    Pattern compiled;
     try {
-      compiled = Pattern.compile(p);
+      Pattern.compile(p);
     } catch (PatternSyntaxException e) {
       throw new InvalidRule(at, "the regular expression does not compile: " + e.getDescription()
           + " near index " + e.getIndex());
@@ -299,15 +298,8 @@ final class ConditionCompiler {
     if (problem != null) {
       throw new InvalidRule(at, problem);
     }
-    int slot = f.slot();
-    return (s, now) -> {
-      String x = s.string(slot);
-      if (x == null) {
-        return false;
-      }
-      Matcher m = compiled.matcher(x.length() > REGEX_INPUT_LIMIT ? x.substring(0, REGEX_INPUT_LIMIT) : x);
-      return m.find();
-    };
+    SharedRegex shared = SharedRegex.of(f.slot(), p);
+    return (s, now) -> shared.test(s);
   }
 
   private static void requireType(Schema.Field f, String at, String op, FieldType type) {

@@ -6,6 +6,7 @@ import io.supportpilot.bus.ErrorEvent;
 final class ErrorSubject implements Subject {
 
   private final ErrorEvent e;
+  private final LeafMemo memo = new LeafMemo();
 
   ErrorSubject(ErrorEvent e) {
     this.e = e;
@@ -61,5 +62,15 @@ final class ErrorSubject implements Subject {
   @Override
   public Boolean bool(int slot) {
     return null;
+  }
+
+  @Override
+  public int recalled(SharedRegex leaf) {
+    return memo.recalled(leaf);
+  }
+
+  @Override
+  public void remember(SharedRegex leaf, boolean result) {
+    memo.remember(leaf, result);
   }
 }

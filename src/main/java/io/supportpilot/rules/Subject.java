@@ -8,6 +8,11 @@ interface Subject {
 
   long NO_TIME = Long.MIN_VALUE;
 
+  /** {@link #recalled}: not evaluated yet for this subject, true, false. */
+  int UNKNOWN = 0;
+  int TRUE = 1;
+  int FALSE = 2;
+
   String string(int slot);
 
   double number(int slot);
@@ -29,5 +34,14 @@ interface Subject {
       default:
         return bool(slot) != null;
     }
+  }
+
+  /** What a shared leaf answered for this subject before ({@link #UNKNOWN} when it has not). */
+  default int recalled(SharedRegex leaf) {
+    return UNKNOWN;
+  }
+
+  /** Remembers a shared leaf's answer for the rest of this subject's evaluation. */
+  default void remember(SharedRegex leaf, boolean result) {
   }
 }

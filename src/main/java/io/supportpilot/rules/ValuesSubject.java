@@ -12,6 +12,7 @@ final class ValuesSubject implements Subject {
 
   private final Schema schema;
   private final Object[] values;
+  private final LeafMemo memo = new LeafMemo();
 
   ValuesSubject(Schema schema) {
     this.schema = schema;
@@ -76,5 +77,15 @@ final class ValuesSubject implements Subject {
       }
     }
     return o;
+  }
+
+  @Override
+  public int recalled(SharedRegex leaf) {
+    return memo.recalled(leaf);
+  }
+
+  @Override
+  public void remember(SharedRegex leaf, boolean result) {
+    memo.remember(leaf, result);
   }
 }

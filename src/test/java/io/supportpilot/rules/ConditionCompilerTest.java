@@ -191,4 +191,32 @@ class ConditionCompilerTest {
             .put("config", new JsonObject().put("url", "ftp://example.com/")))), Set.of()));
     assertEquals("actions[0].config.url", f.path());
   }
+
+  @Test
+  void sharedRegexLeavesAgreeWithTheRegexAndRunOncePerEvent() {
+    // Verifies the shared $regex leaf: the literal prefilter never changes an answer (case, alternation, optional
+    // last character, non-ASCII text), rules with the same expression share one leaf, and a subject evaluates it once.
+    assertEquals("timeout after ", SharedRegex.leadingLiteral("timeout after \\d+ ?ms"));
+    assertEquals("divisio", SharedRegex.leadingLiteral("division? \\d+"), "an optional last character is dropped");
+    assertNull(SharedRegex.leadingLiteral("timeout|deadline"), "an alternation can start a match elsewhere");
+    assertNull(SharedRegex.leadingLiteral("ab\\d"), "too short to be worth a test");
+    String[] expressions = {"(?i)timeout after \\d+ ?ms", "timeout after \\d+", "(?i)division? \\d{4}",
+        "(?i)token (expired|revoked)", "(?i)caf\u00e9 down", "(?i)x-ray: on", "(?i)abc(?-i)DEF"};
+    String[] texts = {"TimeoutError: TIMEOUT AFTER 30 ms", "timeout after 7ms", "Timeout After x", "DIVISIO 1234",
+        "division 4411 failed", "Token Revoked", "CAF\u00c9 DOWN", "caf\u00e9 down", "X-RAY: ON", "abcDEF", "ABCdef",
+        "\u212aelvin timeout after 5 ms", "", "timeout afte"};
+    for (String x : expressions) {
+      java.util.regex.Pattern plain = java.util.regex.Pattern.compile(x);
+      for (String t : texts) {
+        assertEquals(plain.matcher(t).find(), matches(new JsonObject().put("message", new JsonObject()
+            .put("$regex", x)).encode(), error(500, "E", "u1", t)), x + " on " + t);
+      }
+    }
+    assertTrue(SharedRegex.of(9, "(?i)a+b") == SharedRegex.of(9, "(?i)a+b"), "one leaf per field and expression");
+    SharedRegex leaf = SharedRegex.of(9, "(?i)timeout after \\d+");
+    ErrorSubject s = new ErrorSubject(error(500, "E", "u1", "timeout after 12 ms"));
+    assertTrue(leaf.test(s));
+    assertEquals(Subject.TRUE, s.recalled(leaf), "remembered for the rest of the event");
+    assertEquals(Subject.UNKNOWN, new ErrorSubject(error(500, "E", "u1", "x")).recalled(leaf), "not across events");
+  }
 }

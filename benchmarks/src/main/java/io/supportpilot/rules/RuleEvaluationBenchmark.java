@@ -15,7 +15,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * The error-rule hot path per stored event, as the rule engine runs it: wrap the event as a subject and test every
  * enabled error rule's compiled condition. {@code rules} compiled rules with a realistic mix (status thresholds,
- * type equality and sets, $and/$or/$not, $exists, $contains, and one regex in ten); events cycle through 64
+ * type equality and sets, $and/$or/$not, $exists, $contains, and one regex in ten, the same expression or ten
+ * different ones); events cycle through 64
  * variants so branches and string contents vary. Target: 100 rules <= 2 µs per event.
  */
 @State(Scope.Thread)
@@ -23,6 +24,13 @@ public class RuleEvaluationBenchmark extends BenchmarkBase {
 
   @Param({"100"})
   public int rules;
+
+  /**
+   * {@code shared}: the ten regex rules use one expression (rules that differ only in their actions), which an event
+   * evaluates once; {@code distinct}: ten different expressions of the same cost, each evaluated.
+   */
+  @Param({"shared", "distinct"})
+  public String regexes = "shared";
 
   private Condition[] conditions;
   private ErrorEvent[] events;
@@ -59,7 +67,8 @@ public class RuleEvaluationBenchmark extends BenchmarkBase {
               + type + "\"}}]}";
           break;
         case 6:
-          json = "{\"message\": {\"$regex\": \"(?i)timeout after \\\\d+ ?ms\"}}";
+          json = "{\"message\": {\"$regex\": \"(?i)timeout after \\\\d" + ("shared".equals(regexes) ? "+"
+              : "{1," + (r / 10 + 2) + "}") + " ?ms\"}}";
           break;
         case 7:
           json = "{\"source\": \"sentry\", \"level\": {\"$in\": [\"fatal\", \"error\"]}}";

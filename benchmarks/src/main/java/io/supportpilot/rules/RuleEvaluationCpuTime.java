@@ -6,7 +6,7 @@ import java.lang.management.ThreadMXBean;
 /**
  * {@link RuleEvaluationBenchmark#evaluateAllRules} timed in thread CPU time, for a machine where other processes
  * make JMH's wall-clock figures swing: {@code java -cp benchmarks/target/benchmarks.jar
- * io.supportpilot.rules.RuleEvaluationCpuTime [rules] [rounds]}.
+ * io.supportpilot.rules.RuleEvaluationCpuTime [rules] [rounds] [shared|distinct]}.
  */
 public final class RuleEvaluationCpuTime {
 
@@ -18,6 +18,7 @@ public final class RuleEvaluationCpuTime {
     RuleEvaluationBenchmark b = new RuleEvaluationBenchmark();
     b.rules = args.length > 0 ? Integer.parseInt(args[0]) : 100;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    b.regexes = args.length > 2 ? args[2] : "shared";
     b.setup();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long sink = 0;

@@ -1,0 +1,37 @@
+package io.supportpilot.rules;
+
+/**
+ * The answers of {@link SharedRegex} leaves for one subject: a few slots, scanned by identity, allocated on the first
+ * regex a subject meets. Past {@link #SLOTS} distinct leaves an answer is simply not remembered (evaluated again).
+ */
+final class LeafMemo {
+
+  static final int SLOTS = 8;
+
+  private SharedRegex[] leaves;
+  private int answers;
+  private int size;
+
+  int recalled(SharedRegex leaf) {
+    for (int i = 0; i < size; i++) {
+      if (leaves[i] == leaf) {
+        return (answers >>> i & 1) != 0 ? Subject.TRUE : Subject.FALSE;
+      }
+    }
+    return Subject.UNKNOWN;
+  }
+
+  void remember(SharedRegex leaf, boolean result) {
+    if (size == SLOTS) {
+      return;
+    }
+    if (leaves == null) {
+      leaves = new SharedRegex[SLOTS];
+    }
+    leaves[size] = leaf;
+    if (result) {
+      answers |= 1 << size;
+    }
+    size++;
+  }
+}
