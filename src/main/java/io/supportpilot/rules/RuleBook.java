@@ -19,16 +19,22 @@ final class RuleBook {
   private static final Logger LOG = LoggerFactory.getLogger(RuleBook.class);
 
   /** One immutable generation of compiled rules. */
-  record Snapshot(String stamp, Map<TriggerType, CompiledRule[]> byType) {
+  record Snapshot(String stamp, Map<TriggerType, CompiledRule[]> byType, Map<TriggerType, Indexed> indexed) {
 
     CompiledRule[] of(TriggerType t) {
       return byType.getOrDefault(t, new CompiledRule[0]);
     }
   }
 
+  /** A trigger type's enabled rules with their {@link RuleIndex}, from one generation. */
+  record Indexed(CompiledRule[] rules, RuleIndex index) {
+
+    static final Indexed NONE = new Indexed(new CompiledRule[0], RuleIndex.of(List.of(), Schema.ERROR));
+  }
+
   private final RuleStore store;
   private final AtomicReference<Snapshot> current = new AtomicReference<>(
-      new Snapshot("", new EnumMap<>(TriggerType.class)));
+      new Snapshot("", new EnumMap<>(TriggerType.class), new EnumMap<>(TriggerType.class)));
 
   RuleBook(RuleStore store) {
     this.store = store;
@@ -37,6 +43,11 @@ final class RuleBook {
   /** The current enabled rules of a trigger type (do not modify the array). */
   CompiledRule[] rules(TriggerType t) {
     return current.get().of(t);
+  }
+
+  /** The current enabled rules of a trigger type with their index (do not modify the array). */
+  Indexed indexed(TriggerType t) {
+    return current.get().indexed().getOrDefault(t, Indexed.NONE);
   }
 
   /** How many enabled rules this instance evaluates now (all trigger types). */
@@ -71,8 +82,14 @@ final class RuleBook {
         }
       }
       Map<TriggerType, CompiledRule[]> byType = new EnumMap<>(TriggerType.class);
-      lists.forEach((k, v) -> byType.put(k, v.toArray(new CompiledRule[0])));
-      current.set(new Snapshot(stamp, byType));
+      Map<TriggerType, Indexed> indexed = new EnumMap<>(TriggerType.class);
+      lists.forEach((k, v) -> {
+        CompiledRule[] rules = v.toArray(new CompiledRule[0]);
+        byType.put(k, rules);
+        indexed.put(k, new Indexed(rules, RuleIndex.of(v.stream().map(CompiledRule::conditionJson).toList(),
+            Schema.of(k))));
+      });
+      current.set(new Snapshot(stamp, byType, indexed));
       return null;
     });
   }

@@ -156,7 +156,8 @@ final class RuleEngineVerticle extends VerticleBase {
   // ------------------------------------------------------------------ triggers
 
   private void onErrors(StoredErrors batch) {
-    CompiledRule[] rules = book.rules(TriggerType.ERROR);
+    RuleBook.Indexed indexed = book.indexed(TriggerType.ERROR);
+    CompiledRule[] rules = indexed.rules();
     if (rules.length == 0) {
       return;
     }
@@ -171,33 +172,38 @@ final class RuleEngineVerticle extends VerticleBase {
     for (ErrorEvent e : batch.events()) {
       ErrorSubject s = new ErrorSubject(e);
       JsonObject json = null;
-      for (CompiledRule r : rules) {
-        if (!r.condition().test(s, now)) {
-          continue;
-        }
-        Firing.Window w = null;
-        if (windowMillis > 0) {
-          counters.add(r.id(), now);
-          String slot = r.id() + '\u0000' + nonNull(e.userId()) + '\u0000' + nonNull(e.fingerprint());
-          w = windows.get(slot);
-          if (w != null && w.bucket == bucket) {
-            coalesce(w, 1);
+      long[] candidates = indexed.index().candidates(s);
+      for (int word = 0; word < candidates.length; word++) {
+        for (long bits = candidates[word]; bits != 0; bits &= bits - 1) {
+          CompiledRule r = rules[(word << 6) + Long.numberOfTrailingZeros(bits)];
+          if (!r.condition().test(s, now)) {
             continue;
           }
-          w = windows.size() < MAX_WINDOWS || windows.containsKey(slot) ? new Firing.Window(slot, r.id(),
-              "errors:" + nonNull(e.userId()) + ":" + nonNull(e.fingerprint()) + "@"
-                  + Instant.ofEpochMilli(bucket * windowMillis), bucket) : null;
-          if (w != null) {
-            windows.put(slot, w);
+          Firing.Window w = null;
+          if (windowMillis > 0) {
+            counters.add(r.id(), now);
+            String slot = r.id() + '\u0000' + nonNull(e.userId()) + '\u0000' + nonNull(e.fingerprint());
+            w = windows.get(slot);
+            if (w != null && w.bucket == bucket) {
+              coalesce(w, 1);
+              continue;
+            }
+            w = windows.size() < MAX_WINDOWS || windows.containsKey(slot) ? new Firing.Window(slot, r.id(),
+                "errors:" + nonNull(e.userId()) + ":" + nonNull(e.fingerprint()) + "@"
+                    + Instant.ofEpochMilli(bucket * windowMillis), bucket) : null;
+            if (w != null) {
+              windows.put(slot, w);
+            }
           }
+          if (json == null) {
+            json = errorJson(e);
+          }
+          if (firings == null) {
+            firings = new ArrayList<>();
+          }
+          String key = w != null ? w.triggerKey : "error:" + e.source() + ":" + e.eventId();
+          firings.add(new Firing(r, key, json, at, w));
         }
-        if (json == null) {
-          json = errorJson(e);
-        }
-        if (firings == null) {
-          firings = new ArrayList<>();
-        }
-        firings.add(new Firing(r, w != null ? w.triggerKey : "error:" + e.source() + ":" + e.eventId(), json, at, w));
       }
     }
     if (firings != null) {

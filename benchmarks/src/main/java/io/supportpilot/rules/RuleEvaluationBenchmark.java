@@ -13,8 +13,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The error-rule hot path per stored event, as the rule engine runs it: wrap the event as a subject and test every
- * enabled error rule's compiled condition. {@code rules} compiled rules with a realistic mix (status thresholds,
+ * The error-rule hot path per stored event, as the rule engine runs it: wrap the event as a subject, ask the
+ * {@link RuleIndex} which rules it can match, and test those rules' compiled conditions. {@code rules} compiled rules with a realistic mix (status thresholds,
  * type equality and sets, $and/$or/$not, $exists, $contains, and one regex in ten, the same expression or ten
  * different ones); events cycle through 64
  * variants so branches and string contents vary. Target: 100 rules <= 2 µs per event.
@@ -33,6 +33,7 @@ public class RuleEvaluationBenchmark extends BenchmarkBase {
   public String regexes = "shared";
 
   private Condition[] conditions;
+  private RuleIndex index;
   private ErrorEvent[] events;
   private long now;
   private int i;
@@ -42,6 +43,7 @@ public class RuleEvaluationBenchmark extends BenchmarkBase {
     String[] types = {"ExactApiError", "RateLimitError", "TokenExpiredError", "ValidationError", "TimeoutError",
         "DivisionLookupError", "InvoiceSyncError", "NetworkError"};
     List<Condition> list = new ArrayList<>();
+    List<JsonObject> jsons = new ArrayList<>();
     for (int r = 0; r < rules; r++) {
       String type = types[r % types.length];
       String json;
@@ -79,9 +81,11 @@ public class RuleEvaluationBenchmark extends BenchmarkBase {
         default:
           json = "{\"fingerprint\": {\"$nin\": [\"fp-" + r + "\", \"fp-x\"]}, \"status_code\": {\"$ne\": 404}}";
       }
-      list.add(ConditionCompiler.compile(new JsonObject(json), Schema.ERROR, "trigger_condition"));
+      jsons.add(new JsonObject(json));
+      list.add(ConditionCompiler.compile(jsons.get(r), Schema.ERROR, "trigger_condition"));
     }
     conditions = list.toArray(new Condition[0]);
+    index = RuleIndex.of(jsons, Schema.ERROR);
     now = System.currentTimeMillis();
     Instant at = Instant.ofEpochMilli(now - 5_000);
     events = new ErrorEvent[64];
@@ -101,9 +105,12 @@ public class RuleEvaluationBenchmark extends BenchmarkBase {
     ErrorEvent e = events[i++ & 63];
     ErrorSubject s = new ErrorSubject(e);
     int matched = 0;
-    for (Condition c : conditions) {
-      if (c.test(s, now)) {
-        matched++;
+    long[] candidates = index.candidates(s);
+    for (int word = 0; word < candidates.length; word++) {
+      for (long bits = candidates[word]; bits != 0; bits &= bits - 1) {
+        if (conditions[(word << 6) + Long.numberOfTrailingZeros(bits)].test(s, now)) {
+          matched++;
+        }
       }
     }
     return matched;
