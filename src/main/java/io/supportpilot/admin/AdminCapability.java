@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Admin routes: {@code GET /api/admin/config} (credential-bearing values masked by {@link ConfigRedaction}, secrets
  * only reported as set or unset), named admin tokens with roles (resolved before the engine's bearer
- * check, so every admin request knows who makes it), and the automation metrics with their rollup job, and the
- * dashboard page at {@code /admin/}.
+ * check, so every admin request knows who makes it), the automation metrics with their rollup job, the admin
+ * notifications ({@link NotificationRoutes}), and the dashboard page at {@code /admin/}.
  */
 public final class AdminCapability implements Capability, HttpServerVerticle.PreAuthRoutes {
 
@@ -61,6 +61,7 @@ public final class AdminCapability implements Capability, HttpServerVerticle.Pre
     DashboardRoutes.mount(router);
     new TokenRoutes(tokens, identity).mount(router);
     new MetricsRoutes(metrics, timeseries).mount(router);
+    new NotificationRoutes(ctx.pool()).mount(router);
   }
 
   @Override

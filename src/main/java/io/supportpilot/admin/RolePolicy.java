@@ -4,7 +4,8 @@ import io.vertx.core.http.HttpMethod;
 
 /**
  * The role each admin route needs: viewers read everything (and may ask triage, open the spike stream and read the
- * metrics), agents also work conversations, admins manage tokens and change anything else (articles, patterns).
+ * metrics), agents also work conversations and mark notifications read, admins manage tokens and change anything
+ * else (articles, patterns).
  */
 final class RolePolicy {
 
@@ -16,7 +17,7 @@ final class RolePolicy {
     if (path.startsWith("/api/admin/tokens")) {
       return Role.ADMIN;
     }
-    if (path.startsWith("/api/admin/conversations")) {
+    if (path.startsWith("/api/admin/conversations") || path.startsWith("/api/admin/notifications")) {
       return read ? Role.VIEWER : Role.AGENT;
     }
     if (path.equals("/api/triage") || path.startsWith("/api/triage/") || path.equals("/api/admin/me")
