@@ -8,7 +8,7 @@
 (function () {
   const TOKEN_KEY = 'supportpilot.adminToken';
   const SVG = 'http://www.w3.org/2000/svg';
-  const VIEWS = ['overview', 'live', 'queue', 'knowledge', 'devops', 'settings'];
+  const VIEWS = ['overview', 'live', 'queue', 'knowledge', 'devops', 'notifications', 'settings'];
   let token = null;
   let me = null;
   let articlesCache = [];
@@ -319,7 +319,8 @@
       }
     }
     say('');
-    ({ overview: loadOverview, live: loadRecentSpikes, queue: loadQueue, knowledge: loadKnowledge, devops: loadDevops, settings: loadSettings })[view]();
+    ({ overview: loadOverview, live: loadRecentSpikes, queue: loadQueue, knowledge: loadKnowledge, devops: loadDevops, notifications: () => loadNotifications(false), settings: loadSettings })[view]();
+    refreshNotificationBadge();
   }
 
   // ---------------------------------------------------------------- overview
@@ -848,6 +849,86 @@
     f.querySelector('h2').focus();
   }
 
+  // ---------------------------------------------------------------- notifications
+
+  let notificationsBefore = null;
+
+  function setNotificationBadge(unread) {
+    const badge = $('notifications-badge');
+    badge.hidden = !(unread > 0);
+    badge.textContent = unread > 0 ? String(unread) : '';
+    badge.setAttribute('aria-label', unread + ' unread');
+  }
+
+  async function refreshNotificationBadge() {
+    if (!me) {
+      return;
+    }
+    const r = await api('GET', '/api/admin/notifications?limit=1');
+    if (r.ok) {
+      setNotificationBadge(r.data.unread);
+    }
+  }
+
+  function notificationDetails(d) {
+    const keys = Object.keys(d || {}).slice(0, 6);
+    return keys.length ? keys.map((k) => k + ': ' + (typeof d[k] === 'object' ? JSON.stringify(d[k]) : String(d[k]))).join(' · ')
+      : '';
+  }
+
+  async function markNotification(id) {
+    const r = await api('POST', '/api/admin/notifications/' + encodeURIComponent(id) + '/read', {});
+    say(r.ok ? 'Marked read.' : 'Could not mark it read: ' + errText(r));
+    loadNotifications(false);
+  }
+
+  async function markAllNotifications() {
+    const r = await api('POST', '/api/admin/notifications/read', {});
+    say(r.ok ? 'Marked ' + r.data.marked + ' read.' : 'Could not mark them read: ' + errText(r));
+    loadNotifications(false);
+  }
+
+  async function loadNotifications(more) {
+    const f = $('notifications-filters').elements;
+    const q = new URLSearchParams({ limit: '50' });
+    if (f.unread.checked) {
+      q.set('unread', 'true');
+    }
+    if (f.kind.value.trim()) {
+      q.set('kind', f.kind.value.trim());
+    }
+    if (more && notificationsBefore) {
+      q.set('before', String(notificationsBefore));
+    }
+    const r = await api('GET', '/api/admin/notifications?' + q.toString());
+    const box = $('notifications-list');
+    if (!r.ok) {
+      fill(box, unavailable('Notifications', r));
+      $('notifications-more').hidden = true;
+      return;
+    }
+    setNotificationBadge(r.data.unread);
+    const rows = (r.data.notifications || []).map((n) => h('tr', { 'data-notification-id': String(n.id), class: n.read_at ? 'read' : 'unread' },
+        h('td', null, h('span', { class: 'pill' }, label(n.kind))),
+        h('td', null, h('strong', null, String(n.title)), h('div', { class: 'muted small' }, notificationDetails(n.details))),
+        h('td', null, fmtTime(n.created_at)),
+        h('td', null, n.read_at ? 'read ' + fmtTime(n.read_at)
+          : h('button', { type: 'button', class: 'secondary write mark-read', 'aria-label': 'Mark read: ' + n.title, onclick: () => markNotification(n.id) }, 'Mark read'))));
+    const tableRows = rows.length ? table(['Kind', 'What', 'When', 'Read'], rows) : null;
+    if (more) {
+      const body = box.querySelector('tbody');
+      if (body && tableRows) {
+        for (const tr of tableRows.querySelectorAll('tbody tr')) {
+          body.appendChild(tr);
+        }
+      }
+    } else {
+      fill(box, tableRows || h('p', { class: 'muted' }, 'No notifications' + (f.unread.checked ? ' unread' : '') + '.'));
+    }
+    notificationsBefore = r.data.next_before || null;
+    $('notifications-more').hidden = !notificationsBefore;
+  }
+
   // ---------------------------------------------------------------- devops
 
   let openDevopsTaskId = null;
@@ -1028,6 +1109,12 @@
       ev.preventDefault();
       loadDevops();
     });
+    $('notifications-filters').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      loadNotifications(false);
+    });
+    $('notifications-read-all').addEventListener('click', markAllNotifications);
+    $('notifications-more').addEventListener('click', () => loadNotifications(true));
     $('article-new').addEventListener('click', () => editArticle(null));
     $('token-form').addEventListener('submit', createToken);
     window.addEventListener('hashchange', route);

@@ -495,6 +495,51 @@ class DashboardBrowserTest {
     browser.size(1280, 900);
   }
 
+  // Verifies that the Notifications view lists what the engine told the admins (filtered by kind, markup shown as
+  // text), that the menu badge shows the unread count, that a viewer gets no Mark read, and that the owner marking
+  // one read updates the row and the badge.
+  @Test
+  @Order(11)
+  void notificationsAreListedAndMarkedRead() {
+    TestDatabase.exec(pg, "INSERT INTO admin_notifications (kind, title, details, created_at) VALUES "
+        + "('rule_alert', 'Older alert', '{\"rule\": \"r-1\"}', now() - interval '1 hour'), "
+        + "('rule_alert', 'Rule fired " + XSS.replace("'", "''") + "', '{\"rule\": \"r-2\"}', now())");
+    long unread = TestDatabase.queryLong(pg, "SELECT count(*) FROM admin_notifications WHERE read_at IS NULL");
+    browser.open(base + "/admin/#notifications");
+    browser.waitFor(Duration.ofSeconds(5), d -> String.valueOf(unread).equals(d.findElement(By.id("notifications-badge"))
+        .getText()));
+    WebElement kind = browser.find("#notifications-filters input[name=kind]");
+    kind.clear();
+    kind.sendKeys("rule_alert");
+    browser.find("#notifications-filters button[type=submit]").click();
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElements(By.cssSelector("#notifications-list tbody tr")).size() == 2);
+    List<WebElement> rows = browser.driver().findElements(By.cssSelector("#notifications-list tbody tr"));
+    assertTrue(rows.get(0).getText().contains("<script>window.__xss=1</script>"), "newest first, markup as text: "
+        + rows.get(0).getText());
+    assertTrue(rows.get(1).getText().contains("Older alert") && rows.get(1).getText().contains("rule: r-1"),
+        rows.get(1).getText());
+    assertEquals(null, browser.js("return window.__xss === undefined ? null : window.__xss;"));
+    String id = rows.get(0).getAttribute("data-notification-id");
+    // The previous test left a viewer signed in: a viewer reads but gets no Mark read; the owner marks.
+    assertTrue(browser.find("#who").getText().contains("viewer"), browser.find("#who").getText());
+    assertFalse(browser.driver().findElement(By.cssSelector("#notifications-list tr[data-notification-id='" + id
+        + "'] button.mark-read")).isDisplayed(), "a viewer gets no Mark read");
+    browser.click("#signout");
+    signInAsOwner();
+    browser.open(base + "/admin/#notifications");
+    kind = browser.find("#notifications-filters input[name=kind]");
+    kind.clear();
+    kind.sendKeys("rule_alert");
+    browser.find("#notifications-filters button[type=submit]").click();
+    browser.find("#notifications-list tr[data-notification-id='" + id + "'] button.mark-read");
+    browser.click("#notifications-list tr[data-notification-id='" + id + "'] button.mark-read");
+    browser.waitFor(Duration.ofSeconds(5), d -> d.findElement(By.cssSelector(
+        "#notifications-list tr[data-notification-id='" + id + "']")).getText().contains("read "));
+    browser.waitFor(Duration.ofSeconds(5), d -> String.valueOf(unread - 1).equals(d.findElement(
+        By.id("notifications-badge")).getText()));
+    assertEquals(unread - 1, TestDatabase.queryLong(pg, "SELECT count(*) FROM admin_notifications WHERE read_at IS NULL"));
+  }
+
   static JsonObject createConversation(String userId, String message) {
     HttpResponse<String> r = Http.post(port, "/api/support/conversations",
         new JsonObject().put("user_id", userId).put("message", message).encode(), Http.portal());
