@@ -67,6 +67,19 @@ public final class SupportAgentVerticle extends VerticleBase {
   record SharedAnswer(String action, String escalation, String text, JsonObject meta) {
   }
 
+  /** An admin notification of one escalated conversation. */
+  static final String NOTIFY = "INSERT INTO admin_notifications (kind, title, details, created_at)"
+      + " VALUES ('escalation', $1, $2, $3)";
+  /** The unread notification of the fingerprint counts one more conversation (V191's unique index). */
+  static final String NOTIFY_COALESCED = NOTIFY + " ON CONFLICT ((details->>'fingerprint'))"
+      + " WHERE kind = 'escalation' AND read_at IS NULL AND (details->>'fingerprint') IS NOT NULL"
+      + " DO UPDATE SET details = admin_notifications.details || jsonb_build_object("
+      + "'count', COALESCE((admin_notifications.details->>'count')::int, 1) + 1,"
+      + " 'conversation_id', EXCLUDED.details->'conversation_id', 'user_id', EXCLUDED.details->'user_id',"
+      + " 'last_at', EXCLUDED.created_at),"
+      + " title = 'Conversations need a person (' || (COALESCE((admin_notifications.details->>'count')::int, 1) + 1)"
+      + " || '): ' || (EXCLUDED.details->>'subject')";
+
   private final AgentConfig cfg;
   private final Pool pool;
   private final Clock clock;
@@ -380,12 +393,20 @@ public final class SupportAgentVerticle extends VerticleBase {
         .map(x -> count(route, c));
   }
 
+  /**
+   * One admin notification per escalated conversation; escalated auto-tickets of one fingerprint share one unread
+   * notification that counts them (a storm is one line for the admin, not thousands).
+   */
   private Future<Void> notifyAdmins(Conversation c, String reason) {
     JsonObject details = new JsonObject().put("conversation_id", c.id()).put("user_id", c.userId())
         .put("subject", c.subject()).put("reason", reason);
     String title = "Conversation needs a person: " + c.subject();
-    return pool.preparedQuery("INSERT INTO admin_notifications (kind, title, details, created_at) "
-        + "VALUES ('escalation', $1, $2, $3)").execute(Tuple.of(title, details, store.now()))
+    String sql = NOTIFY;
+    if (c.fingerprint() != null) {
+      details.put("fingerprint", c.fingerprint()).put("count", 1);
+      sql = NOTIFY_COALESCED;
+    }
+    return pool.preparedQuery(sql).execute(Tuple.of(title, details, store.now()))
         .map(r -> {
           vertx.eventBus().publish(Addresses.ADMIN_NOTIFICATIONS, new JsonObject().put("kind", "escalation")
               .put("title", title).put("details", details));
