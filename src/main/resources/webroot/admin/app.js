@@ -282,6 +282,7 @@
     $('signin').hidden = true;
     $('app').hidden = false;
     startLive();
+    notificationTimer = setInterval(refreshNotificationBadge, NOTIFICATION_POLL_MS);
     route();
     return null;
   }
@@ -291,6 +292,8 @@
     token = null;
     me = null;
     stopLive();
+    clearInterval(notificationTimer);
+    notificationTimer = null;
     $('app').hidden = true;
     $('signin').hidden = false;
     $('token').value = '';
@@ -851,7 +854,10 @@
 
   // ---------------------------------------------------------------- notifications
 
+  /** How often the unread badge is refreshed while signed in (a count query; the view itself reloads on demand). */
+  const NOTIFICATION_POLL_MS = 30000;
   let notificationsBefore = null;
+  let notificationTimer = null;
 
   function setNotificationBadge(unread) {
     const badge = $('notifications-badge');
