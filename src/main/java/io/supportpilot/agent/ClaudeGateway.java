@@ -11,11 +11,8 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
@@ -31,7 +28,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,15 +54,8 @@ public final class ClaudeGateway {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClaudeGateway.class);
 
-  /** How one HTTP call ended. */
-  public enum Outcome { OK, RATE_LIMITED, OVERLOADED, SERVER_ERROR, TIMEOUT, MALFORMED, CLIENT_ERROR }
-
   /** Why a call did not reach (or did not succeed at) the API: the offline agent takes over. */
   public enum Refusal { NO_KEY, DISABLED, BREAKER_OPEN, BUDGET_SPENT, QUEUE_FULL, RATE_LIMITED, FAILED }
-
-  /** A successful reply: the assistant message as the API sent it, its stop reason and usage. */
-  public record Reply(JsonObject message, String stopReason, JsonArray content, int inputTokens, int outputTokens) {
-  }
 
   /** Claude is not available for this call; {@code reason} says why. */
   public static final class Unavailable extends RuntimeException {
@@ -100,8 +89,8 @@ public final class ClaudeGateway {
   private final AtomicReference<LocalDate> budgetDay = new AtomicReference<>();
   private final AtomicLong tokensToday = new AtomicLong();
   private final AtomicLong httpRequests = new AtomicLong();
-  private final Map<Outcome, Counter> calls = new EnumMap<>(Outcome.class);
-  private final Map<Outcome, Timer> latency = new EnumMap<>(Outcome.class);
+  private final Map<CallOutcome, Counter> calls = new EnumMap<>(CallOutcome.class);
+  private final Map<CallOutcome, Timer> latency = new EnumMap<>(CallOutcome.class);
   private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
   private final Counter inputTokens;
   private final Counter outputTokens;
@@ -133,7 +122,7 @@ public final class ClaudeGateway {
         .permittedNumberOfCallsInHalfOpenState(1)
         .recordExceptions(CallFailure.class)
         .build());
-    for (Outcome o : Outcome.values()) {
+    for (CallOutcome o : CallOutcome.values()) {
       String tag = o.name().toLowerCase();
       calls.put(o, Counter.builder(METRIC_CALLS).tag("outcome", tag).description("Messages API calls").register(registry));
       latency.put(o, Timer.builder(METRIC_LATENCY).tag("outcome", tag).description("Messages API call latency")
@@ -224,7 +213,7 @@ public final class ClaudeGateway {
    * Sends one Messages API request ({@code model} and {@code max_tokens} are filled in), with retries. Fails with
    * {@link Unavailable} when Claude cannot answer.
    */
-  public Future<Reply> send(JsonObject request, String conversationId, String purpose) {
+  public Future<ClaudeReply> send(JsonObject request, String conversationId, String purpose) {
     Refusal r = unavailableReason();
     if (r != null) {
       return refuse(r, "Claude is not available");
@@ -278,7 +267,7 @@ public final class ClaudeGateway {
     }
   }
 
-  private Future<Reply> attempt(JsonObject body, String conversationId, String purpose, int attempt) {
+  private Future<ClaudeReply> attempt(JsonObject body, String conversationId, String purpose, int attempt) {
     if (budgetRemaining() <= 0) {
       return refuse(Refusal.BUDGET_SPENT, "the daily token budget of " + cfg.dailyTokenBudget() + " is spent");
     }
@@ -342,7 +331,7 @@ public final class ClaudeGateway {
     return p.future();
   }
 
-  private Future<Reply> call(JsonObject body, String conversationId, String purpose) {
+  private Future<ClaudeReply> call(JsonObject body, String conversationId, String purpose) {
     long start = System.nanoTime();
     httpRequests.incrementAndGet();
     return client.postAbs(cfg.baseUrl() + "/v1/messages")
@@ -354,48 +343,23 @@ public final class ClaudeGateway {
         .transform(ar -> {
           long nanos = System.nanoTime() - start;
           if (ar.failed()) {
-            boolean timeout = ar.cause() instanceof TimeoutException
-                || String.valueOf(ar.cause().getMessage()).toLowerCase().contains("timeout");
-            CallFailure f = new CallFailure(Outcome.TIMEOUT, true, -1,
-                (timeout ? "timed out" : "connection failed") + ": " + ar.cause().getMessage());
-            return finish(f, null, 0, 0, null, nanos, conversationId, purpose);
+            return finish(Future.failedFuture(ReplyReader.unanswered(ar.cause())), null, nanos, conversationId,
+                purpose);
           }
-          return classify(ar.result(), nanos, conversationId, purpose);
+          return finish(ReplyReader.read(ar.result()), ar.result().statusCode(), nanos, conversationId, purpose);
         });
   }
 
-  private Future<Reply> classify(HttpResponse<Buffer> resp, long nanos, String conversationId, String purpose) {
-    int status = resp.statusCode();
-    if (status == 200) {
-      Reply reply = parse(resp.body());
-      if (reply == null) {
-        return finish(new CallFailure(Outcome.MALFORMED, true, -1, "the reply is not a Messages API message"),
-            null, 0, 0, status, nanos, conversationId, purpose);
-      }
-      return finish(null, reply, reply.inputTokens(), reply.outputTokens(), status, nanos, conversationId, purpose);
-    }
-    long retryAfter = retryAfterMs(resp.getHeader("retry-after"));
-    String type = errorType(resp.body());
-    CallFailure f;
-    if (status == 429) {
-      f = new CallFailure(Outcome.RATE_LIMITED, !"enforced_spend_limit_reached".equals(type),
-          Math.max(retryAfter, -1), "429 " + type);
-    } else if (status == 529) {
-      f = new CallFailure(Outcome.OVERLOADED, true, retryAfter, "529 " + type);
-    } else if (status >= 500) {
-      f = new CallFailure(Outcome.SERVER_ERROR, true, retryAfter, status + " " + type);
-    } else {
-      f = new CallFailure(Outcome.CLIENT_ERROR, false, -1, status + " " + type);
-    }
-    return finish(f, null, 0, 0, status, nanos, conversationId, purpose);
-  }
-
-  private Future<Reply> finish(CallFailure failure, Reply reply, int in, int out, Integer status, long nanos,
-      String conversationId, String purpose) {
-    Outcome outcome = failure == null ? Outcome.OK : failure.outcome;
+  private Future<ClaudeReply> finish(Future<ClaudeReply> read, Integer status, long nanos, String conversationId,
+      String purpose) {
+    CallFailure failure = read.failed() ? (CallFailure) read.cause() : null;
+    ClaudeReply reply = read.result();
+    int in = reply == null ? 0 : reply.inputTokens();
+    int out = reply == null ? 0 : reply.outputTokens();
+    CallOutcome outcome = failure == null ? CallOutcome.OK : failure.outcome;
     if (failure == null) {
       breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
-    } else if (failure.outcome == Outcome.CLIENT_ERROR) {
+    } else if (failure.outcome == CallOutcome.CLIENT_ERROR) {
       breaker.onSuccess(nanos, TimeUnit.NANOSECONDS); // our request was wrong; the service is fine
     } else {
       breaker.onError(nanos, TimeUnit.NANOSECONDS, failure);
@@ -407,10 +371,10 @@ public final class ClaudeGateway {
     rollDay();
     tokensToday.addAndGet((long) in + out);
     record(conversationId, purpose, outcome, status, reply == null ? null : reply.stopReason(), in, out, nanos);
-    return failure == null ? Future.succeededFuture(reply) : Future.failedFuture(failure);
+    return read;
   }
 
-  private void record(String conversationId, String purpose, Outcome outcome, Integer status, String stopReason,
+  private void record(String conversationId, String purpose, CallOutcome outcome, Integer status, String stopReason,
       int in, int out, long nanos) {
     pool.preparedQuery("INSERT INTO claude_calls (conversation_id, purpose, outcome, http_status, stop_reason, "
         + "input_tokens, output_tokens, latency_ms, model, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
@@ -432,88 +396,5 @@ public final class ClaudeGateway {
 
   private LocalDate today() {
     return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-  }
-
-  /** Parses and checks a 200 body; null when it is not a well-formed message. */
-  static Reply parse(Buffer body) {
-    JsonObject m;
-    try {
-      Object v = body == null ? null : body.toJsonValue();
-      if (!(v instanceof JsonObject)) {
-        return null;
-      }
-      m = (JsonObject) v;
-    } catch (RuntimeException e) {
-      return null;
-    }
-    Object content = m.getValue("content");
-    Object stop = m.getValue("stop_reason");
-    Object usage = m.getValue("usage");
-    if (!"message".equals(m.getValue("type")) || !"assistant".equals(m.getValue("role"))
-        || !(content instanceof JsonArray) || !(stop instanceof String) || !(usage instanceof JsonObject)) {
-      return null;
-    }
-    for (Object b : (JsonArray) content) {
-      if (!(b instanceof JsonObject) || !(((JsonObject) b).getValue("type") instanceof String)) {
-        return null;
-      }
-      JsonObject block = (JsonObject) b;
-      if ("tool_use".equals(block.getString("type")) && (!(block.getValue("id") instanceof String)
-          || !(block.getValue("name") instanceof String) || !(block.getValue("input") instanceof JsonObject))) {
-        return null;
-      }
-      if ("text".equals(block.getString("type")) && !(block.getValue("text") instanceof String)) {
-        return null;
-      }
-    }
-    JsonObject u = (JsonObject) usage;
-    int in = u.getValue("input_tokens") instanceof Number ? u.getInteger("input_tokens") : 0;
-    int out = u.getValue("output_tokens") instanceof Number ? u.getInteger("output_tokens") : 0;
-    return new Reply(m, (String) stop, (JsonArray) content, in, out);
-  }
-
-  /** Retry-After in ms: -1 when absent or unreadable. Seconds may be fractional. */
-  static long retryAfterMs(String header) {
-    if (header == null || header.isBlank()) {
-      return -1;
-    }
-    try {
-      double s = Double.parseDouble(header.trim());
-      return s < 0 ? -1 : (long) Math.ceil(s * 1000);
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static String errorType(Buffer body) {
-    try {
-      Object v = body == null ? null : body.toJsonValue();
-      if (v instanceof JsonObject && ((JsonObject) v).getValue("error") instanceof JsonObject) {
-        JsonObject err = ((JsonObject) v).getJsonObject("error");
-        // A spend cap is a 429 rate_limit_error whose details name it; retrying cannot help then.
-        if (err.getValue("details") instanceof JsonObject
-            && "enforced_spend_limit_reached".equals(err.getJsonObject("details").getValue("error_code"))) {
-          return "enforced_spend_limit_reached";
-        }
-        return String.valueOf(err.getValue("type"));
-      }
-    } catch (RuntimeException ignored) {
-      // not JSON: the status says enough
-    }
-    return "unknown_error";
-  }
-
-  /** One failed HTTP call, recorded by the breaker; {@code retryAfterMs} is -1 when the server gave none. */
-  static final class CallFailure extends RuntimeException {
-    final Outcome outcome;
-    final boolean retryable;
-    final long retryAfterMs;
-
-    CallFailure(Outcome outcome, boolean retryable, long retryAfterMs, String detail) {
-      super(detail, null, false, false);
-      this.outcome = outcome;
-      this.retryable = retryable;
-      this.retryAfterMs = retryAfterMs;
-    }
   }
 }

@@ -83,7 +83,7 @@ class ClaudeGatewayTest {
   void burstNeverExceedsTheRateOrConcurrencyLimit() throws Exception {
     fake.fallback(req -> okAfter(message("end_turn", text("ok")), 300));
     ClaudeGateway g = gateway(5, 2, 10_000_000);
-    List<Future<ClaudeGateway.Reply>> calls = new ArrayList<>();
+    List<Future<ClaudeReply>> calls = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       calls.add(g.send(request("burst " + i), null, "test"));
     }
@@ -148,9 +148,9 @@ class ClaudeGatewayTest {
   // Verifies retry-after parsing: seconds, fractions, absent and garbage.
   @Test
   void retryAfterParsing() {
-    assertEquals(1000, ClaudeGateway.retryAfterMs("1"));
-    assertEquals(1500, ClaudeGateway.retryAfterMs("1.5"));
-    assertEquals(-1, ClaudeGateway.retryAfterMs(null));
-    assertEquals(-1, ClaudeGateway.retryAfterMs("soon"));
+    assertEquals(1000, ReplyReader.retryAfterMs("1"));
+    assertEquals(1500, ReplyReader.retryAfterMs("1.5"));
+    assertEquals(-1, ReplyReader.retryAfterMs(null));
+    assertEquals(-1, ReplyReader.retryAfterMs("soon"));
   }
 }
