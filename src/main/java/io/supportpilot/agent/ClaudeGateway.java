@@ -1,11 +1,7 @@
 package io.supportpilot.agent;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -19,18 +15,13 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,20 +69,12 @@ public final class ClaudeGateway {
   private final Pool pool;
   private final Clock clock;
   private final WebClient client;
-  private final RateLimiter limiter;
-  private final CircuitBreaker breaker;
-  private final long spacingNanos;
-  private final AtomicLong lastDispatch = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicLong lastSent = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final Queue<Promise<Void>> waiting = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger waitingCount = new AtomicInteger();
-  private final AtomicReference<LocalDate> budgetDay = new AtomicReference<>();
-  private final AtomicLong tokensToday = new AtomicLong();
+  private final Refusals refusals;
+  private final DailyTokenBudget budget;
+  private final CallAdmission admission;
   private final AtomicLong httpRequests = new AtomicLong();
   private final Map<CallOutcome, Counter> calls = new EnumMap<>(CallOutcome.class);
   private final Map<CallOutcome, Timer> latency = new EnumMap<>(CallOutcome.class);
-  private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
   private final Counter inputTokens;
   private final Counter outputTokens;
 
@@ -106,22 +89,9 @@ public final class ClaudeGateway {
     this.client = WebClient.create(vertx, new WebClientOptions()
         .setConnectTimeout((int) Math.min(10_000, cfg.requestTimeout().toMillis())).setUserAgent("supportpilot"),
         new PoolOptions().setHttp1MaxSize(Math.max(4, cfg.maxConcurrent())));
-    // One permit per 1/N second: the reservation tells how long to wait; a timer waits, nothing parks.
-    Duration period = Duration.ofNanos(1_000_000_000L / cfg.requestsPerSecond());
-    this.limiter = RateLimiter.of("claude", RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(period)
-        .timeoutDuration(Duration.ofMinutes(10)).build());
-    // Pacing guard: a reservation can land at the very start of the next cycle, right after an immediate one; the
-    // guard keeps sent calls at least one period (+3% and 1 ms for network jitter) apart, so no sliding second
-    // at the API sees more than N.
-    this.spacingNanos = period.toNanos() + period.toNanos() * 3 / 100 + TimeUnit.MILLISECONDS.toNanos(1);
-    this.breaker = CircuitBreaker.of("claude", CircuitBreakerConfig.custom()
-        .failureRateThreshold(cfg.breakerFailureRate())
-        .slidingWindowSize(cfg.breakerWindow())
-        .minimumNumberOfCalls(Math.min(cfg.breakerWindow(), 5))
-        .waitDurationInOpenState(cfg.breakerOpenFor())
-        .permittedNumberOfCallsInHalfOpenState(1)
-        .recordExceptions(CallFailure.class)
-        .build());
+    this.refusals = new Refusals(registry);
+    this.budget = new DailyTokenBudget(pool, clock, cfg.dailyTokenBudget(), registry);
+    this.admission = new CallAdmission(vertx, cfg, refusals, registry);
     for (CallOutcome o : CallOutcome.values()) {
       String tag = o.name().toLowerCase();
       calls.put(o, Counter.builder(METRIC_CALLS).tag("outcome", tag).description("Messages API calls").register(registry));
@@ -129,36 +99,15 @@ public final class ClaudeGateway {
           .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(100))
           .maximumExpectedValue(Duration.ofSeconds(60)).register(registry));
     }
-    for (Refusal r : Refusal.values()) {
-      refused.put(r, Counter.builder(METRIC_REFUSED).tag("reason", r.name().toLowerCase())
-          .description("Claude calls refused before the API (offline agent answered)").register(registry));
-    }
     inputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "input").description("Claude tokens used")
         .register(registry);
     outputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "output").description("Claude tokens used")
         .register(registry);
-    Gauge.builder("supportpilot.claude.in_flight", inFlight, AtomicInteger::get)
-        .description("Claude calls in flight").register(registry);
-    Gauge.builder("supportpilot.claude.queued", waitingCount, AtomicInteger::get)
-        .description("Claude calls waiting for a concurrency slot").register(registry);
-    Gauge.builder("supportpilot.claude.budget_remaining_tokens", this, g -> g.budgetRemaining())
-        .description("tokens left in today's Claude budget").register(registry);
-    Gauge.builder("supportpilot.claude.breaker_open", breaker,
-        b -> b.getState() == CircuitBreaker.State.OPEN ? 1 : 0)
-        .description("1 while the Claude circuit breaker is open").register(registry);
   }
 
   /** Loads today's token use from {@code claude_calls}, so a restart does not reset the budget. */
   public Future<Void> start() {
-    LocalDate today = today();
-    return pool.preparedQuery("SELECT COALESCE(SUM(input_tokens + output_tokens), 0) FROM claude_calls "
-        + "WHERE created_at >= $1")
-        .execute(Tuple.of(today.atStartOfDay().atOffset(ZoneOffset.UTC)))
-        .map(rows -> {
-          budgetDay.set(today);
-          tokensToday.set(rows.iterator().next().getLong(0));
-          return null;
-        });
+    return budget.load();
   }
 
   /** Closes the web client. */
@@ -174,7 +123,7 @@ public final class ClaudeGateway {
     if (cfg.apiKey().isEmpty()) {
       return Refusal.NO_KEY;
     }
-    if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
+    if (admission.breakerOpen()) {
       return Refusal.BREAKER_OPEN;
     }
     if (budgetRemaining() <= 0) {
@@ -185,7 +134,7 @@ public final class ClaudeGateway {
 
   /** The circuit breaker's state, for health and tests. */
   public CircuitBreaker.State breakerState() {
-    return breaker.getState();
+    return admission.breakerState();
   }
 
   /** HTTP requests sent to the API since start (every attempt). */
@@ -195,8 +144,7 @@ public final class ClaudeGateway {
 
   /** Tokens left in today's budget. */
   public long budgetRemaining() {
-    rollDay();
-    return cfg.dailyTokenBudget() - tokensToday.get();
+    return budget.remaining();
   }
 
   /** The configured model. */
@@ -216,108 +164,37 @@ public final class ClaudeGateway {
   public Future<ClaudeReply> send(JsonObject request, String conversationId, String purpose) {
     Refusal r = unavailableReason();
     if (r != null) {
-      return refuse(r, "Claude is not available");
+      return refusals.refuse(r, "Claude is not available");
     }
     JsonObject body = request.copy().put("model", cfg.model());
     if (!body.containsKey("max_tokens")) {
       body.put("max_tokens", cfg.maxTokens());
     }
-    return slot().compose(v -> attempt(body, conversationId, purpose, 0)
-        .andThen(ar -> release()));
-  }
-
-  private <T> Future<T> refuse(Refusal r, String detail) {
-    refused.get(r).increment();
-    return Future.failedFuture(new Unavailable(r, detail));
-  }
-
-  private Future<Void> slot() {
-    if (inFlight.incrementAndGet() <= cfg.maxConcurrent()) {
-      return Future.succeededFuture();
-    }
-    inFlight.decrementAndGet();
-    if (waitingCount.incrementAndGet() > cfg.maxQueue()) {
-      waitingCount.decrementAndGet();
-      return refuse(Refusal.QUEUE_FULL, "more than " + cfg.maxQueue() + " Claude calls are waiting");
-    }
-    Promise<Void> p = Promise.promise();
-    waiting.add(p);
-    drain();
-    return p.future();
-  }
-
-  private void release() {
-    inFlight.decrementAndGet();
-    drain();
-  }
-
-  private void drain() {
-    while (!waiting.isEmpty()) {
-      if (inFlight.incrementAndGet() > cfg.maxConcurrent()) {
-        inFlight.decrementAndGet();
-        return;
-      }
-      Promise<Void> next = waiting.poll();
-      if (next == null) {
-        inFlight.decrementAndGet();
-        return;
-      }
-      waitingCount.decrementAndGet();
-      next.complete();
-    }
+    return admission.slot().compose(v -> attempt(body, conversationId, purpose, 0)
+        .andThen(ar -> admission.release()));
   }
 
   private Future<ClaudeReply> attempt(JsonObject body, String conversationId, String purpose, int attempt) {
     if (budgetRemaining() <= 0) {
-      return refuse(Refusal.BUDGET_SPENT, "the daily token budget of " + cfg.dailyTokenBudget() + " is spent");
+      return refusals.refuse(Refusal.BUDGET_SPENT, "the daily token budget of " + budget.daily() + " is spent");
     }
-    long waitNanos = limiter.reservePermission();
-    if (waitNanos < 0) {
-      return refuse(Refusal.RATE_LIMITED, "the rate limiter's queue is longer than its timeout");
-    }
-    long now = System.nanoTime();
-    long earliest = now + waitNanos;
-    long at = lastDispatch.updateAndGet(prev -> Math.max(earliest, prev + spacingNanos));
-    long delayMs = TimeUnit.NANOSECONDS.toMillis(at - now + 999_999);
-    Future<Void> gate = (delayMs <= 0 ? Future.<Void>succeededFuture() : timer(delayMs)).compose(v -> paced());
-    return gate.compose(v -> {
-      if (!breaker.tryAcquirePermission()) {
-        return refuse(Refusal.BREAKER_OPEN, "the circuit breaker is open after repeated failures");
-      }
-      return call(body, conversationId, purpose);
-    }).recover(e -> {
+    return admission.permit().compose(v -> call(body, conversationId, purpose)).recover(e -> {
       if (!(e instanceof CallFailure)) {
         return Future.failedFuture(e);
       }
       CallFailure f = (CallFailure) e;
       if (!f.retryable || attempt >= cfg.maxRetries()) {
-        refused.get(Refusal.FAILED).increment();
-        return Future.failedFuture(new Unavailable(Refusal.FAILED, f.getMessage()));
+        return refusals.refuse(Refusal.FAILED, f.getMessage());
       }
       long delay = f.retryAfterMs >= 0 ? f.retryAfterMs
           : backoff(attempt);
       if (delay > cfg.maxRetryAfter().toMillis()) {
-        refused.get(Refusal.FAILED).increment();
-        return Future.failedFuture(new Unavailable(Refusal.FAILED, "retry-after " + delay + " ms is too long"));
+        return refusals.refuse(Refusal.FAILED, "retry-after " + delay + " ms is too long");
       }
       LOG.info("Claude call {} ({}); retry {} of {} in {} ms", f.outcome, f.getMessage(), attempt + 1,
           cfg.maxRetries(), delay);
       return timer(delay).compose(x -> attempt(body, conversationId, purpose, attempt + 1));
     });
-  }
-
-  /**
-   * Waits (on a timer) until at least one spacing has passed since the last call actually sent, so late timers
-   * cannot bunch calls together; claims the send slot atomically.
-   */
-  private Future<Void> paced() {
-    long now = System.nanoTime();
-    long prev = lastSent.get();
-    if (now - prev >= spacingNanos) {
-      return lastSent.compareAndSet(prev, now) ? Future.succeededFuture() : paced();
-    }
-    long waitMs = TimeUnit.NANOSECONDS.toMillis(spacingNanos - (now - prev) + 999_999);
-    return timer(waitMs).compose(v -> paced());
   }
 
   private long backoff(int attempt) {
@@ -357,19 +234,12 @@ public final class ClaudeGateway {
     int in = reply == null ? 0 : reply.inputTokens();
     int out = reply == null ? 0 : reply.outputTokens();
     CallOutcome outcome = failure == null ? CallOutcome.OK : failure.outcome;
-    if (failure == null) {
-      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
-    } else if (failure.outcome == CallOutcome.CLIENT_ERROR) {
-      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS); // our request was wrong; the service is fine
-    } else {
-      breaker.onError(nanos, TimeUnit.NANOSECONDS, failure);
-    }
+    admission.ended(failure, nanos);
     calls.get(outcome).increment();
     latency.get(outcome).record(nanos, TimeUnit.NANOSECONDS);
     inputTokens.increment(in);
     outputTokens.increment(out);
-    rollDay();
-    tokensToday.addAndGet((long) in + out);
+    budget.spend((long) in + out);
     record(conversationId, purpose, outcome, status, reply == null ? null : reply.stopReason(), in, out, nanos);
     return read;
   }
@@ -382,19 +252,5 @@ public final class ClaudeGateway {
             in, out, (int) TimeUnit.NANOSECONDS.toMillis(nanos), cfg.model(),
             OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)}))
         .onFailure(e -> LOG.warn("could not record a Claude call: {}", e.getMessage()));
-  }
-
-  private void rollDay() {
-    LocalDate today = today();
-    LocalDate d = budgetDay.get();
-    if (d == null || !d.equals(today)) {
-      if (budgetDay.compareAndSet(d, today)) {
-        tokensToday.set(0);
-      }
-    }
-  }
-
-  private LocalDate today() {
-    return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
   }
 }
