@@ -47,7 +47,7 @@ public final class AgentCapability implements Capability {
     cfg = AgentConfig.from(config, ctx.secrets());
     vertx = ctx.vertx();
     store = new ConversationStore(ctx.pool(), ctx.clock());
-    gateway = new ClaudeGateway(ctx.vertx(), cfg.anthropic(), !cfg.loop().offlineOnly(), ctx.pool(), ctx.clock(),
+    gateway = ClaudeGateway.create(ctx.vertx(), cfg.anthropic(), !cfg.loop().offlineOnly(), ctx.pool(), ctx.clock(),
         ctx.registry());
     mailer = new ReauthMailer(ctx.vertx(), cfg.mail(), cfg.publicBaseUrl(), ctx.pool(), ctx.clock());
     SupportTools tools = new SupportTools(ctx.vertx(), ctx.pool(), ctx.clock(), ctx.services(), store, mailer,

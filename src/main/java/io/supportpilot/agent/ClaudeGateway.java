@@ -1,49 +1,21 @@
 package io.supportpilot.agent;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place every Claude call goes through: the Messages API over vertx-web-client, behind a resilience4j rate
  * limiter used non-blockingly (a reservation plus a Vert.x timer, never a parked thread) with a pacing guard, a
  * concurrency limit with a bounded queue, a circuit breaker, retries that honour {@code retry-after} on 429 and back
  * off on 529, 5xx, timeouts and malformed replies, and a daily token budget. Every HTTP call is recorded in
- * {@code claude_calls} and as metrics.
+ * {@code claude_calls} and as metrics. The gateway composes the parts that do each of these: {@link CallAdmission},
+ * {@link CallRetries}, {@link DailyTokenBudget}, {@link MessagesClient} (with {@link ReplyReader} and
+ * {@link CallRecorder}) and {@link Refusals}.
  */
 public final class ClaudeGateway {
 
@@ -56,17 +28,8 @@ public final class ClaudeGateway {
   /** Metric: calls refused before reaching the API, tagged by reason. */
   public static final String METRIC_REFUSED = "supportpilot.claude.refused";
 
-  private static final Logger LOG = LoggerFactory.getLogger(ClaudeGateway.class);
-
-  /** How one HTTP call ended. */
-  public enum Outcome { OK, RATE_LIMITED, OVERLOADED, SERVER_ERROR, TIMEOUT, MALFORMED, CLIENT_ERROR }
-
   /** Why a call did not reach (or did not succeed at) the API: the offline agent takes over. */
   public enum Refusal { NO_KEY, DISABLED, BREAKER_OPEN, BUDGET_SPENT, QUEUE_FULL, RATE_LIMITED, FAILED }
-
-  /** A successful reply: the assistant message as the API sent it, its stop reason and usage. */
-  public record Reply(JsonObject message, String stopReason, JsonArray content, int inputTokens, int outputTokens) {
-  }
 
   /** Claude is not available for this call; {@code reason} says why. */
   public static final class Unavailable extends RuntimeException {
@@ -83,93 +46,39 @@ public final class ClaudeGateway {
     }
   }
 
-  private final Vertx vertx;
   private final AgentConfig.Anthropic cfg;
   private final boolean enabled;
-  private final Pool pool;
-  private final Clock clock;
-  private final WebClient client;
-  private final RateLimiter limiter;
-  private final CircuitBreaker breaker;
-  private final long spacingNanos;
-  private final AtomicLong lastDispatch = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicLong lastSent = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final Queue<Promise<Void>> waiting = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger waitingCount = new AtomicInteger();
-  private final AtomicReference<LocalDate> budgetDay = new AtomicReference<>();
-  private final AtomicLong tokensToday = new AtomicLong();
-  private final AtomicLong httpRequests = new AtomicLong();
-  private final Map<Outcome, Counter> calls = new EnumMap<>(Outcome.class);
-  private final Map<Outcome, Timer> latency = new EnumMap<>(Outcome.class);
-  private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
-  private final Counter inputTokens;
-  private final Counter outputTokens;
+  private final Refusals refusals;
+  private final DailyTokenBudget budget;
+  private final CallAdmission admission;
+  private final CallRetries retries;
+  private final MessagesClient client;
 
-  /** A gateway with its own web client; {@code enabled} false (offline-only) refuses every call. */
-  public ClaudeGateway(Vertx vertx, AgentConfig.Anthropic cfg, boolean enabled, Pool pool, Clock clock,
-      MeterRegistry registry) {
-    this.vertx = vertx;
+  ClaudeGateway(AgentConfig.Anthropic cfg, boolean enabled, Refusals refusals, DailyTokenBudget budget,
+      CallAdmission admission, CallRetries retries, MessagesClient client) {
     this.cfg = cfg;
     this.enabled = enabled;
-    this.pool = pool;
-    this.clock = clock;
-    this.client = WebClient.create(vertx, new WebClientOptions()
-        .setConnectTimeout((int) Math.min(10_000, cfg.requestTimeout().toMillis())).setUserAgent("supportpilot"),
-        new PoolOptions().setHttp1MaxSize(Math.max(4, cfg.maxConcurrent())));
-    // One permit per 1/N second: the reservation tells how long to wait; a timer waits, nothing parks.
-    Duration period = Duration.ofNanos(1_000_000_000L / cfg.requestsPerSecond());
-    this.limiter = RateLimiter.of("claude", RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(period)
-        .timeoutDuration(Duration.ofMinutes(10)).build());
-    // Pacing guard: a reservation can land at the very start of the next cycle, right after an immediate one; the
-    // guard keeps sent calls at least one period (+3% and 1 ms for network jitter) apart, so no sliding second
-    // at the API sees more than N.
-    this.spacingNanos = period.toNanos() + period.toNanos() * 3 / 100 + TimeUnit.MILLISECONDS.toNanos(1);
-    this.breaker = CircuitBreaker.of("claude", CircuitBreakerConfig.custom()
-        .failureRateThreshold(cfg.breakerFailureRate())
-        .slidingWindowSize(cfg.breakerWindow())
-        .minimumNumberOfCalls(Math.min(cfg.breakerWindow(), 5))
-        .waitDurationInOpenState(cfg.breakerOpenFor())
-        .permittedNumberOfCallsInHalfOpenState(1)
-        .recordExceptions(CallFailure.class)
-        .build());
-    for (Outcome o : Outcome.values()) {
-      String tag = o.name().toLowerCase();
-      calls.put(o, Counter.builder(METRIC_CALLS).tag("outcome", tag).description("Messages API calls").register(registry));
-      latency.put(o, Timer.builder(METRIC_LATENCY).tag("outcome", tag).description("Messages API call latency")
-          .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(100))
-          .maximumExpectedValue(Duration.ofSeconds(60)).register(registry));
-    }
-    for (Refusal r : Refusal.values()) {
-      refused.put(r, Counter.builder(METRIC_REFUSED).tag("reason", r.name().toLowerCase())
-          .description("Claude calls refused before the API (offline agent answered)").register(registry));
-    }
-    inputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "input").description("Claude tokens used")
-        .register(registry);
-    outputTokens = Counter.builder(METRIC_TOKENS).tag("direction", "output").description("Claude tokens used")
-        .register(registry);
-    Gauge.builder("supportpilot.claude.in_flight", inFlight, AtomicInteger::get)
-        .description("Claude calls in flight").register(registry);
-    Gauge.builder("supportpilot.claude.queued", waitingCount, AtomicInteger::get)
-        .description("Claude calls waiting for a concurrency slot").register(registry);
-    Gauge.builder("supportpilot.claude.budget_remaining_tokens", this, g -> g.budgetRemaining())
-        .description("tokens left in today's Claude budget").register(registry);
-    Gauge.builder("supportpilot.claude.breaker_open", breaker,
-        b -> b.getState() == CircuitBreaker.State.OPEN ? 1 : 0)
-        .description("1 while the Claude circuit breaker is open").register(registry);
+    this.refusals = refusals;
+    this.budget = budget;
+    this.admission = admission;
+    this.retries = retries;
+    this.client = client;
+  }
+
+  /** A gateway with its own web client; {@code enabled} false (offline-only) refuses every call. */
+  public static ClaudeGateway create(Vertx vertx, AgentConfig.Anthropic cfg, boolean enabled, Pool pool,
+      Clock clock, MeterRegistry registry) {
+    Refusals refusals = new Refusals(registry);
+    DailyTokenBudget budget = new DailyTokenBudget(pool, clock, cfg.dailyTokenBudget(), registry);
+    CallAdmission admission = new CallAdmission(vertx, cfg, refusals, registry);
+    CallRecorder recorder = new CallRecorder(pool, clock, cfg.model(), admission, budget, registry);
+    return new ClaudeGateway(cfg, enabled, refusals, budget, admission, new CallRetries(vertx, cfg, refusals),
+        new MessagesClient(vertx, cfg, recorder));
   }
 
   /** Loads today's token use from {@code claude_calls}, so a restart does not reset the budget. */
   public Future<Void> start() {
-    LocalDate today = today();
-    return pool.preparedQuery("SELECT COALESCE(SUM(input_tokens + output_tokens), 0) FROM claude_calls "
-        + "WHERE created_at >= $1")
-        .execute(Tuple.of(today.atStartOfDay().atOffset(ZoneOffset.UTC)))
-        .map(rows -> {
-          budgetDay.set(today);
-          tokensToday.set(rows.iterator().next().getLong(0));
-          return null;
-        });
+    return budget.load();
   }
 
   /** Closes the web client. */
@@ -185,7 +94,7 @@ public final class ClaudeGateway {
     if (cfg.apiKey().isEmpty()) {
       return Refusal.NO_KEY;
     }
-    if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
+    if (admission.breakerOpen()) {
       return Refusal.BREAKER_OPEN;
     }
     if (budgetRemaining() <= 0) {
@@ -196,18 +105,17 @@ public final class ClaudeGateway {
 
   /** The circuit breaker's state, for health and tests. */
   public CircuitBreaker.State breakerState() {
-    return breaker.getState();
+    return admission.breakerState();
   }
 
   /** HTTP requests sent to the API since start (every attempt). */
   public long httpRequests() {
-    return httpRequests.get();
+    return client.httpRequests();
   }
 
   /** Tokens left in today's budget. */
   public long budgetRemaining() {
-    rollDay();
-    return cfg.dailyTokenBudget() - tokensToday.get();
+    return budget.remaining();
   }
 
   /** The configured model. */
@@ -224,296 +132,24 @@ public final class ClaudeGateway {
    * Sends one Messages API request ({@code model} and {@code max_tokens} are filled in), with retries. Fails with
    * {@link Unavailable} when Claude cannot answer.
    */
-  public Future<Reply> send(JsonObject request, String conversationId, String purpose) {
+  public Future<ClaudeReply> send(JsonObject request, String conversationId, String purpose) {
     Refusal r = unavailableReason();
     if (r != null) {
-      return refuse(r, "Claude is not available");
+      return refusals.refuse(r, "Claude is not available");
     }
     JsonObject body = request.copy().put("model", cfg.model());
     if (!body.containsKey("max_tokens")) {
       body.put("max_tokens", cfg.maxTokens());
     }
-    return slot().compose(v -> attempt(body, conversationId, purpose, 0)
-        .andThen(ar -> release()));
+    return admission.slot().compose(v -> retries.run(() -> attempt(body, conversationId, purpose))
+        .andThen(ar -> admission.release()));
   }
 
-  private <T> Future<T> refuse(Refusal r, String detail) {
-    refused.get(r).increment();
-    return Future.failedFuture(new Unavailable(r, detail));
-  }
-
-  private Future<Void> slot() {
-    if (inFlight.incrementAndGet() <= cfg.maxConcurrent()) {
-      return Future.succeededFuture();
-    }
-    inFlight.decrementAndGet();
-    if (waitingCount.incrementAndGet() > cfg.maxQueue()) {
-      waitingCount.decrementAndGet();
-      return refuse(Refusal.QUEUE_FULL, "more than " + cfg.maxQueue() + " Claude calls are waiting");
-    }
-    Promise<Void> p = Promise.promise();
-    waiting.add(p);
-    drain();
-    return p.future();
-  }
-
-  private void release() {
-    inFlight.decrementAndGet();
-    drain();
-  }
-
-  private void drain() {
-    while (!waiting.isEmpty()) {
-      if (inFlight.incrementAndGet() > cfg.maxConcurrent()) {
-        inFlight.decrementAndGet();
-        return;
-      }
-      Promise<Void> next = waiting.poll();
-      if (next == null) {
-        inFlight.decrementAndGet();
-        return;
-      }
-      waitingCount.decrementAndGet();
-      next.complete();
-    }
-  }
-
-  private Future<Reply> attempt(JsonObject body, String conversationId, String purpose, int attempt) {
+  /** One try: refused when today's budget is spent, else sent once the admission permits it. */
+  private Future<ClaudeReply> attempt(JsonObject body, String conversationId, String purpose) {
     if (budgetRemaining() <= 0) {
-      return refuse(Refusal.BUDGET_SPENT, "the daily token budget of " + cfg.dailyTokenBudget() + " is spent");
+      return refusals.refuse(Refusal.BUDGET_SPENT, "the daily token budget of " + budget.daily() + " is spent");
     }
-    long waitNanos = limiter.reservePermission();
-    if (waitNanos < 0) {
-      return refuse(Refusal.RATE_LIMITED, "the rate limiter's queue is longer than its timeout");
-    }
-    long now = System.nanoTime();
-    long earliest = now + waitNanos;
-    long at = lastDispatch.updateAndGet(prev -> Math.max(earliest, prev + spacingNanos));
-    long delayMs = TimeUnit.NANOSECONDS.toMillis(at - now + 999_999);
-    Future<Void> gate = (delayMs <= 0 ? Future.<Void>succeededFuture() : timer(delayMs)).compose(v -> paced());
-    return gate.compose(v -> {
-      if (!breaker.tryAcquirePermission()) {
-        return refuse(Refusal.BREAKER_OPEN, "the circuit breaker is open after repeated failures");
-      }
-      return call(body, conversationId, purpose);
-    }).recover(e -> {
-      if (!(e instanceof CallFailure)) {
-        return Future.failedFuture(e);
-      }
-      CallFailure f = (CallFailure) e;
-      if (!f.retryable || attempt >= cfg.maxRetries()) {
-        refused.get(Refusal.FAILED).increment();
-        return Future.failedFuture(new Unavailable(Refusal.FAILED, f.getMessage()));
-      }
-      long delay = f.retryAfterMs >= 0 ? f.retryAfterMs
-          : backoff(attempt);
-      if (delay > cfg.maxRetryAfter().toMillis()) {
-        refused.get(Refusal.FAILED).increment();
-        return Future.failedFuture(new Unavailable(Refusal.FAILED, "retry-after " + delay + " ms is too long"));
-      }
-      LOG.info("Claude call {} ({}); retry {} of {} in {} ms", f.outcome, f.getMessage(), attempt + 1,
-          cfg.maxRetries(), delay);
-      return timer(delay).compose(x -> attempt(body, conversationId, purpose, attempt + 1));
-    });
-  }
-
-  /**
-   * Waits (on a timer) until at least one spacing has passed since the last call actually sent, so late timers
-   * cannot bunch calls together; claims the send slot atomically.
-   */
-  private Future<Void> paced() {
-    long now = System.nanoTime();
-    long prev = lastSent.get();
-    if (now - prev >= spacingNanos) {
-      return lastSent.compareAndSet(prev, now) ? Future.succeededFuture() : paced();
-    }
-    long waitMs = TimeUnit.NANOSECONDS.toMillis(spacingNanos - (now - prev) + 999_999);
-    return timer(waitMs).compose(v -> paced());
-  }
-
-  private long backoff(int attempt) {
-    long base = cfg.retryBaseDelay().toMillis() << Math.min(attempt, 10);
-    return base + ThreadLocalRandom.current().nextLong(Math.max(1, base / 2));
-  }
-
-  private Future<Void> timer(long ms) {
-    Promise<Void> p = Promise.promise();
-    vertx.setTimer(Math.max(1, ms), id -> p.complete());
-    return p.future();
-  }
-
-  private Future<Reply> call(JsonObject body, String conversationId, String purpose) {
-    long start = System.nanoTime();
-    httpRequests.incrementAndGet();
-    return client.postAbs(cfg.baseUrl() + "/v1/messages")
-        .putHeader("x-api-key", cfg.apiKey().orElse(""))
-        .putHeader("anthropic-version", cfg.version())
-        .putHeader("content-type", "application/json")
-        .timeout(cfg.requestTimeout().toMillis())
-        .sendBuffer(body.toBuffer())
-        .transform(ar -> {
-          long nanos = System.nanoTime() - start;
-          if (ar.failed()) {
-            boolean timeout = ar.cause() instanceof TimeoutException
-                || String.valueOf(ar.cause().getMessage()).toLowerCase().contains("timeout");
-            CallFailure f = new CallFailure(Outcome.TIMEOUT, true, -1,
-                (timeout ? "timed out" : "connection failed") + ": " + ar.cause().getMessage());
-            return finish(f, null, 0, 0, null, nanos, conversationId, purpose);
-          }
-          return classify(ar.result(), nanos, conversationId, purpose);
-        });
-  }
-
-  private Future<Reply> classify(HttpResponse<Buffer> resp, long nanos, String conversationId, String purpose) {
-    int status = resp.statusCode();
-    if (status == 200) {
-      Reply reply = parse(resp.body());
-      if (reply == null) {
-        return finish(new CallFailure(Outcome.MALFORMED, true, -1, "the reply is not a Messages API message"),
-            null, 0, 0, status, nanos, conversationId, purpose);
-      }
-      return finish(null, reply, reply.inputTokens(), reply.outputTokens(), status, nanos, conversationId, purpose);
-    }
-    long retryAfter = retryAfterMs(resp.getHeader("retry-after"));
-    String type = errorType(resp.body());
-    CallFailure f;
-    if (status == 429) {
-      f = new CallFailure(Outcome.RATE_LIMITED, !"enforced_spend_limit_reached".equals(type),
-          Math.max(retryAfter, -1), "429 " + type);
-    } else if (status == 529) {
-      f = new CallFailure(Outcome.OVERLOADED, true, retryAfter, "529 " + type);
-    } else if (status >= 500) {
-      f = new CallFailure(Outcome.SERVER_ERROR, true, retryAfter, status + " " + type);
-    } else {
-      f = new CallFailure(Outcome.CLIENT_ERROR, false, -1, status + " " + type);
-    }
-    return finish(f, null, 0, 0, status, nanos, conversationId, purpose);
-  }
-
-  private Future<Reply> finish(CallFailure failure, Reply reply, int in, int out, Integer status, long nanos,
-      String conversationId, String purpose) {
-    Outcome outcome = failure == null ? Outcome.OK : failure.outcome;
-    if (failure == null) {
-      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
-    } else if (failure.outcome == Outcome.CLIENT_ERROR) {
-      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS); // our request was wrong; the service is fine
-    } else {
-      breaker.onError(nanos, TimeUnit.NANOSECONDS, failure);
-    }
-    calls.get(outcome).increment();
-    latency.get(outcome).record(nanos, TimeUnit.NANOSECONDS);
-    inputTokens.increment(in);
-    outputTokens.increment(out);
-    rollDay();
-    tokensToday.addAndGet((long) in + out);
-    record(conversationId, purpose, outcome, status, reply == null ? null : reply.stopReason(), in, out, nanos);
-    return failure == null ? Future.succeededFuture(reply) : Future.failedFuture(failure);
-  }
-
-  private void record(String conversationId, String purpose, Outcome outcome, Integer status, String stopReason,
-      int in, int out, long nanos) {
-    pool.preparedQuery("INSERT INTO claude_calls (conversation_id, purpose, outcome, http_status, stop_reason, "
-        + "input_tokens, output_tokens, latency_ms, model, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .execute(Tuple.from(new Object[] {conversationId, purpose, outcome.name().toLowerCase(), status, stopReason,
-            in, out, (int) TimeUnit.NANOSECONDS.toMillis(nanos), cfg.model(),
-            OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC)}))
-        .onFailure(e -> LOG.warn("could not record a Claude call: {}", e.getMessage()));
-  }
-
-  private void rollDay() {
-    LocalDate today = today();
-    LocalDate d = budgetDay.get();
-    if (d == null || !d.equals(today)) {
-      if (budgetDay.compareAndSet(d, today)) {
-        tokensToday.set(0);
-      }
-    }
-  }
-
-  private LocalDate today() {
-    return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-  }
-
-  /** Parses and checks a 200 body; null when it is not a well-formed message. */
-  static Reply parse(Buffer body) {
-    JsonObject m;
-    try {
-      Object v = body == null ? null : body.toJsonValue();
-      if (!(v instanceof JsonObject)) {
-        return null;
-      }
-      m = (JsonObject) v;
-    } catch (RuntimeException e) {
-      return null;
-    }
-    Object content = m.getValue("content");
-    Object stop = m.getValue("stop_reason");
-    Object usage = m.getValue("usage");
-    if (!"message".equals(m.getValue("type")) || !"assistant".equals(m.getValue("role"))
-        || !(content instanceof JsonArray) || !(stop instanceof String) || !(usage instanceof JsonObject)) {
-      return null;
-    }
-    for (Object b : (JsonArray) content) {
-      if (!(b instanceof JsonObject) || !(((JsonObject) b).getValue("type") instanceof String)) {
-        return null;
-      }
-      JsonObject block = (JsonObject) b;
-      if ("tool_use".equals(block.getString("type")) && (!(block.getValue("id") instanceof String)
-          || !(block.getValue("name") instanceof String) || !(block.getValue("input") instanceof JsonObject))) {
-        return null;
-      }
-      if ("text".equals(block.getString("type")) && !(block.getValue("text") instanceof String)) {
-        return null;
-      }
-    }
-    JsonObject u = (JsonObject) usage;
-    int in = u.getValue("input_tokens") instanceof Number ? u.getInteger("input_tokens") : 0;
-    int out = u.getValue("output_tokens") instanceof Number ? u.getInteger("output_tokens") : 0;
-    return new Reply(m, (String) stop, (JsonArray) content, in, out);
-  }
-
-  /** Retry-After in ms: -1 when absent or unreadable. Seconds may be fractional. */
-  static long retryAfterMs(String header) {
-    if (header == null || header.isBlank()) {
-      return -1;
-    }
-    try {
-      double s = Double.parseDouble(header.trim());
-      return s < 0 ? -1 : (long) Math.ceil(s * 1000);
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static String errorType(Buffer body) {
-    try {
-      Object v = body == null ? null : body.toJsonValue();
-      if (v instanceof JsonObject && ((JsonObject) v).getValue("error") instanceof JsonObject) {
-        JsonObject err = ((JsonObject) v).getJsonObject("error");
-        // A spend cap is a 429 rate_limit_error whose details name it; retrying cannot help then.
-        if (err.getValue("details") instanceof JsonObject
-            && "enforced_spend_limit_reached".equals(err.getJsonObject("details").getValue("error_code"))) {
-          return "enforced_spend_limit_reached";
-        }
-        return String.valueOf(err.getValue("type"));
-      }
-    } catch (RuntimeException ignored) {
-      // not JSON: the status says enough
-    }
-    return "unknown_error";
-  }
-
-  /** One failed HTTP call, recorded by the breaker; {@code retryAfterMs} is -1 when the server gave none. */
-  static final class CallFailure extends RuntimeException {
-    final Outcome outcome;
-    final boolean retryable;
-    final long retryAfterMs;
-
-    CallFailure(Outcome outcome, boolean retryable, long retryAfterMs, String detail) {
-      super(detail, null, false, false);
-      this.outcome = outcome;
-      this.retryable = retryable;
-      this.retryAfterMs = retryAfterMs;
-    }
+    return admission.permit().compose(v -> client.call(body, conversationId, purpose));
   }
 }

@@ -63,7 +63,7 @@ class ClaudeGatewayTest {
     AgentConfig.Anthropic cfg = new AgentConfig.Anthropic(fake.baseUrl(), "claude-test", "2023-06-01", 256,
         Duration.ofSeconds(5), perSecond, concurrent, 10_000, 2, Duration.ofMillis(20), Duration.ofSeconds(10), budget,
         50, 20, Duration.ofSeconds(30), Optional.of(FakeAnthropic.KEY));
-    ClaudeGateway g = new ClaudeGateway(vertx, cfg, true, pool, Clock.systemUTC(), new SimpleMeterRegistry());
+    ClaudeGateway g = ClaudeGateway.create(vertx, cfg, true, pool, Clock.systemUTC(), new SimpleMeterRegistry());
     try {
       g.start().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -83,7 +83,7 @@ class ClaudeGatewayTest {
   void burstNeverExceedsTheRateOrConcurrencyLimit() throws Exception {
     fake.fallback(req -> okAfter(message("end_turn", text("ok")), 300));
     ClaudeGateway g = gateway(5, 2, 10_000_000);
-    List<Future<ClaudeGateway.Reply>> calls = new ArrayList<>();
+    List<Future<ClaudeReply>> calls = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       calls.add(g.send(request("burst " + i), null, "test"));
     }
@@ -124,7 +124,7 @@ class ClaudeGatewayTest {
     AgentConfig.Anthropic cfg = new AgentConfig.Anthropic(fake.baseUrl(), "m", "2023-06-01", 256, Duration.ofSeconds(1),
         5, 2, 10, 0, Duration.ofMillis(10), Duration.ofSeconds(1), 1000, 50, 20, Duration.ofSeconds(1),
         Optional.empty());
-    ClaudeGateway g = new ClaudeGateway(vertx, cfg, true, pool, Clock.systemUTC(), new SimpleMeterRegistry());
+    ClaudeGateway g = ClaudeGateway.create(vertx, cfg, true, pool, Clock.systemUTC(), new SimpleMeterRegistry());
     assertEquals(ClaudeGateway.Refusal.NO_KEY, g.unavailableReason());
     assertTrue(g.send(request("x"), null, "test").failed());
     assertEquals(0, fake.received().size());
@@ -148,9 +148,9 @@ class ClaudeGatewayTest {
   // Verifies retry-after parsing: seconds, fractions, absent and garbage.
   @Test
   void retryAfterParsing() {
-    assertEquals(1000, ClaudeGateway.retryAfterMs("1"));
-    assertEquals(1500, ClaudeGateway.retryAfterMs("1.5"));
-    assertEquals(-1, ClaudeGateway.retryAfterMs(null));
-    assertEquals(-1, ClaudeGateway.retryAfterMs("soon"));
+    assertEquals(1000, ReplyReader.retryAfterMs("1"));
+    assertEquals(1500, ReplyReader.retryAfterMs("1.5"));
+    assertEquals(-1, ReplyReader.retryAfterMs(null));
+    assertEquals(-1, ReplyReader.retryAfterMs("soon"));
   }
 }

@@ -56,7 +56,7 @@ public class AgentHotPathBenchmark extends BenchmarkBase {
   /** Parsing and checking one Messages API reply with two tool_use blocks. */
   @Benchmark
   public Object parseReply() {
-    return ClaudeGateway.parse(reply);
+    return ReplyReader.parse(reply);
   }
 
   /** Composing the offline answer (article part, account facts, footer). */
