@@ -89,7 +89,6 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AutoTicketVerticle.class);
   private static final int MAX_BATCH = 2000;
-  private static final int SAMPLE_STACK_CHARS = 4000;
   /** Errors held for coalesced ticket updates before a flush is forced (bounds memory between flushes). */
   static final int MAX_DEFERRED_EVENTS = 10_000;
 
@@ -442,12 +441,12 @@ public final class AutoTicketVerticle extends VerticleBase {
       id[i] = UUID.randomUUID().toString();
       user[i] = g.key.userId();
       fp[i] = g.key.fingerprint();
-      subject[i] = subject(e);
-      category[i] = category(e);
-      priority[i] = priority(e);
+      subject[i] = TicketContent.subject(e);
+      category[i] = TicketContent.category(e);
+      priority[i] = TicketContent.priority(e);
       count[i] = g.events.size();
       seen[i] = OffsetDateTime.ofInstant(e.occurredAt(), ZoneOffset.UTC);
-      sample[i] = sample(e);
+      sample[i] = TicketContent.sample(e);
       type[i] = e.errorType();
       byId.put(id[i], g);
     }
@@ -494,7 +493,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       id[i] = g.ticket.id;
       count[i] = g.events.size();
       seen[i] = OffsetDateTime.ofInstant(g.newest.occurredAt(), ZoneOffset.UTC);
-      sample[i] = g.writeMessage ? sample(g.newest) : null;
+      sample[i] = g.writeMessage ? TicketContent.sample(g.newest) : null;
       msg[i] = g.writeMessage;
       byId.put(id[i], g);
     }
@@ -531,7 +530,8 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       ErrorEvent e = g.newest;
       conv.add(g.ticket.id);
-      content.add(g.createdNow ? firstMessage(e, g.events.size()) : againMessage(e, g.events.size(), g.total));
+      content.add(g.createdNow ? TicketContent.firstMessage(e, g.events.size())
+          : TicketContent.againMessage(e, g.events.size(), g.total));
       meta.add(new JsonObject().put("kind", g.createdNow ? "auto_ticket_created" : "error_recurred")
           .put("event_id", e.eventId()).put("source", e.source()).put("fingerprint", e.fingerprint())
           .put("occurrence_count", g.total).encode());
@@ -584,113 +584,5 @@ public final class AutoTicketVerticle extends VerticleBase {
           g.createdNow ? TicketEvent.CREATED : TicketEvent.UPDATED, g.ticket.id, g.key.userId(),
           g.key.fingerprint(), g.newest.errorType(), g.total, g.newest));
     }
-  }
-
-  // ---------------------------------------------------------------- ticket content
-
-  static String subject(ErrorEvent e) {
-    String first = e.message() == null ? "" : e.message().strip();
-    int nl = first.indexOf('\n');
-    if (nl >= 0) {
-      first = first.substring(0, nl);
-    }
-    String s = e.errorType() + (first.isEmpty() ? "" : ": " + first);
-    return s.length() > 160 ? s.substring(0, 157) + "..." : s;
-  }
-
-  static String category(ErrorEvent e) {
-    String t = (e.errorType() + " " + (e.errorCode() == null ? "" : e.errorCode())).toLowerCase();
-    Integer s = e.statusCode();
-    if (s != null && (s == 401 || s == 403) || t.contains("auth") || t.contains("token")) {
-      return "authentication";
-    }
-    if (s != null && s == 429 || t.contains("rate")) {
-      return "rate_limit";
-    }
-    if (t.contains("timeout")) {
-      return "performance";
-    }
-    if (t.contains("validation") || s != null && s >= 400 && s < 500) {
-      return "usage";
-    }
-    return "technical";
-  }
-
-  static String priority(ErrorEvent e) {
-    String level = e.level() == null ? "" : e.level().toLowerCase();
-    if (level.equals("fatal")) {
-      return "urgent";
-    }
-    Integer s = e.statusCode();
-    if (s != null && s >= 500) {
-      return "high";
-    }
-    if (s != null && (s == 401 || s == 403)) {
-      return "high";
-    }
-    if (level.equals("warning") || level.equals("info") || level.equals("debug")) {
-      return "low";
-    }
-    return "normal";
-  }
-
-  static String sample(ErrorEvent e) {
-    JsonObject o = new JsonObject().put("source", e.source()).put("event_id", e.eventId())
-        .put("error_type", e.errorType()).put("error_code", e.errorCode()).put("status_code", e.statusCode())
-        .put("level", e.level()).put("message", e.message()).put("tool", e.tool())
-        .put("connection_id", e.connectionId()).put("occurred_at", e.occurredAt().toString());
-    if (e.stack() != null) {
-      o.put("stack", e.stack().length() > SAMPLE_STACK_CHARS ? e.stack().substring(0, SAMPLE_STACK_CHARS)
-          : e.stack());
-    }
-    if (e.contextJson() != null) {
-      try {
-        o.put("context", new JsonObject(e.contextJson()));
-      } catch (RuntimeException ignored) {
-        o.put("context", e.contextJson());
-      }
-    }
-    return o.encode();
-  }
-
-  static String firstMessage(ErrorEvent e, int count) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("Automatic ticket for an error this customer hit");
-    if (count > 1) {
-      sb.append(" (").append(count).append(" times)");
-    }
-    sb.append(".\nError: ").append(e.errorType());
-    if (e.errorCode() != null) {
-      sb.append(" (code ").append(e.errorCode()).append(')');
-    }
-    if (e.statusCode() != null) {
-      sb.append("\nHTTP status: ").append(e.statusCode());
-    }
-    if (e.tool() != null) {
-      sb.append("\nTool: ").append(e.tool());
-    }
-    if (e.connectionId() != null) {
-      sb.append("\nConnection: ").append(e.connectionId());
-    }
-    sb.append("\nSource: ").append(e.source()).append(", event ").append(e.eventId());
-    sb.append("\nOccurred at: ").append(e.occurredAt());
-    if (e.message() != null) {
-      sb.append("\nMessage: ").append(e.message());
-    }
-    if (e.contextJson() != null) {
-      sb.append("\nContext: ").append(e.contextJson().length() > 2000 ? e.contextJson().substring(0, 2000) + "..."
-          : e.contextJson());
-    }
-    if (e.stack() != null) {
-      sb.append("\nStack:\n").append(e.stack().length() > SAMPLE_STACK_CHARS
-          ? e.stack().substring(0, SAMPLE_STACK_CHARS) + "..." : e.stack());
-    }
-    return sb.toString();
-  }
-
-  static String againMessage(ErrorEvent e, int count, long total) {
-    return "The error occurred again" + (count > 1 ? " (" + count + " times)" : "") + "; " + total
-        + " occurrences in total. Newest at " + e.occurredAt() + " (" + e.source() + " event " + e.eventId()
-        + ")" + (e.message() == null ? "" : ": " + e.message());
   }
 }
