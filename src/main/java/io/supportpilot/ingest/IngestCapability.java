@@ -7,6 +7,7 @@ import io.supportpilot.store.Database;
 import io.supportpilot.store.ErrorEventWriter;
 import io.supportpilot.store.ErrorLogRetention;
 import io.supportpilot.store.LoopWriters;
+import io.supportpilot.tickets.AutoTicketStore;
 import io.supportpilot.tickets.AutoTicketVerticle;
 import io.supportpilot.tickets.OpenTickets;
 import io.supportpilot.web.Capability;
@@ -95,9 +96,9 @@ public final class IngestCapability implements Capability {
         loopWriters = loopWriters(ctx, settings);
       }
       if (config.ticketsEnabled()) {
-        chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(ctx.pool(), ctx.clock(), openTickets,
-            config.contextMessageInterval(), config.ticketUpdateInterval(), config.ticketMaxQueuedEvents(),
-            ctx.registry()), 1));
+        chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(new AutoTicketStore(ctx.pool()), ctx.clock(),
+            openTickets, config.contextMessageInterval(), config.ticketUpdateInterval(),
+            config.ticketMaxQueuedEvents(), ctx.registry()), 1));
       }
       chain = chain.compose(v -> deploy(() -> new ErrorLogRetention(ctx.pool(), config.retentionDays(),
           config.retentionBatchSize(), config.retentionInterval(), ctx.registry()), 1));

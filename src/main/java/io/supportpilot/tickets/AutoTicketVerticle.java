@@ -7,19 +7,20 @@ import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.bus.TicketWork;
+import io.supportpilot.tickets.AutoTicketStore.FoundTicket;
+import io.supportpilot.tickets.AutoTicketStore.LogLink;
+import io.supportpilot.tickets.AutoTicketStore.NewTicket;
+import io.supportpilot.tickets.AutoTicketStore.Occurrences;
+import io.supportpilot.tickets.AutoTicketStore.SystemMessage;
+import io.supportpilot.tickets.AutoTicketStore.UserFingerprint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,13 +35,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Auto-tickets: for each stored error with a user, the open ticket of its (user, fingerprint) gets the new
- * context (occurrence count and last seen at every flush; the newest sample with an "occurred again" message, at most
- * once per interval),
- * or a new auto-ticket is created with the error's context as a system message. {@link OpenTickets} (Caffeine)
- * maps (user, fingerprint) to the open ticket; Postgres answers on a miss or after a restart. The writer sets
- * {@code ticket_id} in the insert when the ticket is known, so only the other rows are linked here. Creation goes through
- * {@code INSERT ... ON CONFLICT} on the partial unique index, so a burst of identical errors, even from several
- * instances, opens one ticket. Every statement covers a whole batch. Publishes {@link TicketEvent}s.
+ * context (occurrence count and last seen at every flush; the newest sample with an "occurred again" message, at
+ * most once per interval), or a new auto-ticket is created with the error's context as a system message. This
+ * verticle queues the stored errors, sweeps for those that never got ticket work, groups them by (user,
+ * fingerprint), holds the updates of existing tickets until the next flush, and publishes {@link TicketEvent}s;
+ * {@link AutoTicketStore} runs each step as one statement for the whole batch and {@link TicketContent} words the
+ * tickets. {@link OpenTickets} (Caffeine) maps (user, fingerprint) to the open ticket; Postgres answers on a miss or
+ * after a restart. The writer sets {@code ticket_id} in the insert when the ticket is known, so only the other rows
+ * are linked here. Creation goes through {@code INSERT ... ON CONFLICT} on the partial unique index, so a burst of
+ * identical errors, even from several instances, opens one ticket.
  */
 public final class AutoTicketVerticle extends VerticleBase {
 
@@ -49,51 +52,12 @@ public final class AutoTicketVerticle extends VerticleBase {
   /** Stored errors waiting for ticket work (a Gauge). */
   public static final String METER_QUEUED = "supportpilot.tickets.queued";
 
-  static final String LOOKUP = "SELECT c.id, c.user_id, c.fingerprint, c.last_context_message_at"
-      + " FROM support_conversations c JOIN unnest($1::text[], $2::text[]) AS k(u, f)"
-      + " ON c.user_id = k.u AND c.fingerprint = k.f"
-      + " WHERE c.fingerprint IS NOT NULL AND c.status NOT IN ('resolved', 'closed')";
-  static final String CREATE = "INSERT INTO support_conversations (id, user_id, subject, status, category,"
-      + " priority, handled_by, language, auto_created, fingerprint, error_type, occurrence_count, last_seen_at,"
-      + " last_error_sample, last_context_message_at)"
-      + " SELECT x.id, x.u, x.subj, 'open', x.cat, x.prio, 'ai',"
-      + " COALESCE((SELECT language FROM users WHERE users.id = x.u), 'nl'), TRUE, x.f, x.et, x.n, x.seen,"
-      + " x.sample::jsonb, now()"
-      + " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[],"
-      + " $8::timestamptz[], $9::text[], $10::text[]) AS x(id, u, f, subj, cat, prio, n, seen, sample, et)"
-      + " ON CONFLICT (user_id, fingerprint) WHERE fingerprint IS NOT NULL AND status NOT IN ('resolved', 'closed')"
-      + " DO NOTHING RETURNING id, user_id, fingerprint";
-  /**
-   * The count and last-seen move with every flush; the sample, {@code updated_at} and the message time only with an
-   * "occurred again" message. An update without a message then changes no indexed column and fires no desk trigger
-   * (V180), so Postgres applies it in place (HOT) and rewrites no index and no TOASTed sample.
-   */
-  static final String UPDATE = "UPDATE support_conversations c SET occurrence_count = c.occurrence_count + x.n,"
-      + " last_seen_at = GREATEST(c.last_seen_at, x.seen),"
-      + " last_error_sample = CASE WHEN x.msg THEN x.sample::jsonb ELSE c.last_error_sample END,"
-      + " updated_at = CASE WHEN x.msg THEN now() ELSE c.updated_at END,"
-      + " last_context_message_at = CASE WHEN x.msg THEN now() ELSE c.last_context_message_at END"
-      + " FROM unnest($1::text[], $2::int4[], $3::timestamptz[], $4::text[], $5::bool[]) AS x(id, n, seen, sample, msg)"
-      + " WHERE c.id = x.id AND c.status NOT IN ('resolved', 'closed') RETURNING c.id, c.occurrence_count";
-  static final String MESSAGES = "INSERT INTO support_messages (conversation_id, sender_type, content, metadata)"
-      + " SELECT x.c, 'system', x.content, x.meta::jsonb FROM unnest($1::text[], $2::text[], $3::text[])"
-      + " AS x(c, content, meta)";
-  static final String LINK = "UPDATE support_error_log l SET ticket_id = x.t, auto_ticket_created = x.created"
-      + " FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS x(s, e, t, created)"
-      + " WHERE l.source = x.s AND l.event_id = x.e";
-  static final String SWEEP = "SELECT source, event_id, user_id, connection_id, tool, error_type, error_code,"
-      + " status_code, level, message, stack, context::text, fingerprint, occurred_at, created_at"
-      + " FROM support_error_log WHERE ticket_id IS NULL AND user_id IS NOT NULL"
-      + " AND created_at >= $2 AND created_at < now() - interval '30 seconds'"
-      + " ORDER BY created_at LIMIT $1";
-
   private static final Logger LOG = LoggerFactory.getLogger(AutoTicketVerticle.class);
   private static final int MAX_BATCH = 2000;
-  private static final int SAMPLE_STACK_CHARS = 4000;
   /** Errors held for coalesced ticket updates before a flush is forced (bounds memory between flushes). */
   static final int MAX_DEFERRED_EVENTS = 10_000;
 
-  private final Pool pool;
+  private final AutoTicketStore store;
   private final Clock clock;
   private final Duration messageInterval;
   private final Duration updateInterval;
@@ -115,15 +79,12 @@ public final class AutoTicketVerticle extends VerticleBase {
   private boolean flushDue;
   private long flushTimer = -1;
 
-  private record Key(String userId, String fingerprint) {
-  }
-
   /** A stored error and the ticket id its row got in the insert (null if none). */
   private record Work(ErrorEvent event, String linked) {
   }
 
   private static final class Group {
-    final Key key;
+    final UserFingerprint key;
     final List<ErrorEvent> events = new ArrayList<>();
     final List<String> linked = new ArrayList<>();
     ErrorEvent newest;
@@ -134,15 +95,15 @@ public final class AutoTicketVerticle extends VerticleBase {
     /** Counted at the next flush: no message or ticket event with its batch. */
     boolean deferred;
 
-    Group(Key key) {
+    Group(UserFingerprint key) {
       this.key = key;
     }
   }
 
-  /** Auto-tickets on the shared pool, with ticket updates coalesced per {@code updateInterval} (zero: per batch). */
-  public AutoTicketVerticle(Pool pool, Clock clock, OpenTickets openTickets, Duration messageInterval,
+  /** Auto-tickets in this store, with ticket updates coalesced per {@code updateInterval} (zero: per batch). */
+  public AutoTicketVerticle(AutoTicketStore store, Clock clock, OpenTickets openTickets, Duration messageInterval,
       Duration updateInterval, int maxQueued, MeterRegistry registry) {
-    this.pool = pool;
+    this.store = store;
     this.clock = clock;
     this.messageInterval = messageInterval;
     this.updateInterval = updateInterval;
@@ -232,8 +193,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       return;
     }
     working = true;
-    OffsetDateTime from = OffsetDateTime.ofInstant(sweepFrom, ZoneOffset.UTC);
-    pool.preparedQuery(SWEEP).execute(Tuple.of(MAX_BATCH, from)).onComplete(ar -> {
+    store.unlinkedErrors(MAX_BATCH, sweepFrom).onComplete(ar -> {
       working = false;
       if (ar.failed()) {
         LOG.warn("ticket sweep failed: {}", ar.cause().getMessage());
@@ -242,12 +202,9 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       int n = 0;
       Instant last = sweepFrom;
-      for (Row r : ar.result()) {
-        last = r.getOffsetDateTime(14).toInstant();
-        queue.addLast(new Work(new ErrorEvent(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
-            r.getString(4), r.getString(5), r.getString(6), r.getInteger(7), r.getString(8), r.getString(9),
-            r.getString(10), r.getString(11), r.getString(12), r.getOffsetDateTime(13).toInstant(),
-            r.getOffsetDateTime(14).toInstant()), null));
+      for (ErrorEvent e : ar.result()) {
+        last = e.receivedAt();
+        queue.addLast(new Work(e, null));
         n++;
       }
       if (n > 0) {
@@ -302,10 +259,10 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   /** Ticket work for one batch of stored errors, in a handful of batch statements. */
   private Future<Void> process(List<Work> batch) {
-    Map<Key, Group> groups = new LinkedHashMap<>();
+    Map<UserFingerprint, Group> groups = new LinkedHashMap<>();
     for (Work w : batch) {
       ErrorEvent e = w.event();
-      Group g = groups.computeIfAbsent(new Key(e.userId(), e.fingerprint()), Group::new);
+      Group g = groups.computeIfAbsent(new UserFingerprint(e.userId(), e.fingerprint()), Group::new);
       g.events.add(e);
       g.linked.add(w.linked());
       if (g.newest == null || !e.occurredAt().isBefore(g.newest.occurredAt())) {
@@ -340,7 +297,7 @@ public final class AutoTicketVerticle extends VerticleBase {
    * id from their insert (or the link below), so they, not {@code occurrence_count}, are the exact record: a crash
    * loses at most one interval of count increments (a clean stop writes them).
    */
-  private void defer(Map<Key, Group> groups) {
+  private void defer(Map<UserFingerprint, Group> groups) {
     for (Group g : groups.values()) {
       if (g.ticket == null || g.createdNow) {
         continue;
@@ -365,7 +322,7 @@ public final class AutoTicketVerticle extends VerticleBase {
   private void flushDeferred() {
     working = true;
     flushDue = false;
-    Map<Key, Group> groups = new LinkedHashMap<>();
+    Map<UserFingerprint, Group> groups = new LinkedHashMap<>();
     for (Group g : deferred.values()) {
       g.deferred = false;
       groups.put(g.key, g);
@@ -389,120 +346,72 @@ public final class AutoTicketVerticle extends VerticleBase {
   }
 
   private Future<Void> lookup(List<Group> misses) {
-    if (misses.isEmpty()) {
-      return Future.succeededFuture();
+    List<UserFingerprint> pairs = new ArrayList<>(misses.size());
+    Map<UserFingerprint, Group> byKey = new HashMap<>();
+    for (Group g : misses) {
+      pairs.add(g.key);
+      byKey.put(g.key, g);
     }
-    String[] users = new String[misses.size()];
-    String[] fps = new String[misses.size()];
-    Map<Key, Group> byKey = new HashMap<>();
-    for (int i = 0; i < misses.size(); i++) {
-      users[i] = misses.get(i).key.userId();
-      fps[i] = misses.get(i).key.fingerprint();
-      byKey.put(misses.get(i).key, misses.get(i));
-    }
-    return pool.preparedQuery(LOOKUP).execute(Tuple.of(users, (Object) fps)).map(rows -> {
-      for (Row r : rows) {
-        Key k = new Key(r.getString(1), r.getString(2));
-        Group g = byKey.get(k);
+    return store.openTickets(pairs).map(found -> {
+      for (FoundTicket t : found) {
+        Group g = byKey.get(t.pair());
         if (g != null) {
-          OffsetDateTime last = r.getOffsetDateTime(3);
-          g.ticket = new OpenTickets.Ticket(r.getString(0), last == null ? null : last.toInstant());
-          cache.put(k.userId(), k.fingerprint(), g.ticket);
+          g.ticket = new OpenTickets.Ticket(t.id(), t.lastMessageAt());
+          cache.put(t.pair().userId(), t.pair().fingerprint(), g.ticket);
         }
       }
       return null;
     });
   }
 
-  private Future<Void> create(Map<Key, Group> groups) {
-    List<Group> fresh = new ArrayList<>();
-    for (Group g : groups.values()) {
-      if (g.ticket == null) {
-        fresh.add(g);
-      }
-    }
-    if (fresh.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    int n = fresh.size();
-    String[] id = new String[n];
-    String[] user = new String[n];
-    String[] fp = new String[n];
-    String[] subject = new String[n];
-    String[] category = new String[n];
-    String[] priority = new String[n];
-    Integer[] count = new Integer[n];
-    OffsetDateTime[] seen = new OffsetDateTime[n];
-    String[] sample = new String[n];
-    String[] type = new String[n];
+  private Future<Void> create(Map<UserFingerprint, Group> groups) {
+    List<NewTicket> fresh = new ArrayList<>();
     Map<String, Group> byId = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      Group g = fresh.get(i);
+    for (Group g : groups.values()) {
+      if (g.ticket != null) {
+        continue;
+      }
       ErrorEvent e = g.newest;
-      id[i] = UUID.randomUUID().toString();
-      user[i] = g.key.userId();
-      fp[i] = g.key.fingerprint();
-      subject[i] = subject(e);
-      category[i] = category(e);
-      priority[i] = priority(e);
-      count[i] = g.events.size();
-      seen[i] = OffsetDateTime.ofInstant(e.occurredAt(), ZoneOffset.UTC);
-      sample[i] = sample(e);
-      type[i] = e.errorType();
-      byId.put(id[i], g);
+      String id = UUID.randomUUID().toString();
+      fresh.add(new NewTicket(id, g.key, TicketContent.subject(e), TicketContent.category(e),
+          TicketContent.priority(e), g.events.size(), e.occurredAt(), TicketContent.sample(e), e.errorType()));
+      byId.put(id, g);
     }
-    return pool.preparedQuery(CREATE)
-        .execute(Tuple.of(id, user, fp, subject, category, priority, count, seen, sample, type))
-        .compose(rows -> {
-          List<Group> lost = new ArrayList<>();
-          for (Row r : rows) {
-            Group g = byId.remove(r.getString(0));
-            g.ticket = new OpenTickets.Ticket(r.getString(0), clock.instant());
-            g.createdNow = true;
-            g.writeMessage = true;
-            g.total = g.events.size();
-            cache.put(g.key.userId(), g.key.fingerprint(), g.ticket);
-          }
-          // Another instance created these tickets between our lookup and insert: add to theirs.
-          lost.addAll(byId.values());
-          return lookup(lost);
-        });
+    return store.create(fresh).compose(ids -> {
+      List<Group> lost = new ArrayList<>();
+      for (String id : ids) {
+        Group g = byId.remove(id);
+        g.ticket = new OpenTickets.Ticket(id, clock.instant());
+        g.createdNow = true;
+        g.writeMessage = true;
+        g.total = g.events.size();
+        cache.put(g.key.userId(), g.key.fingerprint(), g.ticket);
+      }
+      // Another instance created these tickets between our lookup and insert: add to theirs.
+      lost.addAll(byId.values());
+      return lookup(lost);
+    });
   }
 
-  private Future<Void> update(Map<Key, Group> groups) {
-    List<Group> existing = new ArrayList<>();
+  private Future<Void> update(Map<UserFingerprint, Group> groups) {
+    List<Occurrences> existing = new ArrayList<>();
+    Map<String, Group> byId = new HashMap<>();
     Instant now = clock.instant();
     for (Group g : groups.values()) {
-      if (g.ticket != null && !g.createdNow) {
-        existing.add(g);
+      if (g.ticket == null || g.createdNow) {
+        continue;
       }
-    }
-    if (existing.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    int n = existing.size();
-    String[] id = new String[n];
-    Integer[] count = new Integer[n];
-    OffsetDateTime[] seen = new OffsetDateTime[n];
-    String[] sample = new String[n];
-    Boolean[] msg = new Boolean[n];
-    Map<String, Group> byId = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      Group g = existing.get(i);
       Instant last = g.ticket.lastMessageAt;
       g.writeMessage = last == null || Duration.between(last, now).compareTo(messageInterval) >= 0;
-      id[i] = g.ticket.id;
-      count[i] = g.events.size();
-      seen[i] = OffsetDateTime.ofInstant(g.newest.occurredAt(), ZoneOffset.UTC);
-      sample[i] = g.writeMessage ? sample(g.newest) : null;
-      msg[i] = g.writeMessage;
-      byId.put(id[i], g);
+      existing.add(new Occurrences(g.ticket.id, g.events.size(), g.newest.occurredAt(),
+          g.writeMessage ? TicketContent.sample(g.newest) : null, g.writeMessage));
+      byId.put(g.ticket.id, g);
     }
-    return pool.preparedQuery(UPDATE).execute(Tuple.of(id, count, seen, sample, msg)).map(rows -> {
-      for (Row r : rows) {
-        Group g = byId.remove(r.getString(0));
+    return store.countOccurrences(existing).map(totals -> {
+      for (Map.Entry<String, Integer> t : totals.entrySet()) {
+        Group g = byId.remove(t.getKey());
         if (g != null) {
-          g.total = r.getInteger(1);
+          g.total = t.getValue();
           if (g.writeMessage) {
             g.ticket.lastMessageAt = now;
           }
@@ -521,33 +430,25 @@ public final class AutoTicketVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> messages(Map<Key, Group> groups) {
-    List<String> conv = new ArrayList<>();
-    List<String> content = new ArrayList<>();
-    List<String> meta = new ArrayList<>();
+  private Future<Void> messages(Map<UserFingerprint, Group> groups) {
+    List<SystemMessage> messages = new ArrayList<>();
     for (Group g : groups.values()) {
       if (g.ticket == null || !g.writeMessage || g.deferred) {
         continue;
       }
       ErrorEvent e = g.newest;
-      conv.add(g.ticket.id);
-      content.add(g.createdNow ? firstMessage(e, g.events.size()) : againMessage(e, g.events.size(), g.total));
-      meta.add(new JsonObject().put("kind", g.createdNow ? "auto_ticket_created" : "error_recurred")
+      String content = g.createdNow ? TicketContent.firstMessage(e, g.events.size())
+          : TicketContent.againMessage(e, g.events.size(), g.total);
+      String meta = new JsonObject().put("kind", g.createdNow ? "auto_ticket_created" : "error_recurred")
           .put("event_id", e.eventId()).put("source", e.source()).put("fingerprint", e.fingerprint())
-          .put("occurrence_count", g.total).encode());
+          .put("occurrence_count", g.total).encode();
+      messages.add(new SystemMessage(g.ticket.id, content, meta));
     }
-    if (conv.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return pool.preparedQuery(MESSAGES).execute(Tuple.of(conv.toArray(new String[0]),
-        content.toArray(new String[0]), meta.toArray(new String[0]))).mapEmpty();
+    return store.addMessages(messages);
   }
 
-  private Future<Void> link(Map<Key, Group> groups) {
-    List<String> s = new ArrayList<>();
-    List<String> e = new ArrayList<>();
-    List<String> t = new ArrayList<>();
-    List<Boolean> c = new ArrayList<>();
+  private Future<Void> link(Map<UserFingerprint, Group> groups) {
+    List<LogLink> links = new ArrayList<>();
     for (Group g : groups.values()) {
       if (g.ticket == null) {
         continue;
@@ -557,20 +458,13 @@ public final class AutoTicketVerticle extends VerticleBase {
         if (!g.createdNow && g.ticket.id.equals(g.linked.get(i))) {
           continue; // the insert already set this row's ticket_id
         }
-        s.add(ev.source());
-        e.add(ev.eventId());
-        t.add(g.ticket.id);
-        c.add(g.createdNow && i == 0);
+        links.add(new LogLink(ev.source(), ev.eventId(), g.ticket.id, g.createdNow && i == 0));
       }
     }
-    if (s.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return pool.preparedQuery(LINK).execute(Tuple.of(s.toArray(new String[0]), e.toArray(new String[0]),
-        t.toArray(new String[0]), c.toArray(new Boolean[0]))).mapEmpty();
+    return store.link(links);
   }
 
-  private void publish(Map<Key, Group> groups) {
+  private void publish(Map<UserFingerprint, Group> groups) {
     for (Group g : groups.values()) {
       if (g.ticket == null || g.deferred) {
         continue;
@@ -584,113 +478,5 @@ public final class AutoTicketVerticle extends VerticleBase {
           g.createdNow ? TicketEvent.CREATED : TicketEvent.UPDATED, g.ticket.id, g.key.userId(),
           g.key.fingerprint(), g.newest.errorType(), g.total, g.newest));
     }
-  }
-
-  // ---------------------------------------------------------------- ticket content
-
-  static String subject(ErrorEvent e) {
-    String first = e.message() == null ? "" : e.message().strip();
-    int nl = first.indexOf('\n');
-    if (nl >= 0) {
-      first = first.substring(0, nl);
-    }
-    String s = e.errorType() + (first.isEmpty() ? "" : ": " + first);
-    return s.length() > 160 ? s.substring(0, 157) + "..." : s;
-  }
-
-  static String category(ErrorEvent e) {
-    String t = (e.errorType() + " " + (e.errorCode() == null ? "" : e.errorCode())).toLowerCase();
-    Integer s = e.statusCode();
-    if (s != null && (s == 401 || s == 403) || t.contains("auth") || t.contains("token")) {
-      return "authentication";
-    }
-    if (s != null && s == 429 || t.contains("rate")) {
-      return "rate_limit";
-    }
-    if (t.contains("timeout")) {
-      return "performance";
-    }
-    if (t.contains("validation") || s != null && s >= 400 && s < 500) {
-      return "usage";
-    }
-    return "technical";
-  }
-
-  static String priority(ErrorEvent e) {
-    String level = e.level() == null ? "" : e.level().toLowerCase();
-    if (level.equals("fatal")) {
-      return "urgent";
-    }
-    Integer s = e.statusCode();
-    if (s != null && s >= 500) {
-      return "high";
-    }
-    if (s != null && (s == 401 || s == 403)) {
-      return "high";
-    }
-    if (level.equals("warning") || level.equals("info") || level.equals("debug")) {
-      return "low";
-    }
-    return "normal";
-  }
-
-  static String sample(ErrorEvent e) {
-    JsonObject o = new JsonObject().put("source", e.source()).put("event_id", e.eventId())
-        .put("error_type", e.errorType()).put("error_code", e.errorCode()).put("status_code", e.statusCode())
-        .put("level", e.level()).put("message", e.message()).put("tool", e.tool())
-        .put("connection_id", e.connectionId()).put("occurred_at", e.occurredAt().toString());
-    if (e.stack() != null) {
-      o.put("stack", e.stack().length() > SAMPLE_STACK_CHARS ? e.stack().substring(0, SAMPLE_STACK_CHARS)
-          : e.stack());
-    }
-    if (e.contextJson() != null) {
-      try {
-        o.put("context", new JsonObject(e.contextJson()));
-      } catch (RuntimeException ignored) {
-        o.put("context", e.contextJson());
-      }
-    }
-    return o.encode();
-  }
-
-  static String firstMessage(ErrorEvent e, int count) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("Automatic ticket for an error this customer hit");
-    if (count > 1) {
-      sb.append(" (").append(count).append(" times)");
-    }
-    sb.append(".\nError: ").append(e.errorType());
-    if (e.errorCode() != null) {
-      sb.append(" (code ").append(e.errorCode()).append(')');
-    }
-    if (e.statusCode() != null) {
-      sb.append("\nHTTP status: ").append(e.statusCode());
-    }
-    if (e.tool() != null) {
-      sb.append("\nTool: ").append(e.tool());
-    }
-    if (e.connectionId() != null) {
-      sb.append("\nConnection: ").append(e.connectionId());
-    }
-    sb.append("\nSource: ").append(e.source()).append(", event ").append(e.eventId());
-    sb.append("\nOccurred at: ").append(e.occurredAt());
-    if (e.message() != null) {
-      sb.append("\nMessage: ").append(e.message());
-    }
-    if (e.contextJson() != null) {
-      sb.append("\nContext: ").append(e.contextJson().length() > 2000 ? e.contextJson().substring(0, 2000) + "..."
-          : e.contextJson());
-    }
-    if (e.stack() != null) {
-      sb.append("\nStack:\n").append(e.stack().length() > SAMPLE_STACK_CHARS
-          ? e.stack().substring(0, SAMPLE_STACK_CHARS) + "..." : e.stack());
-    }
-    return sb.toString();
-  }
-
-  static String againMessage(ErrorEvent e, int count, long total) {
-    return "The error occurred again" + (count > 1 ? " (" + count + " times)" : "") + "; " + total
-        + " occurrences in total. Newest at " + e.occurredAt() + " (" + e.source() + " event " + e.eventId()
-        + ")" + (e.message() == null ? "" : ": " + e.message());
   }
 }

@@ -153,7 +153,7 @@ class WriteContentionTest {
   }
 
   private static void update(Connection c, int n, String seen, String sample, boolean message) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(AutoTicketVerticle.UPDATE.replaceAll("\\$\\d", "?"))) {
+    try (PreparedStatement ps = c.prepareStatement(AutoTicketStore.UPDATE.replaceAll("\\$\\d", "?"))) {
       ps.setArray(1, c.createArrayOf("text", new Object[] {"hot-1"}));
       ps.setArray(2, c.createArrayOf("int4", new Object[] {n}));
       Array seenAt = c.createArrayOf("timestamptz", new Object[] {Timestamp.from(Instant.parse(seen))});
