@@ -10,7 +10,7 @@ GROUPS = [
     ("GC", r"G1|GCTaskThread|ConcurrentGCThread|gc_|_gc\b|Parallel.*Task"),
     ("JIT compiler", r"CompileBroker|C2Compiler|C1Compiler|Compile::|PhaseIdealLoop|Matcher::"),
     ("epoll/syscalls (kernel entry)", r"epoll_wait|Epoll|\[kernel\]|syscall|__libc_(write|read|send|recv)|writev|sendto|recvfrom"),
-    ("HTTP webhook route (parse, HMAC, validate)", r"io/supportpilot/ingest/WebhookRoutes|ErrorPayloads|Signatures|StorableText"),
+    ("HTTP webhook route (parse, HMAC, validate)", r"io/supportpilot/ingest/(WebhookRoutes|McpEventReader|JsonBodyReader|BatchSplitter|SentryEventMapper|PayloadFields|EventTimes|JsonReadFailures)|Signatures|StorableText"),
     ("writer (ErrorEventWriter)", r"io/supportpilot/store/ErrorEventWriter"),
     ("auto-tickets (AutoTicketVerticle)", r"io/supportpilot/tickets/AutoTicketVerticle"),
     ("agent (SupportAgentVerticle, tools)", r"io/supportpilot/agent/"),

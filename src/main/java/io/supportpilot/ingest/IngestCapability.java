@@ -68,7 +68,7 @@ public final class IngestCapability implements Capability {
     boolean processes = !k.enabled() || !k.role().equals("ingest");
     boolean ingests = !k.enabled() || !k.role().equals("process");
     IngestMetrics metrics = new IngestMetrics(ctx.registry());
-    ErrorPayloads payloads = new ErrorPayloads(config.maxJsonDepth(), config.maxStringChars());
+    PayloadReaders payloads = PayloadReaders.withLimits(config.maxJsonDepth(), config.maxStringChars());
     Signatures mcp = IngestConfig.mcpSecret(ctx.secrets()).map(s -> Signatures.withSecret(s, "MCP")).orElse(null);
     Signatures sentry = IngestConfig.sentrySecret(ctx.secrets()).map(s -> Signatures.withSecret(s, "Sentry"))
         .orElse(null);
@@ -133,11 +133,11 @@ public final class IngestCapability implements Capability {
   }
 
   /** Loads the JCE provider, Jackson and the digests off the event loops, so the first request is not slow. */
-  private static void warmUp(ErrorPayloads payloads, Signatures mcp, Signatures sentry) {
+  private static void warmUp(PayloadReaders payloads, Signatures mcp, Signatures sentry) {
     byte[] b = ("{\"error_type\":\"Warm\",\"message\":\"up 1\",\"stack\":\"at x (a.js:1:2)\","
         + "\"context\":{\"k\":1}}").getBytes(StandardCharsets.UTF_8);
-    payloads.mcpFromBytes(b, 0, b.length, Instant.now(), "", "0");
-    payloads.sentry("issue", payloads.parse(new byte[] {'{', '}'}, 0, 2), Instant.now());
+    payloads.mcpEvents().read(b, 0, b.length, Instant.now(), "", "0");
+    payloads.sentryEvents().map("issue", payloads.json().parse(new byte[] {'{', '}'}, 0, 2), Instant.now());
     Signatures.withSecret("warm-up", "warm-up").hmac(null, b, 0, b.length);
   }
 

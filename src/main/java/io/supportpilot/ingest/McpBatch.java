@@ -24,7 +24,8 @@ final class McpBatch {
    * position it seeds the generated id of an item that has neither {@code event_id} nor {@code occurred_at}, so two
    * identical such items in one batch are two events, and a replay of the same signed batch is stored once.
    */
-  static List<Item> parse(ErrorPayloads payloads, byte[] body, String timestamp, Instant now, int maxItems) {
+  static List<Item> parse(BatchSplitter batches, McpEventReader events, byte[] body, String timestamp, Instant now,
+      int maxItems) {
     int first = 0;
     while (first < body.length && Character.isWhitespace(body[first])) {
       first++;
@@ -35,9 +36,9 @@ final class McpBatch {
     boolean array = body[first] == '[';
     List<int[]> slices;
     if (array) {
-      slices = payloads.arrayItems(body, body.length, maxItems);
+      slices = batches.arrayItems(body, body.length, maxItems);
     } else {
-      slices = ErrorPayloads.ndjsonLines(body, body.length);
+      slices = BatchSplitter.ndjsonLines(body, body.length);
       if (slices.size() > maxItems) {
         throw HttpFailure.tooLarge("the batch holds " + slices.size() + " lines; at most " + maxItems);
       }
@@ -49,8 +50,7 @@ final class McpBatch {
     for (int i = 0; i < slices.size(); i++) {
       int[] s = slices.get(i);
       try {
-        items.add(new Item(i, payloads.mcpFromBytes(body, s[0], s[1], now, "[" + i + "].", timestamp + "#" + i),
-            null));
+        items.add(new Item(i, events.read(body, s[0], s[1], now, "[" + i + "].", timestamp + "#" + i), null));
       } catch (HttpFailure f) {
         items.add(new Item(i, null, array ? f
             : new HttpFailure(f.status(), f.code(), "line " + (i + 1) + ": " + f.getMessage())));

@@ -1,5 +1,6 @@
 package io.supportpilot.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bus.ErrorEvent;
@@ -42,7 +43,7 @@ final class WebhookRoutes {
   static final int INLINE_BODY_BYTES = 64 * 1024;
 
   private final IngestConfig config;
-  private final ErrorPayloads payloads;
+  private final PayloadReaders payloads;
   private final Signatures mcp;
   private final Signatures sentry;
   private final ErrorSink sink;
@@ -50,7 +51,7 @@ final class WebhookRoutes {
   private final Cache<EventKey, Boolean> recent;
   private final Clock clock;
 
-  WebhookRoutes(IngestConfig config, ErrorPayloads payloads, Signatures mcp, Signatures sentry, ErrorSink sink,
+  WebhookRoutes(IngestConfig config, PayloadReaders payloads, Signatures mcp, Signatures sentry, ErrorSink sink,
       IngestMetrics metrics, Clock clock) {
     this.config = config;
     this.payloads = payloads;
@@ -157,7 +158,7 @@ final class WebhookRoutes {
     offLoopIfLarge(rc, () -> {
       byte[] body = bytes(rc);
       mcp.verifyMcp(ts, sig, body, now.getEpochSecond(), config.maxSkew());
-      return payloads.mcpFromBytes(body, 0, body.length, now, "", ts.trim());
+      return payloads.mcpEvents().read(body, 0, body.length, now, "", ts.trim());
     }).onSuccess(event -> submitOne(rc, Source.MCP, event, t0)).onFailure(rc::fail);
   }
 
@@ -212,7 +213,7 @@ final class WebhookRoutes {
     offLoopIfLarge(rc, () -> {
       byte[] body = bytes(rc);
       mcp.verifyMcp(ts, sig, body, now.getEpochSecond(), config.maxSkew());
-      return McpBatch.parse(payloads, body, ts.trim(), now, config.batchMaxItems());
+      return McpBatch.parse(payloads.batches(), payloads.mcpEvents(), body, ts.trim(), now, config.batchMaxItems());
     }).onSuccess(items -> submitBatch(rc, items, t0)).onFailure(rc::fail);
   }
 
@@ -282,7 +283,8 @@ final class WebhookRoutes {
     offLoopIfLarge(rc, () -> {
       byte[] body = bytes(rc);
       sentry.verifySentry(sig, body);
-      return Optional.ofNullable(payloads.sentry(resource, payloads.parse(body, 0, body.length), now));
+      JsonNode root = payloads.json().parse(body, 0, body.length);
+      return Optional.ofNullable(payloads.sentryEvents().map(resource, root, now));
     }).onSuccess(event -> {
       if (event.isEmpty()) {
         metrics.count(Source.SENTRY, Outcome.IGNORED, 1);

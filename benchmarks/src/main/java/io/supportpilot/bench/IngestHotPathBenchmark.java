@@ -4,8 +4,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bench.load.SignedPool;
 import io.supportpilot.bus.ErrorEvent;
-import io.supportpilot.ingest.ErrorPayloads;
 import io.supportpilot.ingest.Fingerprints;
+import io.supportpilot.ingest.JsonBodyReader;
+import io.supportpilot.ingest.McpEventReader;
 import io.supportpilot.ingest.Signatures;
 import io.supportpilot.web.StorableText;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,8 @@ import org.openjdk.jmh.annotations.State;
 public class IngestHotPathBenchmark extends BenchmarkBase {
 
   private static final int N = 1024;
-  private final ErrorPayloads payloads = new ErrorPayloads(32, 262_144);
+  private final JsonBodyReader json = new JsonBodyReader(32, 262_144);
+  private final McpEventReader mcpEvents = new McpEventReader(json);
   private final Signatures signatures = Signatures.withSecret("bench-secret", "MCP");
   private final Cache<String, Boolean> recent = Caffeine.newBuilder().maximumSize(200_000).build();
   private byte[][] bodies;
@@ -50,7 +52,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
       String body = gen.mcpBody("bench-" + k);
       bodies[k] = body.getBytes(StandardCharsets.UTF_8);
       sigs[k] = SignedPool.sign("bench-secret", now, bodies[k]);
-      messages[k] = payloads.parse(bodies[k], 0, bodies[k].length).get("message").asText();
+      messages[k] = json.parse(bodies[k], 0, bodies[k].length).get("message").asText();
     }
     for (int k = 0; k < 200_000; k++) {
       recent.put("mcp:warm-" + k, Boolean.TRUE);
@@ -62,7 +64,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
     int k = i++ & (N - 1);
     byte[] b = bodies[k];
     signatures.verifyMcp(ts, sigs[k], b, now, Duration.ofMinutes(5));
-    ErrorEvent e = payloads.mcpFromBytes(b, 0, b.length, Instant.ofEpochSecond(now), "");
+    ErrorEvent e = mcpEvents.read(b, 0, b.length, Instant.ofEpochSecond(now), "");
     Boolean seen = recent.getIfPresent(e.source() + ':' + e.eventId());
     return seen == null ? e : seen;
   }
@@ -77,7 +79,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
   @Benchmark
   public Object parseAndNormaliseOnly() {
     int k = i++ & (N - 1);
-    return payloads.mcpFromBytes(bodies[k], 0, bodies[k].length, Instant.ofEpochSecond(now), "");
+    return mcpEvents.read(bodies[k], 0, bodies[k].length, Instant.ofEpochSecond(now), "");
   }
 
   @Benchmark
@@ -89,7 +91,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
   @Benchmark
   public Object treeParseOnly() {
     int k = i++ & (N - 1);
-    return payloads.parse(bodies[k], 0, bodies[k].length);
+    return json.parse(bodies[k], 0, bodies[k].length);
   }
 
   @Benchmark

@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.State;
 public class BatchSliceBenchmark extends BenchmarkBase {
 
   private static final String SECRET = "bench-secret";
-  private final ErrorPayloads payloads = new ErrorPayloads(32, 262_144);
+  private final PayloadReaders payloads = PayloadReaders.withLimits(32, 262_144);
   private final Signatures signatures = Signatures.withSecret(SECRET, "MCP");
   private final Cache<String, Boolean> recent = Caffeine.newBuilder().maximumSize(200_000)
       .executor(Runnable::run).build();
@@ -56,7 +56,8 @@ public class BatchSliceBenchmark extends BenchmarkBase {
     inlineSingle = ("{\"error_type\":\"ExactApiError\",\"message\":\"timeout " + pad + "\",\"user_id\":\"u1\"}")
         .getBytes(StandardCharsets.UTF_8);
     inlineSingleSig = SignedPool.sign(SECRET, now, inlineSingle);
-    fullItems = McpBatch.parse(payloads, fullBatch, ts, Instant.ofEpochSecond(now), 5000);
+    fullItems = McpBatch.parse(payloads.batches(), payloads.mcpEvents(), fullBatch, ts, Instant.ofEpochSecond(now),
+        5000);
     isNew = new boolean[fullItems.size()];
     for (int k = 0; k < isNew.length; k += 2) {
       isNew[k] = true;
@@ -83,14 +84,14 @@ public class BatchSliceBenchmark extends BenchmarkBase {
   @Benchmark
   public Object onLoopInlineBatch() {
     signatures.verifyMcp(ts, inlineSig, inlineBatch, now, Duration.ofMinutes(5));
-    return McpBatch.parse(payloads, inlineBatch, ts, Instant.ofEpochSecond(now), 5000);
+    return McpBatch.parse(payloads.batches(), payloads.mcpEvents(), inlineBatch, ts, Instant.ofEpochSecond(now), 5000);
   }
 
   /** On the loop: the largest inline single event (a 64 KiB message). */
   @Benchmark
   public Object onLoopInlineSingle() {
     signatures.verifyMcp(ts, inlineSingleSig, inlineSingle, now, Duration.ofMinutes(5));
-    return payloads.mcpFromBytes(inlineSingle, 0, inlineSingle.length, Instant.ofEpochSecond(now), "", ts);
+    return payloads.mcpEvents().read(inlineSingle, 0, inlineSingle.length, Instant.ofEpochSecond(now), "", ts);
   }
 
   /** On the loop: the recent-id lookups of a 5,000-item batch before it goes to the writer. */
@@ -118,6 +119,6 @@ public class BatchSliceBenchmark extends BenchmarkBase {
   @Benchmark
   public Object fullBatchOffLoop() {
     signatures.verifyMcp(ts, fullSig, fullBatch, now, Duration.ofMinutes(5));
-    return McpBatch.parse(payloads, fullBatch, ts, Instant.ofEpochSecond(now), 5000);
+    return McpBatch.parse(payloads.batches(), payloads.mcpEvents(), fullBatch, ts, Instant.ofEpochSecond(now), 5000);
   }
 }
