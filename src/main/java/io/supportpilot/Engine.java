@@ -165,10 +165,10 @@ public final class Engine {
             LOG.warn("PORTAL_SERVICE_TOKEN is not set: the customer API refuses every request");
             return BearerAuth.refuseAll("the customer API (PORTAL_SERVICE_TOKEN is not configured)");
           });
-      EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, registry, clock, admin, portal,
-          health, new Services());
       // Components that need connections of their own (the per-event-loop error writers) build them from this.
-      ctx.services().register(Database.Dedicated.class, Database.Dedicated.of(vertx, pgUrl, engineConfig.pg()));
+      Database.Dedicated dedicated = Database.Dedicated.of(vertx, pgUrl, engineConfig.pg());
+      EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, dedicated, registry, clock,
+          admin, portal, health, new Services());
 
       List<Capability> started = new ArrayList<>();
       for (Capability c : capabilities) {
