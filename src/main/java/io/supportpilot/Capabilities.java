@@ -23,7 +23,8 @@ final class Capabilities {
 
   static List<Capability> create(Config config) {
     List<Capability> list = new ArrayList<>();
-    list.add(new AdminCapability());
+    AdminCapability admin = new AdminCapability();
+    list.add(admin);
     // ingestion
     list.add(new IngestCapability(config));
     // spikes
@@ -33,7 +34,7 @@ final class Capabilities {
     // support agent
     list.add(new AgentCapability(config));
     // the human desk: conversation queue, customers
-    list.add(new DeskCapability(config));
+    list.add(new DeskCapability(config, admin::names));
     // the learning loop: pattern statistics, suggestions, drafts, optimisation
     list.add(new LearningCapability(config));
     // automation rules: triggers, conditions and actions on live traffic

@@ -240,6 +240,15 @@ public final class Engine {
     return ctx;
   }
 
+  /**
+   * The started capability of the given type, for what it offers others (its triage, its active spikes); fails when
+   * the engine has none of that type.
+   */
+  public <C extends Capability> C capability(Class<C> type) {
+    return capabilities.stream().filter(type::isInstance).map(type::cast).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no " + type.getSimpleName() + " in this engine"));
+  }
+
   /** Vert.x. */
   public Vertx vertx() {
     return ctx.vertx();
