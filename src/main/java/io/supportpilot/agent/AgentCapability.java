@@ -12,6 +12,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +53,6 @@ public final class AgentCapability implements Capability {
     mailer = new ReauthMailer(ctx.vertx(), cfg.mail(), cfg.publicBaseUrl(), ctx.pool(), ctx.clock());
     SupportTools tools = new SupportTools(ctx.vertx(), ctx.pool(), ctx.clock(), ctx.services(), store, mailer,
         cfg.publicBaseUrl());
-    ctx.services().register(ClaudeGateway.class, gateway);
     if (!cfg.loop().enabled()) {
       LOG.info("support agent disabled (agent.enabled=false): the conversation API works, nobody answers");
       return gateway.start();
@@ -67,6 +67,11 @@ public final class AgentCapability implements Capability {
           deployment = id;
           return null;
         });
+  }
+
+  /** The Claude gateway (with or without a key) once this capability has started; DevOps and learning use it. */
+  public Optional<ClaudeGateway> gateway() {
+    return Optional.ofNullable(gateway);
   }
 
   @Override

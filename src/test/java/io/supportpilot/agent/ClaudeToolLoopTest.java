@@ -332,7 +332,7 @@ class ClaudeToolLoopTest {
   @Order(10)
   void breakerOpensAfterRepeatedFailures() {
     fake.fallback(req -> error(500, "api_error", null));
-    ClaudeGateway gateway = engine.context().services().require(ClaudeGateway.class);
+    ClaudeGateway gateway = engine.capability(AgentCapability.class).gateway().orElseThrow();
     for (int i = 0; i < 6 && gateway.unavailableReason() == null; i++) {
       JsonObject c = create(port, "u-bob", "Failing question " + i);
       awaitConversation(port, c.getString("id"), "u-bob", x -> agentMessages(x) == 1);
