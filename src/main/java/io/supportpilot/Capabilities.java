@@ -28,12 +28,13 @@ final class Capabilities {
     // ingestion
     list.add(new IngestCapability(config));
     // spikes
-    list.add(new SpikesCapability(config));
+    SpikesCapability spikes = new SpikesCapability(config);
+    list.add(spikes);
     // knowledge and triage
     KnowledgeCapability knowledge = new KnowledgeCapability(config);
     list.add(knowledge);
     // support agent
-    AgentCapability agent = new AgentCapability(config);
+    AgentCapability agent = new AgentCapability(config, knowledge::triage, spikes::activeSpikes);
     list.add(agent);
     // the human desk: conversation queue, customers
     list.add(new DeskCapability(config, admin::names));
