@@ -24,7 +24,6 @@ import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.supportpilot.web.HealthChecks;
 import io.supportpilot.web.HttpServerVerticle;
-import io.supportpilot.web.Services;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -168,7 +167,7 @@ public final class Engine {
       // Components that need connections of their own (the per-event-loop error writers) build them from this.
       Database.Dedicated dedicated = Database.Dedicated.of(vertx, pgUrl, engineConfig.pg());
       EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, dedicated, registry, clock,
-          admin, portal, health, new Services());
+          admin, portal, health);
 
       List<Capability> started = new ArrayList<>();
       for (Capability c : capabilities) {

@@ -10,9 +10,9 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 
 /**
- * What capabilities get from the engine: Vert.x, configuration, secrets, the Postgres pool, the factory of dedicated
- * connection pools, the metrics registry, the clock, the auth handlers, the readiness checks and the services
- * capabilities offer each other.
+ * What every capability gets from the engine: Vert.x, configuration, secrets, the Postgres pool, the factory of
+ * dedicated connection pools, the metrics registry, the clock, the auth handlers and the readiness checks. What one
+ * capability offers another is handed to it through its constructor (see {@code Capabilities}), not through here.
  */
 public record EngineContext(
     Vertx vertx,
@@ -25,6 +25,5 @@ public record EngineContext(
     Clock clock,
     BearerAuth adminAuth,
     BearerAuth portalAuth,
-    HealthChecks health,
-    Services services) {
+    HealthChecks health) {
 }
