@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Knowledge base and confidence 2.0 triage: admin REST for articles and patterns, the starter knowledge base,
  * embeddings (local ONNX model or Voyage), the hybrid search index, {@code POST /api/triage} and the public
- * knowledge-base pages at {@code /kb/}. Offers
- * {@link Triage} (to the support agent) and {@link KnowledgeService} (to the learning loop) once loaded.
+ * knowledge-base pages at {@code /kb/}. Offers {@link Triage} (to the support agent) and {@link KnowledgeService}
+ * (to the learning loop) once loaded.
  */
 public final class KnowledgeCapability implements Capability {
 
@@ -28,7 +28,7 @@ public final class KnowledgeCapability implements Capability {
   private KnowledgeBasePages pages;
   private long refreshTimer = -1;
   private EngineContext ctx;
-  private volatile TriageEngine offeredTriage;
+  private volatile Triage offeredTriage;
   private volatile KnowledgeService offeredService;
 
   /** Reads and validates the configuration. */
