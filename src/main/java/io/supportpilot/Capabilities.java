@@ -23,25 +23,29 @@ final class Capabilities {
 
   static List<Capability> create(Config config) {
     List<Capability> list = new ArrayList<>();
-    list.add(new AdminCapability());
+    AdminCapability admin = new AdminCapability();
+    list.add(admin);
     // ingestion
     list.add(new IngestCapability(config));
     // spikes
-    list.add(new SpikesCapability(config));
+    SpikesCapability spikes = new SpikesCapability(config);
+    list.add(spikes);
     // knowledge and triage
-    list.add(new KnowledgeCapability(config));
+    KnowledgeCapability knowledge = new KnowledgeCapability(config);
+    list.add(knowledge);
     // support agent
-    list.add(new AgentCapability(config));
+    AgentCapability agent = new AgentCapability(config, knowledge::triage, spikes::activeSpikes);
+    list.add(agent);
     // the human desk: conversation queue, customers
-    list.add(new DeskCapability(config));
+    list.add(new DeskCapability(config, admin::names));
     // the learning loop: pattern statistics, suggestions, drafts, optimisation
-    list.add(new LearningCapability(config));
+    list.add(new LearningCapability(config, knowledge::service, agent::gateway));
     // automation rules: triggers, conditions and actions on live traffic
     list.add(new RulesCapability(config));
     // proactive support: connections, usage, token-expiry and activity-drop scans
     list.add(new ProactiveCapability(config));
     // the DevOps agent: Sentry errors, unmatched spikes and escalations to analyses and draft fix PRs
-    list.add(new DevopsCapability(config));
+    list.add(new DevopsCapability(config, agent::gateway));
     return list;
   }
 }

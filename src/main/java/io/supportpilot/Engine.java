@@ -24,7 +24,6 @@ import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.supportpilot.web.HealthChecks;
 import io.supportpilot.web.HttpServerVerticle;
-import io.supportpilot.web.Services;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -66,6 +65,14 @@ public final class Engine {
   private final List<Integer> httpPorts;
   private final AtomicReference<Future<Void>> stopping = new AtomicReference<>();
 
+  /** The Postgres the engine uses: the embedded one it started (null when external) and the URL to reach it. */
+  private record Postgres(EmbeddedDatabase embedded, String url) {
+  }
+
+  /** The HTTP server verticles once listening: their deployment, their common port and each instance's port. */
+  private record HttpServers(String deployment, int port, List<Integer> ports) {
+  }
+
   private Engine(EngineContext ctx, EmbeddedDatabase embedded, List<Capability> capabilities, String httpDeployment,
       int port, List<Integer> httpPorts) {
     this.ctx = ctx;
@@ -90,109 +97,24 @@ public final class Engine {
   public static Engine start(Config config, Secrets secrets, Clock clock) {
     EngineConfig engineConfig = EngineConfig.from(config);
     List<Capability> capabilities = Capabilities.create(config);
-    Duration maxLoop = config.duration("vertx.max-event-loop-execute-time", Duration.ofMillis(1));
-    Duration stackAfter = config.duration("vertx.blocked-thread-stack-after", Duration.ofMillis(1));
-    int loops = config.intIn("vertx.event-loops", 0, 256);
-    boolean requestMetrics = config.bool("vertx.request-metrics");
+    VertxOptions options = vertxOptions(config);
 
     refuseBusyPort(engineConfig.http());
-    EmbeddedDatabase embedded = null;
-    String pgUrl;
-    if (engineConfig.pg().embedded()) {
-      embedded = EmbeddedDatabase.start(engineConfig.pg().dataDir(), engineConfig.pg().embeddedPort(),
-          engineConfig.pg().durability());
-      embedded.supervise(Duration.ofMillis(500));
-      pgUrl = embedded.url();
-    } else {
-      pgUrl = engineConfig.pg().url().get();
-      LOG.info("using external Postgres {}", Migrations.PgUrl.parse(pgUrl));
-    }
+    Postgres pg = startPostgres(engineConfig.pg());
     Vertx vertx = null;
     try {
-      Migrations.migrate(pgUrl);
-
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      // promtool lints two of Micrometer's processor meter names; the rest of the binder is kept.
-      registry.config().meterFilter(MeterFilter.deny(id ->
-          id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
-      new JvmMemoryMetrics().bindTo(registry);
-      new JvmGcMetrics().bindTo(registry);
-      new JvmThreadMetrics().bindTo(registry);
-      new ClassLoaderMetrics().bindTo(registry);
-      new ProcessorMetrics().bindTo(registry);
-      new UptimeMetrics().bindTo(registry);
-
-      VertxOptions options = new VertxOptions()
-          .setMaxEventLoopExecuteTime(maxLoop.toNanos())
-          .setMaxEventLoopExecuteTimeUnit(TimeUnit.NANOSECONDS)
-          .setWarningExceptionTime(stackAfter.toNanos())
-          .setWarningExceptionTimeUnit(TimeUnit.NANOSECONDS)
-          .setMetricsOptions(new MicrometerMetricsOptions()
-              .setEnabled(true)
-              .setJvmMetricsEnabled(false)
-              .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-      if (!requestMetrics) {
-        // Per-request and per-message meters cost ~5 us per webhook (meter lookups, tags, timers); the engine's own
-        // ingest, ticket and agent meters say what an operator needs. Pool and HTTP client meters stay.
-        MicrometerMetricsOptions m = (MicrometerMetricsOptions) options.getMetricsOptions();
-        m.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
-            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
-            .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
-      }
-      if (loops > 0) {
-        options.setEventLoopPoolSize(loops);
-      }
+      Migrations.migrate(pg.url());
+      PrometheusMeterRegistry registry = meterRegistry();
       vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
-      BusCodecs.register(vertx.eventBus());
-      // Start the worker pool's threads now, from this thread: its executor creates a thread for each task until it
-      // reaches its core size, on the thread that submits the task, which later is an event loop (a Kafka send, a
-      // search); on a starved machine creating a thread there took over 200 ms.
-      for (int i = 0; i < options.getWorkerPoolSize(); i++) {
-        vertx.executeBlocking(() -> null, false);
-      }
-      Pool pool = Database.pool(vertx, pgUrl, engineConfig.pg());
-      HealthChecks health = new HealthChecks();
-      health.register("database", () -> pool.query("SELECT 1").execute());
-      if (embedded != null) {
-        health.registerLiveness("database", embedded::restorable);
-      }
-
-      byte[] adminHash = await(AdminTokens.resolve(pool, secrets), "admin token");
-      BearerAuth admin = BearerAuth.forHash("the admin API", adminHash);
-      BearerAuth portal = secrets.get("PORTAL_SERVICE_TOKEN")
-          .map(t -> BearerAuth.forHash("the customer API", BearerAuth.sha256(t)))
-          .orElseGet(() -> {
-            LOG.warn("PORTAL_SERVICE_TOKEN is not set: the customer API refuses every request");
-            return BearerAuth.refuseAll("the customer API (PORTAL_SERVICE_TOKEN is not configured)");
-          });
-      EngineContext ctx = new EngineContext(vertx, config, engineConfig, secrets, pool, registry, clock, admin, portal,
-          health, new Services());
-      // Components that need connections of their own (the per-event-loop error writers) build them from this.
-      ctx.services().register(Database.Dedicated.class, Database.Dedicated.of(vertx, pgUrl, engineConfig.pg()));
-
-      List<Capability> started = new ArrayList<>();
-      for (Capability c : capabilities) {
-        await(c.start(ctx), "capability " + c.name());
-        started.add(c);
-      }
-      List<HttpServerVerticle> servers = Collections.synchronizedList(new ArrayList<>());
-      String deployment = await(vertx.deployVerticle(() -> {
-        HttpServerVerticle v = new HttpServerVerticle(ctx, capabilities);
-        servers.add(v);
-        return v;
-      }, new DeploymentOptions().setInstances(engineConfig.http().instances())), "HTTP server");
-      int port = servers.get(0).actualPort();
-      for (HttpServerVerticle v : servers) {
-        if (v.actualPort() != port) {
-          throw new IllegalStateException("the HTTP instances listen on different ports (" + port + ", "
-              + v.actualPort() + "): each would serve on one event loop only");
-        }
-      }
+      prepare(vertx, options);
+      EngineContext ctx = context(vertx, config, engineConfig, secrets, clock, registry, pg);
+      List<Capability> started = startCapabilities(capabilities, ctx);
+      HttpServers http = startHttpServers(ctx, capabilities);
       LOG.info("supportpilot listening on http://{}:{} ({} HTTP instances, {} Postgres, {} mode)",
-          engineConfig.http().host(), port, engineConfig.http().instances(),
-          engineConfig.pg().embedded() ? "embedded" : "external", engineConfig.kafka().enabled() ? "scaled" : "embedded");
-      List<Integer> ports = servers.stream().map(HttpServerVerticle::actualPort).toList();
-      return new Engine(ctx, embedded, started, deployment, port, ports);
+          engineConfig.http().host(), http.port(), engineConfig.http().instances(),
+          engineConfig.pg().embedded() ? "embedded" : "external",
+          engineConfig.kafka().enabled() ? "scaled" : "embedded");
+      return new Engine(ctx, pg.embedded(), started, http.deployment(), http.port(), http.ports());
     } catch (RuntimeException e) {
       if (vertx != null) {
         try {
@@ -201,11 +123,140 @@ public final class Engine {
           // best effort on a failed start
         }
       }
-      if (embedded != null) {
-        embedded.close();
+      if (pg.embedded() != null) {
+        pg.embedded().close();
       }
       throw e;
     }
+  }
+
+  /** Starts (and supervises) the embedded Postgres, or names the external one. */
+  private static Postgres startPostgres(EngineConfig.Pg pg) {
+    if (pg.embedded()) {
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(pg.dataDir(), pg.embeddedPort(), pg.durability());
+      embedded.supervise(Duration.ofMillis(500));
+      return new Postgres(embedded, embedded.url());
+    }
+    String url = pg.url().get();
+    LOG.info("using external Postgres {}", Migrations.PgUrl.parse(url));
+    return new Postgres(null, url);
+  }
+
+  /** The Prometheus registry with the JVM and process meters. */
+  private static PrometheusMeterRegistry meterRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // promtool lints two of Micrometer's processor meter names; the rest of the binder is kept.
+    registry.config().meterFilter(MeterFilter.deny(id ->
+        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
+  }
+
+  /** Vert.x options from the {@code vertx.*} config: blocked-thread checks, metrics, event loops. */
+  private static VertxOptions vertxOptions(Config config) {
+    Duration maxLoop = config.duration("vertx.max-event-loop-execute-time", Duration.ofMillis(1));
+    Duration stackAfter = config.duration("vertx.blocked-thread-stack-after", Duration.ofMillis(1));
+    int loops = config.intIn("vertx.event-loops", 0, 256);
+    boolean requestMetrics = config.bool("vertx.request-metrics");
+    VertxOptions options = new VertxOptions()
+        .setMaxEventLoopExecuteTime(maxLoop.toNanos())
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.NANOSECONDS)
+        .setWarningExceptionTime(stackAfter.toNanos())
+        .setWarningExceptionTimeUnit(TimeUnit.NANOSECONDS)
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setJvmMetricsEnabled(false)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+    if (!requestMetrics) {
+      // Per-request and per-message meters cost ~5 us per webhook (meter lookups, tags, timers); the engine's own
+      // ingest, ticket and agent meters say what an operator needs. Pool and HTTP client meters stay.
+      MicrometerMetricsOptions m = (MicrometerMetricsOptions) options.getMetricsOptions();
+      m.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
+    }
+    if (loops > 0) {
+      options.setEventLoopPoolSize(loops);
+    }
+    return options;
+  }
+
+  /** Registers the bus codecs and starts the worker pool's threads. */
+  private static void prepare(Vertx vertx, VertxOptions options) {
+    BusCodecs.register(vertx.eventBus());
+    // Start the worker pool's threads now, from this thread: its executor creates a thread for each task until it
+    // reaches its core size, on the thread that submits the task, which later is an event loop (a Kafka send, a
+    // search); on a starved machine creating a thread there took over 200 ms.
+    for (int i = 0; i < options.getWorkerPoolSize(); i++) {
+      vertx.executeBlocking(() -> null, false);
+    }
+  }
+
+  /** What every capability gets: the pool and its health checks, the bearer auth, the factory of dedicated pools. */
+  private static EngineContext context(Vertx vertx, Config config, EngineConfig engineConfig, Secrets secrets,
+      Clock clock, PrometheusMeterRegistry registry, Postgres pg) {
+    Pool pool = Database.pool(vertx, pg.url(), engineConfig.pg());
+    HealthChecks health = new HealthChecks();
+    health.register("database", () -> pool.query("SELECT 1").execute());
+    if (pg.embedded() != null) {
+      health.registerLiveness("database", pg.embedded()::restorable);
+    }
+    BearerAuth admin = adminAuth(pool, secrets);
+    BearerAuth portal = portalAuth(secrets);
+    // Components that need connections of their own (the per-event-loop error writers) build them from this.
+    Database.Dedicated dedicated = Database.Dedicated.of(vertx, pg.url(), engineConfig.pg());
+    return new EngineContext(vertx, config, engineConfig, secrets, pool, dedicated, registry, clock, admin, portal,
+        health);
+  }
+
+  /** The admin API's bearer auth, from the admin token (generated and stored on the first start without one). */
+  private static BearerAuth adminAuth(Pool pool, Secrets secrets) {
+    byte[] adminHash = await(AdminTokens.resolve(pool, secrets), "admin token");
+    return BearerAuth.forHash("the admin API", adminHash);
+  }
+
+  /** The customer API's bearer auth, from PORTAL_SERVICE_TOKEN; without it the customer API refuses every request. */
+  private static BearerAuth portalAuth(Secrets secrets) {
+    return secrets.get("PORTAL_SERVICE_TOKEN")
+        .map(t -> BearerAuth.forHash("the customer API", BearerAuth.sha256(t)))
+        .orElseGet(() -> {
+          LOG.warn("PORTAL_SERVICE_TOKEN is not set: the customer API refuses every request");
+          return BearerAuth.refuseAll("the customer API (PORTAL_SERVICE_TOKEN is not configured)");
+        });
+  }
+
+  /** Starts the capabilities one after the other, in list order; returns them once all started. */
+  private static List<Capability> startCapabilities(List<Capability> capabilities, EngineContext ctx) {
+    List<Capability> started = new ArrayList<>();
+    for (Capability c : capabilities) {
+      await(c.start(ctx), "capability " + c.name());
+      started.add(c);
+    }
+    return started;
+  }
+
+  /** Deploys the HTTP server verticles with every capability's routes; fails unless all listen on one port. */
+  private static HttpServers startHttpServers(EngineContext ctx, List<Capability> capabilities) {
+    List<HttpServerVerticle> servers = Collections.synchronizedList(new ArrayList<>());
+    String deployment = await(ctx.vertx().deployVerticle(() -> {
+      HttpServerVerticle v = new HttpServerVerticle(ctx, capabilities);
+      servers.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(ctx.engine().http().instances())), "HTTP server");
+    int port = servers.get(0).actualPort();
+    for (HttpServerVerticle v : servers) {
+      if (v.actualPort() != port) {
+        throw new IllegalStateException("the HTTP instances listen on different ports (" + port + ", "
+            + v.actualPort() + "): each would serve on one event loop only");
+      }
+    }
+    List<Integer> ports = servers.stream().map(HttpServerVerticle::actualPort).toList();
+    return new HttpServers(deployment, port, ports);
   }
 
   /**
@@ -238,6 +289,15 @@ public final class Engine {
   /** What capabilities see: Vert.x, pool, registry, config. */
   public EngineContext context() {
     return ctx;
+  }
+
+  /**
+   * The started capability of the given type, for what it offers others (its triage, its active spikes); fails when
+   * the engine has none of that type.
+   */
+  public <C extends Capability> C capability(Class<C> type) {
+    return capabilities.stream().filter(type::isInstance).map(type::cast).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no " + type.getSimpleName() + " in this engine"));
   }
 
   /** Vert.x. */

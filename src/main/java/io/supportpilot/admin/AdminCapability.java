@@ -39,13 +39,24 @@ public final class AdminCapability implements Capability, HttpServerVerticle.Pre
     identity = new AdminIdentity(ctx.adminAuth(), tokens);
     metrics = new AutomationMetrics(ctx.pool(), ctx.clock());
     timeseries = new AutomationTimeseries(ctx.pool(), ctx.clock());
-    ctx.services().register(AdminNames.class, tokens::nameExists);
     Duration every = ctx.config().has("desk.rollup-interval")
         ? ctx.config().duration("desk.rollup-interval", Duration.ofMillis(100)) : Duration.ofSeconds(30);
     return ctx.vertx().deployVerticle(new RollupJob(ctx.pool(), every)).map(id -> {
       rollupDeployment = id;
       return null;
     });
+  }
+
+  /**
+   * Whether a name belongs to a live admin identity; the desk asks it when it assigns a conversation. Available once
+   * this capability has started.
+   */
+  public AdminNames names() {
+    if (tokens == null) {
+      throw new IllegalStateException("the admin names are not available before the admin capability started: "
+          + "check the capability order in Capabilities");
+    }
+    return tokens::nameExists;
   }
 
   @Override

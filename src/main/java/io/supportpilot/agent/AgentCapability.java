@@ -1,9 +1,11 @@
 package io.supportpilot.agent;
 
+import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.config.Config;
 import io.supportpilot.config.Secrets;
 import io.supportpilot.tickets.ConversationRoutes;
 import io.supportpilot.tickets.ConversationStore;
+import io.supportpilot.triage.Triage;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.vertx.core.DeploymentOptions;
@@ -12,6 +14,8 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +28,9 @@ public final class AgentCapability implements Capability {
   private static final Logger LOG = LoggerFactory.getLogger(AgentCapability.class);
 
   private final Config config;
+  private final Supplier<Optional<Triage>> knowledgeTriage;
+  private final Supplier<Optional<ActiveSpikes>> activeSpikes;
+  private volatile Triage replacedTriage;
   private AgentConfig cfg;
   private ConversationStore store;
   private ClaudeGateway gateway;
@@ -31,9 +38,15 @@ public final class AgentCapability implements Capability {
   private String deployment;
   private Vertx vertx;
 
-  /** Validates the agent's config section (a bad value stops start-up). */
-  public AgentCapability(Config config) {
+  /**
+   * Validates the agent's config section (a bad value stops start-up); {@code triage} (the knowledge capability's)
+   * and {@code activeSpikes} (the spike capability's) are asked for each time the agent uses them, and may be absent.
+   */
+  public AgentCapability(Config config, Supplier<Optional<Triage>> triage,
+      Supplier<Optional<ActiveSpikes>> activeSpikes) {
     this.config = config;
+    this.knowledgeTriage = triage;
+    this.activeSpikes = activeSpikes;
     this.cfg = AgentConfig.from(config, Secrets.from(Map.of()));
   }
 
@@ -50,9 +63,8 @@ public final class AgentCapability implements Capability {
     gateway = ClaudeGateway.create(ctx.vertx(), cfg.anthropic(), !cfg.loop().offlineOnly(), ctx.pool(), ctx.clock(),
         ctx.registry());
     mailer = new ReauthMailer(ctx.vertx(), cfg.mail(), cfg.publicBaseUrl(), ctx.pool(), ctx.clock());
-    SupportTools tools = new SupportTools(ctx.vertx(), ctx.pool(), ctx.clock(), ctx.services(), store, mailer,
-        cfg.publicBaseUrl());
-    ctx.services().register(ClaudeGateway.class, gateway);
+    SupportTools tools = new SupportTools(ctx.vertx(), ctx.pool(), ctx.clock(), this::triage, activeSpikes, store,
+        mailer, cfg.publicBaseUrl());
     if (!cfg.loop().enabled()) {
       LOG.info("support agent disabled (agent.enabled=false): the conversation API works, nobody answers");
       return gateway.start();
@@ -61,12 +73,31 @@ public final class AgentCapability implements Capability {
         gateway.unavailableReason() == null ? cfg.anthropic().model() : gateway.unavailableReason(), cfg.mail());
     return gateway.start()
         .compose(v -> ctx.vertx().deployVerticle(new SupportAgentVerticle(cfg, ctx.pool(), ctx.clock(),
-            ctx.services(), store, gateway, tools, ctx.registry()),
+            this::triage, store, gateway, tools, ctx.registry()),
             new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)))
         .map(id -> {
           deployment = id;
           return null;
         });
+  }
+
+  /** The Claude gateway (with or without a key) once this capability has started; DevOps and learning use it. */
+  public Optional<ClaudeGateway> gateway() {
+    return Optional.ofNullable(gateway);
+  }
+
+  /**
+   * Makes the agent ask {@code triage} instead of the knowledge capability's from now on (the triage routes keep the
+   * knowledge capability's); tests script the agent's routes with it.
+   */
+  public void useTriage(Triage triage) {
+    replacedTriage = triage;
+  }
+
+  /** The triage the agent asks: the one given to {@link #useTriage}, else the knowledge capability's, if any. */
+  private Optional<Triage> triage() {
+    Triage replaced = replacedTriage;
+    return replaced != null ? Optional.of(replaced) : knowledgeTriage.get();
   }
 
   @Override

@@ -14,7 +14,6 @@ import io.supportpilot.tickets.ConversationStore.Message;
 import io.supportpilot.triage.Triage;
 import io.supportpilot.triage.TriageDecision;
 import io.supportpilot.triage.TriageQuery;
-import io.supportpilot.web.Services;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -27,9 +26,11 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class SupportAgentVerticle extends VerticleBase {
   private final AgentConfig cfg;
   private final Pool pool;
   private final Clock clock;
-  private final Services services;
+  private final Supplier<Optional<Triage>> triageService;
   private final ConversationStore store;
   private final ClaudeGateway gateway;
   private final SupportTools tools;
@@ -102,12 +103,12 @@ public final class SupportAgentVerticle extends VerticleBase {
   private final Timer firstResponse;
   private long scanTimer = -1;
 
-  SupportAgentVerticle(AgentConfig cfg, Pool pool, Clock clock, Services services, ConversationStore store,
-      ClaudeGateway gateway, SupportTools tools, MeterRegistry registry) {
+  SupportAgentVerticle(AgentConfig cfg, Pool pool, Clock clock, Supplier<Optional<Triage>> triageService,
+      ConversationStore store, ClaudeGateway gateway, SupportTools tools, MeterRegistry registry) {
     this.cfg = cfg;
     this.pool = pool;
     this.clock = clock;
-    this.services = services;
+    this.triageService = triageService;
     this.store = store;
     this.gateway = gateway;
     this.tools = tools;
@@ -239,7 +240,7 @@ public final class SupportAgentVerticle extends VerticleBase {
       }
     }
     SupportTools.Scope scope = new SupportTools.Scope(c.id(), c.userId(), c.language(), c.errorType());
-    Triage triage = services.find(Triage.class).orElse(null);
+    Triage triage = triageService.get().orElse(null);
     if (triage == null) {
       return toHuman(c, AgentTexts.noKnowledge(c.language()), Route.NO_TRIAGE, "no triage service is running");
     }
@@ -427,7 +428,7 @@ public final class SupportAgentVerticle extends VerticleBase {
   }
 
   private Future<SharedAnswer> computeShared(Conversation c, TicketEvent ticket) {
-    Triage triage = services.find(Triage.class).orElse(null);
+    Triage triage = triageService.get().orElse(null);
     if (triage == null) {
       return Future.succeededFuture(new SharedAnswer("escalate", "human", null,
           new JsonObject().put("reason", "no triage service is running")));

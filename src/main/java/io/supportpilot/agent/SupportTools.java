@@ -7,7 +7,6 @@ import io.supportpilot.tickets.ConversationStore;
 import io.supportpilot.triage.Triage;
 import io.supportpilot.triage.TriageDecision;
 import io.supportpilot.triage.TriageQuery;
-import io.supportpilot.web.Services;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -25,8 +24,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The support agent's seven tools against the real store. Every tool acts on the {@link Scope}'s user only: an id
@@ -51,17 +52,20 @@ final class SupportTools {
   private final Vertx vertx;
   private final Pool pool;
   private final Clock clock;
-  private final Services services;
+  private final Supplier<Optional<Triage>> triageService;
+  private final Supplier<Optional<ActiveSpikes>> activeSpikes;
   private final ConversationStore store;
   private final ReauthMailer mailer;
   private final String publicBaseUrl;
 
-  SupportTools(Vertx vertx, Pool pool, Clock clock, Services services, ConversationStore store, ReauthMailer mailer,
+  SupportTools(Vertx vertx, Pool pool, Clock clock, Supplier<Optional<Triage>> triageService,
+      Supplier<Optional<ActiveSpikes>> activeSpikes, ConversationStore store, ReauthMailer mailer,
       String publicBaseUrl) {
     this.vertx = vertx;
     this.pool = pool;
     this.clock = clock;
-    this.services = services;
+    this.triageService = triageService;
+    this.activeSpikes = activeSpikes;
     this.store = store;
     this.mailer = mailer;
     this.publicBaseUrl = publicBaseUrl;
@@ -145,7 +149,7 @@ final class SupportTools {
     if (query.isEmpty()) {
       return Future.failedFuture(new ToolError("query is required"));
     }
-    Triage triage = services.find(Triage.class).orElse(null);
+    Triage triage = triageService.get().orElse(null);
     if (triage == null) {
       return Future.failedFuture(new ToolError("the knowledge base search is not available right now"));
     }
@@ -253,7 +257,7 @@ final class SupportTools {
           rows.forEach(r -> l.add(new String[] {r.getString(0), r.getString(1)}));
           return l;
         });
-    Triage triage = services.find(Triage.class).orElse(null);
+    Triage triage = triageService.get().orElse(null);
     Future<List<TriageDecision.PatternMatch>> byText = text.isEmpty() || triage == null
         ? Future.succeededFuture(List.of())
         : triage.triage(new TriageQuery(scope.userId(), scope.language(), null, text, code))
@@ -306,7 +310,7 @@ final class SupportTools {
               }
             }
             JsonArray spikes = new JsonArray();
-            services.find(ActiveSpikes.class).ifPresent(s -> {
+            activeSpikes.get().ifPresent(s -> {
               for (SpikeSummary sp : s.active()) {
                 // Only what concerns this customer's own errors, and no counts of other customers' errors.
                 if (ownTypes.contains(sp.errorType())) {
@@ -317,7 +321,7 @@ final class SupportTools {
               }
             });
             return new JsonObject().put("known_patterns", matches).put("active_spikes", spikes)
-                .put("spike_feed_available", services.find(ActiveSpikes.class).isPresent());
+                .put("spike_feed_available", activeSpikes.get().isPresent());
           });
     });
   }

@@ -7,6 +7,7 @@ import io.supportpilot.web.EngineContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import java.util.function.Supplier;
 
 /**
  * The human desk: the conversation queue for admins and agents (list, detail, replies, notes, assignment, resolution),
@@ -15,15 +16,20 @@ import io.vertx.ext.web.Router;
 public final class DeskCapability implements Capability {
 
   private final DeskConfig cfg;
+  private final Supplier<AdminNames> adminNames;
   private DeskStore store;
   private CustomerStore customers;
   private AdminNames names;
   private String deployment;
   private Vertx vertx;
 
-  /** Validates the desk's config section. */
-  public DeskCapability(Config config) {
+  /**
+   * Validates the desk's config section; {@code adminNames} (the admin capability's, which starts first) is asked
+   * for in {@code start}.
+   */
+  public DeskCapability(Config config, Supplier<AdminNames> adminNames) {
     this.cfg = DeskConfig.from(config);
+    this.adminNames = adminNames;
   }
 
   @Override
@@ -36,7 +42,7 @@ public final class DeskCapability implements Capability {
     vertx = ctx.vertx();
     store = new DeskStore(ctx.pool(), ctx.clock(), cfg.replyMailAfter());
     customers = new CustomerStore(ctx.pool(), ctx.clock());
-    names = ctx.services().require(AdminNames.class);
+    names = adminNames.get();
     return ctx.vertx().deployVerticle(new ReplyMailer(ctx.pool(), ctx.clock(), cfg.replyMailScan()))
         .map(id -> {
           deployment = id;

@@ -13,6 +13,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,15 +29,20 @@ public final class DevopsCapability implements Capability {
   private static final Logger LOG = LoggerFactory.getLogger(DevopsCapability.class);
 
   private final Config config;
+  private final Supplier<Optional<ClaudeGateway>> claude;
   private DevopsConfig cfg;
   private WebClient client;
   private Vertx vertx;
   private String deployment;
   private DevopsTasks tasks;
 
-  /** Validates the DevOps config section (a bad value stops start-up). */
-  public DevopsCapability(Config config) {
+  /**
+   * Validates the DevOps config section (a bad value stops start-up); {@code claude} (the agent capability's gateway,
+   * absent when there is none) is asked for in {@code start}.
+   */
+  public DevopsCapability(Config config, Supplier<Optional<ClaudeGateway>> claude) {
     this.config = config;
+    this.claude = claude;
     this.cfg = DevopsConfig.from(config, Secrets.from(Map.of()));
   }
 
@@ -63,7 +70,7 @@ public final class DevopsCapability implements Capability {
     HumanNotifier notifier = new HumanNotifier(vertx, new SlackNotifier(client,
         SpikesConfig.from(config).slackWebhookUrl()), tasks);
     DevopsTools tools = new DevopsTools(sentry, github, policy, notifier, tasks, cfg.prThreshold());
-    ClaudeGateway gateway = ctx.services().find(ClaudeGateway.class).orElse(null);
+    ClaudeGateway gateway = claude.get().orElse(null);
     DevopsLoop loop = gateway == null ? null : new DevopsLoop(gateway, tools, cfg.maxIterations(),
         cfg.maxTokensPerRun());
     DevopsAgent agent = new DevopsAgent(cfg, tasks, loop, gateway, sentry, notifier, ctx.clock());

@@ -3,7 +3,6 @@ package io.supportpilot.ingest;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.config.Config;
 import io.supportpilot.config.EngineConfig;
-import io.supportpilot.store.Database;
 import io.supportpilot.store.ErrorEventWriter;
 import io.supportpilot.store.ErrorLogRetention;
 import io.supportpilot.store.LoopWriters;
@@ -23,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -121,13 +119,9 @@ public final class IngestCapability implements Capability {
    * statements in flight and one for the writer's probe of a slow store.
    */
   private static LoopWriters loopWriters(EngineContext ctx, ErrorEventWriter.Settings settings) {
-    Optional<Database.Dedicated> dedicated = ctx.services().find(Database.Dedicated.class);
-    if (dedicated.isEmpty()) {
-      return null;
-    }
     List<Pool> pools = new ArrayList<>();
     for (int i = 0; i < ctx.engine().http().instances(); i++) {
-      pools.add(dedicated.get().create(settings.concurrency() + 1, "supportpilot-error-writer-" + i));
+      pools.add(ctx.dedicated().create(settings.concurrency() + 1, "supportpilot-error-writer-" + i));
     }
     return new LoopWriters(ctx.vertx(), settings, ctx.registry(), pools);
   }

@@ -7,14 +7,15 @@ import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Knowledge base and confidence 2.0 triage: admin REST for articles and patterns, the starter knowledge base,
  * embeddings (local ONNX model or Voyage), the hybrid search index, {@code POST /api/triage} and the public
- * knowledge-base pages at {@code /kb/}. Registers
- * {@link Triage} and {@link KnowledgeService} in the engine's services.
+ * knowledge-base pages at {@code /kb/}. Offers {@link Triage} (to the support agent) and {@link KnowledgeService}
+ * (to the learning loop) once loaded.
  */
 public final class KnowledgeCapability implements Capability {
 
@@ -27,6 +28,8 @@ public final class KnowledgeCapability implements Capability {
   private KnowledgeBasePages pages;
   private long refreshTimer = -1;
   private EngineContext ctx;
+  private volatile Triage offeredTriage;
+  private volatile KnowledgeService offeredService;
 
   /** Reads and validates the configuration. */
   public KnowledgeCapability(Config config) {
@@ -65,8 +68,8 @@ public final class KnowledgeCapability implements Capability {
       Future<Void> seed = config.seedEnabled()
           ? StarterKnowledge.seedOnce(ctx.vertx(), store, service, config.seedFile()) : Future.succeededFuture();
       return seed.compose(v -> service.loadAll()).onSuccess(v -> {
-        ctx.services().register(Triage.class, triage);
-        ctx.services().register(KnowledgeService.class, service);
+        offeredTriage = triage;
+        offeredService = service;
         refreshTimer = ctx.vertx().setPeriodic(config.conversationRefresh().toMillis(), id ->
             service.refreshChanged().compose(x -> service.refreshConversations())
                 .onFailure(err -> LOG.warn("knowledge refresh failed: {}", err.getMessage())));
@@ -74,6 +77,16 @@ public final class KnowledgeCapability implements Capability {
             index.articleCount(), index.conversationCount(), e.model(), searchMode);
       });
     });
+  }
+
+  /** The triage, once the knowledge is loaded; the support agent asks it. */
+  public Optional<Triage> triage() {
+    return Optional.ofNullable(offeredTriage);
+  }
+
+  /** The knowledge service, once the knowledge is loaded; the learning loop refreshes the index through it. */
+  public Optional<KnowledgeService> service() {
+    return Optional.ofNullable(offeredService);
   }
 
   @Override

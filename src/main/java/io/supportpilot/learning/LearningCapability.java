@@ -6,7 +6,9 @@ import io.supportpilot.knowledge.KnowledgeService;
 import io.supportpilot.web.Capability;
 import io.supportpilot.web.EngineContext;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -16,15 +18,23 @@ import java.util.function.Supplier;
 public final class LearningCapability implements Capability {
 
   private final LearningConfig cfg;
+  private final Supplier<Optional<KnowledgeService>> knowledgeService;
+  private final Supplier<Optional<ClaudeGateway>> claudeGateway;
   private EngineContext ctx;
   private SuggestionStore store;
   private PatternOptimiser optimiser;
   private Supplier<KnowledgeService> knowledge;
   private String deployment;
 
-  /** Validates the learning config section. */
-  public LearningCapability(Config config) {
+  /**
+   * Validates the learning config section; {@code knowledgeService} (the knowledge capability's) and
+   * {@code claudeGateway} (the agent capability's) are asked for each time they are used, and may be absent.
+   */
+  public LearningCapability(Config config, Supplier<Optional<KnowledgeService>> knowledgeService,
+      Supplier<Optional<ClaudeGateway>> claudeGateway) {
     this.cfg = LearningConfig.from(config);
+    this.knowledgeService = knowledgeService;
+    this.claudeGateway = claudeGateway;
   }
 
   @Override
@@ -35,17 +45,16 @@ public final class LearningCapability implements Capability {
   @Override
   public Future<Void> start(EngineContext ctx) {
     this.ctx = ctx;
-    knowledge = () -> ctx.services().find(KnowledgeService.class).orElse(null);
+    knowledge = () -> knowledgeService.get().orElse(null);
     Notifier notifier = new Notifier(ctx.vertx(), ctx.pool());
     store = new SuggestionStore(ctx.pool(), ctx.clock());
     PatternStatistics statistics = new PatternStatistics(ctx.pool());
-    AutoApproval auto = new AutoApproval(cfg.autoApproveAbove(), id -> store.approve(id, new io.vertx.core.json
-        .JsonObject(), "auto-approval", true).compose(s -> knowledge.get() == null ? Future.succeededFuture()
+    AutoApproval auto = new AutoApproval(cfg.autoApproveAbove(), id -> store.approve(id, new JsonObject(),
+        "auto-approval", true).compose(s -> knowledge.get() == null ? Future.succeededFuture()
         : knowledge.get().refreshChanged()));
     LearningClaims claims = new LearningClaims(ctx.pool(), ctx.clock(), cfg.claimLease());
-    // Looked up when used: the agent capability registers the gateway (with or without a key).
-    ClaudeLearning claude = new ClaudeLearning(() -> cfg.useClaude()
-        ? ctx.services().find(ClaudeGateway.class).orElse(null) : null);
+    // Looked up when used: the agent capability offers the gateway (with or without a key) once it started.
+    ClaudeLearning claude = new ClaudeLearning(() -> cfg.useClaude() ? claudeGateway.get().orElse(null) : null);
     ResolutionLearner learner = new ResolutionLearner(ctx.pool(), store, statistics, notifier, auto, claims, claude);
     ArticleDrafter drafter = new ArticleDrafter(ctx.pool(), store, notifier, ctx.clock(), cfg.draftWindow(),
         cfg.draftSimilarity(), claims, claude);

@@ -19,6 +19,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,8 +84,12 @@ public final class SpikesCapability implements Capability, HttpServerVerticle.Pr
     Gauge.builder(METRIC_SUBSCRIBERS, feed, f -> f.subscribers().get()).description("Spike-stream subscribers")
         .register(ctx.registry());
     SpikeDetector detector = detector(ctx, scaled, opened);
-    ctx.services().register(ActiveSpikes.class, feed);
     return vertx.deployVerticle(detector).onSuccess(id -> deployment = id).mapEmpty();
+  }
+
+  /** The spikes open now, once this capability has started; the support agent's tools read them. */
+  public Optional<ActiveSpikes> activeSpikes() {
+    return Optional.ofNullable(feed);
   }
 
   /** Wires the detector's parts, each given its collaborators here; they all run on the detector's event loop. */

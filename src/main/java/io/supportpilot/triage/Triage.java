@@ -3,8 +3,8 @@ package io.supportpilot.triage;
 import io.vertx.core.Future;
 
 /**
- * Confidence 2.0 triage of a customer question: offered by the knowledge capability through
- * {@code Services}, used by {@code POST /api/triage} and by the support agent. Never blocks the caller.
+ * Confidence 2.0 triage of a customer question: offered by the knowledge capability, used by
+ * {@code POST /api/triage} and by the support agent. Never blocks the caller.
  */
 public interface Triage {
 

@@ -75,7 +75,7 @@ class AgentBackpressureTest {
     Engine engine = AgentTestSupport.start(env, Clock.systemUTC());
     try {
       CountingTriage triage = new CountingTriage(engine.vertx());
-      engine.context().services().register(Triage.class, triage);
+      engine.capability(AgentCapability.class).useTriage(triage);
       List<TicketEvent> events = new ArrayList<>();
       for (int type = 0; type < 6; type++) {
         for (int u = 0; u < 5; u++) {
@@ -112,7 +112,7 @@ class AgentBackpressureTest {
     Engine engine = AgentTestSupport.start(env, Clock.systemUTC());
     try {
       CountingTriage triage = new CountingTriage(engine.vertx());
-      engine.context().services().register(Triage.class, triage);
+      engine.capability(AgentCapability.class).useTriage(triage);
       List<TicketEvent> events = new ArrayList<>();
       for (int u = 0; u < 25; u++) {
         events.add(ticket(pg, "defer", 1, "fp-defer", u));

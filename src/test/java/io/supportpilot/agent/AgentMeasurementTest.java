@@ -20,7 +20,6 @@ import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
-import io.supportpilot.triage.Triage;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -56,7 +55,7 @@ class AgentMeasurementTest {
     env.put("AGENT_SCAN_INTERVAL", "1h");
     Engine engine = AgentTestSupport.start(env, Clock.systemUTC());
     try {
-      engine.context().services().register(Triage.class, new AgentTestSupport.ScriptedTriage());
+      engine.capability(AgentCapability.class).useTriage(new AgentTestSupport.ScriptedTriage());
       AgentTestSupport.user(pg, "m-user", "m@example.nl", "nl", "m-conn", 20);
       Histogram client = new Histogram(60_000_000L, 3);
       int n = 220;
@@ -98,7 +97,7 @@ class AgentMeasurementTest {
       env.put("AGENT_SCAN_INTERVAL", "1h");
       Engine engine = AgentTestSupport.start(env, Clock.systemUTC());
       try {
-        engine.context().services().register(Triage.class, new AgentTestSupport.ScriptedTriage());
+        engine.capability(AgentCapability.class).useTriage(new AgentTestSupport.ScriptedTriage());
         AgentTestSupport.user(pg, "c-user", "c@example.com", "en", "c-conn", 20);
         AtomicInteger ids = new AtomicInteger();
         fake.fallback(req -> lastToolResults(req).isEmpty()

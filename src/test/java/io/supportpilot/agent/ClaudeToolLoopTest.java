@@ -25,7 +25,6 @@ import io.supportpilot.bus.Addresses;
 import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
-import io.supportpilot.triage.Triage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
@@ -86,7 +85,7 @@ class ClaudeToolLoopTest {
     env.put("PUBLIC_BASE_URL", "https://portal.example.test");
     engine = AgentTestSupport.start(env, Clock.systemUTC());
     port = engine.port();
-    engine.context().services().register(Triage.class, new AgentTestSupport.ScriptedTriage());
+    engine.capability(AgentCapability.class).useTriage(new AgentTestSupport.ScriptedTriage());
     AgentTestSupport.user(pg, "u-anna", "anna@example.nl", "nl", "conn-anna", -1);
     AgentTestSupport.user(pg, "u-bob", "bob@example.com", "en", "conn-bob", 3);
     TestDatabase.exec(pg, "INSERT INTO support_error_log (event_id, source, user_id, error_type, error_code, message, "
@@ -332,7 +331,7 @@ class ClaudeToolLoopTest {
   @Order(10)
   void breakerOpensAfterRepeatedFailures() {
     fake.fallback(req -> error(500, "api_error", null));
-    ClaudeGateway gateway = engine.context().services().require(ClaudeGateway.class);
+    ClaudeGateway gateway = engine.capability(AgentCapability.class).gateway().orElseThrow();
     for (int i = 0; i < 6 && gateway.unavailableReason() == null; i++) {
       JsonObject c = create(port, "u-bob", "Failing question " + i);
       awaitConversation(port, c.getString("id"), "u-bob", x -> agentMessages(x) == 1);

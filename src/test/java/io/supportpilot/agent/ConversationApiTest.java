@@ -16,7 +16,6 @@ import io.supportpilot.testing.Http;
 import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
-import io.supportpilot.triage.Triage;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -70,7 +69,7 @@ class ConversationApiTest {
     assertTrue(lastMessage(done).getString("content").contains("medewerker"));
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT count(*) FROM admin_notifications WHERE details->>"
         + "'conversation_id' = '" + c.getString("id") + "'"));
-    engine.context().services().register(Triage.class, new AgentTestSupport.ScriptedTriage());
+    engine.capability(AgentCapability.class).useTriage(new AgentTestSupport.ScriptedTriage());
   }
 
   // Verifies that the customer API refuses a missing or wrong bearer token and malformed bodies with clear errors.

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.supportpilot.Engine;
 import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.SpikeSummary;
+import io.supportpilot.knowledge.KnowledgeCapability;
 import io.supportpilot.testing.Await;
 import io.supportpilot.testing.Http;
 import io.supportpilot.testing.TestDatabase;
@@ -18,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,16 +40,17 @@ class KnownIssuesToolTest {
     engine = TestEngine.start(TestEngine.env(pg));
     Instant t = Instant.now().minusSeconds(600);
     // Spikes of two error types: one this customer hit, one only other customers hit.
-    engine.context().services().register(ActiveSpikes.class, () -> List.of(
+    ActiveSpikes spikes = () -> List.of(
         new SpikeSummary("s-own", "RateLimitError", 517, 20, 25.9, t, t, true),
-        new SpikeSummary("s-other", "OtherTenantError", 913, 10, 91.3, t, t, true)));
+        new SpikeSummary("s-other", "OtherTenantError", 913, 10, 91.3, t, t, true));
     TestDatabase.exec(pg, "INSERT INTO users (id, email, language) VALUES ('u-own', 'own@example.nl', 'en')",
         "INSERT INTO support_error_log (event_id, source, user_id, error_type, error_code, message, fingerprint, "
             + "occurred_at) VALUES ('k1', 'mcp', 'u-own', 'RateLimitError', 'EXACT_429', 'too many', 'fk1', "
             + "now() - interval '1 hour'), ('k2', 'mcp', 'u-other', 'OtherTenantError', 'OTHER_1', 'x', 'fk2', "
             + "now() - interval '1 hour')");
-    tools = new SupportTools(engine.vertx(), engine.context().pool(), Clock.systemUTC(), engine.context().services(),
-        null, null, "https://portal.example.test");
+    tools = new SupportTools(engine.vertx(), engine.context().pool(), Clock.systemUTC(),
+        engine.capability(KnowledgeCapability.class)::triage, () -> Optional.of(spikes), null, null,
+        "https://portal.example.test");
   }
 
   @AfterAll

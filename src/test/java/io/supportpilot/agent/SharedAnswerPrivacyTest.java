@@ -15,7 +15,6 @@ import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.testing.Await;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
-import io.supportpilot.triage.Triage;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -117,7 +116,7 @@ class SharedAnswerPrivacyTest {
 
   /** Two auto-tickets of one fingerprint, answered one after the other; returns both answers (alpha, bravo). */
   private static String[] run(Engine engine, String pg) throws Exception {
-    engine.context().services().register(Triage.class, new AgentTestSupport.ScriptedTriage());
+    engine.capability(AgentCapability.class).useTriage(new AgentTestSupport.ScriptedTriage());
     for (Customer c : List.of(ALPHA, BRAVO)) {
       TestDatabase.exec(pg, "INSERT INTO users (id, email, name, language) VALUES ('" + c.user() + "', '" + c.email()
               + "', '" + c.user() + "', 'en')",

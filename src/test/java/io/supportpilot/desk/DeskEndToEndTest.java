@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
+import io.supportpilot.agent.AgentCapability;
 import io.supportpilot.config.ConfigLoader;
 import io.supportpilot.config.Secrets;
 import io.supportpilot.testing.Await;
@@ -14,7 +15,6 @@ import io.supportpilot.testing.Http;
 import io.supportpilot.testing.MovableClock;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
-import io.supportpilot.triage.Triage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -49,7 +49,7 @@ class DeskEndToEndTest {
     env.put("DESK_REPLY_MAIL_SCAN", "1h"); // scans are triggered explicitly
     engine = Engine.start(ConfigLoader.load(env), Secrets.from(env), CLOCK);
     port = engine.port();
-    engine.context().services().register(Triage.class, new DeskFixture.EscalatingTriage());
+    engine.capability(AgentCapability.class).useTriage(new DeskFixture.EscalatingTriage());
     TestDatabase.exec(pg, "INSERT INTO knowledge_articles (slug, category, title_nl, title_en, content_nl, content_en) "
         + "VALUES ('reconnect-exact', 'auth', 'Opnieuw verbinden', 'Reconnect', 'x', 'y')");
   }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 class EmbeddingStorageTest {
 
   private static long computed(Engine engine) {
-    return engine.context().services().require(KnowledgeService.class).embeddingsComputed();
+    return engine.capability(KnowledgeCapability.class).service().orElseThrow().embeddingsComputed();
   }
 
   @Test

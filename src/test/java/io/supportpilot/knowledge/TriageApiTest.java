@@ -250,9 +250,9 @@ class TriageApiTest {
   }
 
   @Test
-  void theTriageServiceIsRegisteredForOtherCapabilities() throws Exception {
-    // Verifies that the Triage contract is offered through Services and answers off the event loop.
-    Triage triage = engine.context().services().require(Triage.class);
+  void theTriageServiceIsOfferedToOtherCapabilities() throws Exception {
+    // Verifies that the Triage contract is offered by the knowledge capability and answers off the event loop.
+    Triage triage = engine.capability(KnowledgeCapability.class).triage().orElseThrow();
     TriageDecision d = triage.triage(new TriageQuery(null, "en", "Install", "How do I install it in Claude Desktop?",
         null)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals("claude-desktop-install", d.articles().get(0).slug());

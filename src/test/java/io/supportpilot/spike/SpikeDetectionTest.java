@@ -168,7 +168,7 @@ class SpikeDetectionTest {
     Await.until("the Slack post", WAIT, () -> slack.stream().anyMatch(s -> s.getString("text").contains(type)));
     assertEquals(1, slack.stream().filter(s -> s.getString("text").contains(type + " ")).count());
 
-    ActiveSpikes active = engine.context().services().require(ActiveSpikes.class);
+    ActiveSpikes active = engine.capability(SpikesCapability.class).activeSpikes().orElseThrow();
     assertTrue(active.active().stream().anyMatch(s -> s.errorType().equals(type) && s.active()));
     String metrics = Http.get(engine.port(), "/metrics").body();
     assertTrue(metrics.contains("supportpilot_spikes_opened_total"), metrics);

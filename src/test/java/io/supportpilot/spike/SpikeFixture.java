@@ -1,6 +1,7 @@
 package io.supportpilot.spike;
 
 import io.supportpilot.Engine;
+import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.StoredErrors;
@@ -95,6 +96,11 @@ final class SpikeFixture {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The engine's open spikes, as the spike capability offers them to other capabilities. */
+  static ActiveSpikes activeSpikes(Engine engine) {
+    return engine.capability(SpikesCapability.class).activeSpikes().orElseThrow();
   }
 
   /** The live counters of a type through the admin API. */

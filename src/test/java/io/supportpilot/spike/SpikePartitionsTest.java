@@ -1,5 +1,6 @@
 package io.supportpilot.spike;
 
+import static io.supportpilot.spike.SpikeFixture.activeSpikes;
 import static io.supportpilot.spike.SpikeFixture.count;
 import static io.supportpilot.spike.SpikeFixture.counters;
 import static io.supportpilot.spike.SpikeFixture.errors;
@@ -11,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.supportpilot.Engine;
-import io.supportpilot.bus.ActiveSpikes;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.PartitionsAssigned;
 import io.supportpilot.bus.StoredErrors;
@@ -111,9 +111,8 @@ class SpikePartitionsTest {
       Await.until("instance two rebuilt the moved partition", WAIT, () -> counters(two, a).getBoolean("tracked"));
       assertEquals(8, counters(two, a).getInteger("count_last_hour"), "rebuilt from Postgres by the new owner");
       assertFalse(counters(one, a).getBoolean("tracked"), "the old owner dropped it");
-      assertTrue(one.context().services().require(ActiveSpikes.class).active().isEmpty());
-      Await.until("adoption", WAIT, () -> two.context().services().require(ActiveSpikes.class).active().stream()
-          .anyMatch(s -> s.errorType().equals(a)));
+      assertTrue(activeSpikes(one).active().isEmpty());
+      Await.until("adoption", WAIT, () -> activeSpikes(two).active().stream().anyMatch(s -> s.errorType().equals(a)));
 
       SpikeFixture.storeAndPublish(two, pg, a, 10, clock.instant());
       assertEquals(18, counters(two, a).getInteger("count_last_hour"));

@@ -94,7 +94,7 @@ class SpikeRebuildTest {
     clock.advance(Duration.ofMinutes(5));
     engine = SpikeFixture.start(env, clock);
     try {
-      ActiveSpikes active = engine.context().services().require(ActiveSpikes.class);
+      ActiveSpikes active = engine.capability(SpikesCapability.class).activeSpikes().orElseThrow();
       assertEquals(2, active.active().size(), "both spikes are adopted");
       assertTrue(active.active().stream().anyMatch(s -> s.id().equals(spikeId) && s.countLastHour() == 21));
       try (SseClient sse = SseClient.open(engine.port(), "/api/admin/spikes/stream", Http.admin())) {
@@ -115,7 +115,7 @@ class SpikeRebuildTest {
       tick(engine);
       Await.until("the end", WAIT, () -> count(pg, "SELECT count(*) FROM spikes WHERE status = 'ended' AND id = '"
           + spikeId + "'") == 1);
-      assertEquals(0, engine.context().services().require(ActiveSpikes.class).active().size());
+      assertEquals(0, engine.capability(SpikesCapability.class).activeSpikes().orElseThrow().active().size());
 
       // An open stream does not hold up shutdown: the server ends it instead of waiting out the grace period.
       try (SseClient sse = SseClient.open(engine.port(), "/api/admin/spikes/stream", Http.admin())) {
