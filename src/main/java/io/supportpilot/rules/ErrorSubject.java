@@ -3,10 +3,9 @@ package io.supportpilot.rules;
 import io.supportpilot.bus.ErrorEvent;
 
 /** A stored error as a {@link Subject} of {@link Schema#ERROR}; a thin view, nothing copied. */
-final class ErrorSubject implements Subject {
+final class ErrorSubject extends RememberingSubject {
 
   private final ErrorEvent e;
-  private final LeafMemo memo = new LeafMemo();
 
   ErrorSubject(ErrorEvent e) {
     this.e = e;
@@ -62,15 +61,5 @@ final class ErrorSubject implements Subject {
   @Override
   public Boolean bool(int slot) {
     return null;
-  }
-
-  @Override
-  public int recalled(SharedRegex leaf) {
-    return memo.recalled(leaf);
-  }
-
-  @Override
-  public void remember(SharedRegex leaf, boolean result) {
-    memo.remember(leaf, result);
   }
 }

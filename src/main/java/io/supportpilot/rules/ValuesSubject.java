@@ -8,11 +8,10 @@ import java.time.OffsetDateTime;
  * A trigger object held as one value per schema slot (String, Double, Long epoch millis, Boolean): conversations
  * read from Postgres and ticket events. {@link #toJson} gives the object recorded in {@code rule_runs}.
  */
-final class ValuesSubject implements Subject {
+final class ValuesSubject extends RememberingSubject {
 
   private final Schema schema;
   private final Object[] values;
-  private final LeafMemo memo = new LeafMemo();
 
   ValuesSubject(Schema schema) {
     this.schema = schema;
@@ -77,15 +76,5 @@ final class ValuesSubject implements Subject {
       }
     }
     return o;
-  }
-
-  @Override
-  public int recalled(SharedRegex leaf) {
-    return memo.recalled(leaf);
-  }
-
-  @Override
-  public void remember(SharedRegex leaf, boolean result) {
-    memo.remember(leaf, result);
   }
 }

@@ -1,10 +1,11 @@
 package io.supportpilot.rules;
 
 /**
- * The answers of {@link SharedRegex} leaves for one subject: a few slots, scanned by identity, allocated on the first
- * regex a subject meets. Past {@link #SLOTS} distinct leaves an answer is simply not remembered (evaluated again).
+ * A {@link Subject} that remembers the answers of {@link SharedRegex} leaves for the rest of its evaluation: a few
+ * slots, scanned by identity, allocated on the first regex it meets. Past {@link #SLOTS} distinct leaves an answer is
+ * simply not remembered (evaluated again).
  */
-final class LeafMemo {
+abstract class RememberingSubject implements Subject {
 
   static final int SLOTS = 8;
 
@@ -12,7 +13,8 @@ final class LeafMemo {
   private int answers;
   private int size;
 
-  int recalled(SharedRegex leaf) {
+  @Override
+  public final int recalled(SharedRegex leaf) {
     for (int i = 0; i < size; i++) {
       if (leaves[i] == leaf) {
         return (answers >>> i & 1) != 0 ? Subject.TRUE : Subject.FALSE;
@@ -21,7 +23,8 @@ final class LeafMemo {
     return Subject.UNKNOWN;
   }
 
-  void remember(SharedRegex leaf, boolean result) {
+  @Override
+  public final void remember(SharedRegex leaf, boolean result) {
     if (size == SLOTS) {
       return;
     }
