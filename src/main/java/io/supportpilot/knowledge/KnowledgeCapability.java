@@ -61,21 +61,26 @@ public final class KnowledgeCapability implements Capability {
       Embedder e = embedder.result();
       KnowledgeIndex index = created.result();
       service = new KnowledgeService(ctx.vertx(), store, e, index, config.conversationLimit());
-      TriageEngine triage = new TriageEngine(ctx.vertx(), e, index, config.autoRespondThreshold(),
-          config.suggestThreshold(), ctx.registry());
-      routes = new KnowledgeRoutes(service, triage);
-      pages = new KnowledgeBasePages(service, triage);
-      Future<Void> seed = config.seedEnabled()
-          ? StarterKnowledge.seedOnce(ctx.vertx(), store, service, config.seedFile()) : Future.succeededFuture();
-      return seed.compose(v -> service.loadAll()).onSuccess(v -> {
-        offeredTriage = triage;
-        offeredService = service;
-        refreshTimer = ctx.vertx().setPeriodic(config.conversationRefresh().toMillis(), id ->
-            service.refreshChanged().compose(x -> service.refreshConversations())
-                .onFailure(err -> LOG.warn("knowledge refresh failed: {}", err.getMessage())));
-        LOG.info("knowledge ready: {} articles, {} resolved conversations indexed, embeddings {} ({} search)",
-            index.articleCount(), index.conversationCount(), e.model(), searchMode);
-      });
+      // The triage engine parses the shipped router model (a large JSON): on a worker, not on this event loop.
+      return ctx.vertx().executeBlocking(() -> new TriageEngine(ctx.vertx(), e, index, config.autoRespondThreshold(),
+          config.suggestThreshold(), ctx.registry()), false).compose(triage -> ready(store, e, index, triage));
+    });
+  }
+
+  /** Mounts the routes and pages, seeds and loads the knowledge, then offers the triage and the service. */
+  private Future<Void> ready(KnowledgeStore store, Embedder e, KnowledgeIndex index, TriageEngine triage) {
+    routes = new KnowledgeRoutes(service, triage);
+    pages = new KnowledgeBasePages(service, triage);
+    Future<Void> seed = config.seedEnabled()
+        ? StarterKnowledge.seedOnce(ctx.vertx(), store, service, config.seedFile()) : Future.succeededFuture();
+    return seed.compose(v -> service.loadAll()).onSuccess(v -> {
+      offeredTriage = triage;
+      offeredService = service;
+      refreshTimer = ctx.vertx().setPeriodic(config.conversationRefresh().toMillis(), id ->
+          service.refreshChanged().compose(x -> service.refreshConversations())
+              .onFailure(err -> LOG.warn("knowledge refresh failed: {}", err.getMessage())));
+      LOG.info("knowledge ready: {} articles, {} resolved conversations indexed, embeddings {} ({} search)",
+          index.articleCount(), index.conversationCount(), e.model(), searchMode);
     });
   }
 
