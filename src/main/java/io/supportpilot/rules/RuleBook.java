@@ -19,10 +19,10 @@ final class RuleBook {
   private static final Logger LOG = LoggerFactory.getLogger(RuleBook.class);
 
   /** One immutable generation of compiled rules. */
-  record Snapshot(String stamp, Map<TriggerType, CompiledRule[]> byType, Map<TriggerType, Indexed> indexed) {
+  record Snapshot(String stamp, Map<TriggerType, Indexed> indexed) {
 
     CompiledRule[] of(TriggerType t) {
-      return byType.getOrDefault(t, new CompiledRule[0]);
+      return indexed.getOrDefault(t, Indexed.NONE).rules();
     }
   }
 
@@ -34,7 +34,7 @@ final class RuleBook {
 
   private final RuleStore store;
   private final AtomicReference<Snapshot> current = new AtomicReference<>(
-      new Snapshot("", new EnumMap<>(TriggerType.class), new EnumMap<>(TriggerType.class)));
+      new Snapshot("", new EnumMap<>(TriggerType.class)));
 
   RuleBook(RuleStore store) {
     this.store = store;
@@ -53,8 +53,8 @@ final class RuleBook {
   /** How many enabled rules this instance evaluates now (all trigger types). */
   int size() {
     int n = 0;
-    for (CompiledRule[] rules : current.get().byType().values()) {
-      n += rules.length;
+    for (Indexed i : current.get().indexed().values()) {
+      n += i.rules().length;
     }
     return n;
   }
@@ -81,15 +81,10 @@ final class RuleBook {
           LOG.warn("automation rule {} is skipped: {}", r.id(), e.getMessage());
         }
       }
-      Map<TriggerType, CompiledRule[]> byType = new EnumMap<>(TriggerType.class);
       Map<TriggerType, Indexed> indexed = new EnumMap<>(TriggerType.class);
-      lists.forEach((k, v) -> {
-        CompiledRule[] rules = v.toArray(new CompiledRule[0]);
-        byType.put(k, rules);
-        indexed.put(k, new Indexed(rules, RuleIndex.of(v.stream().map(CompiledRule::conditionJson).toList(),
-            Schema.of(k))));
-      });
-      current.set(new Snapshot(stamp, byType, indexed));
+      lists.forEach((k, v) -> indexed.put(k, new Indexed(v.toArray(new CompiledRule[0]),
+          RuleIndex.of(v.stream().map(CompiledRule::conditionJson).toList(), Schema.of(k)))));
+      current.set(new Snapshot(stamp, indexed));
       return null;
     });
   }
