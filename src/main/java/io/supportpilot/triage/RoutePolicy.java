@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Picks the route from the hard rules, the learned route probabilities and the retrieval evidence, safe by
- * construction: a hard rule always escalates; the router's most likely route decides between answering and
+ * construction: a hard rule always escalates; a question that reports a malfunction of the product is never answered
+ * automatically; the router's most likely route decides between answering and
  * escalating (to a person or to DevOps); and an answer is automatic only when both the Confidence 2.0 score and its semantic component reach the auto bar (the configured
  * one, or the matched pattern's {@code min_confidence}): a pattern or error-code match can hold an answer back, never
  * push one through. The semantic component of that score is the router's answerability (the probability of
@@ -46,8 +47,8 @@ public final class RoutePolicy {
   }
 
   /** The route of one question. */
-  public static Route route(double[] p, double topCorrect, List<EscalationRules.Match> rules, RouteEvidence e, Double history,
-      double autoBar, double suggestBar, double atSuggest, double atAuto) {
+  public static Route route(double[] p, double topCorrect, List<EscalationRules.Match> rules, boolean malfunction,
+      RouteEvidence e, Double history, double autoBar, double suggestBar, double atSuggest, double atAuto) {
     Double semantic = e.topSlug() == null ? Double.valueOf(0.0)
         : Double.valueOf(ConfidenceScorer.round(semantic(answerability(p, topCorrect), atSuggest, atAuto)));
     Double pattern = e.patternComponent();
@@ -84,6 +85,10 @@ public final class RoutePolicy {
       action = "escalate";
       escalation = "human";
       reason = String.format("confidence %.2f is below the suggest bar %.2f", s.renormalised(), suggest);
+    } else if (s.renormalised() >= bar && semantic >= bar && malfunction) {
+      action = "suggest_articles";
+      reason = String.format("confidence %.2f reaches the auto-respond bar %.2f, but the question reports a malfunction"
+          + " of the product: a person checks the answer", s.renormalised(), bar);
     } else if (s.renormalised() >= bar && semantic >= bar) {
       action = "auto_respond";
       reason = String.format("confidence %.2f and answerability %.2f reach the auto-respond bar %.2f",

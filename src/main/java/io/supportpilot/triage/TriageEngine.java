@@ -133,7 +133,8 @@ public final class TriageEngine implements Triage {
     double[] p = router.probabilities(features, withEmbedding);
     double topCorrect = router.topCorrect(features);
     Double history = r.historyRelevance() == null ? null : ConfidenceScorer.round(r.historyRelevance());
-    RoutePolicy.Route route = RoutePolicy.route(p, topCorrect, rules, evidence, history, autoBar, suggestBar, router.atSuggest(),
+    RoutePolicy.Route route = RoutePolicy.route(p, topCorrect, rules,
+        EscalationRules.reportsMalfunction(text), evidence, history, autoBar, suggestBar, router.atSuggest(),
         router.atAuto());
     ConfidenceScorer.Components c = new ConfidenceScorer.Components(route.semantic(), route.pattern(), history,
         route.errorCode());

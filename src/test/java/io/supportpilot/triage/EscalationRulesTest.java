@@ -154,4 +154,22 @@ class EscalationRulesTest {
     assertTrue(env[EscalationRules.Signal.OWN_ENVIRONMENT.ordinal()]);
     assertFalse(env[EscalationRules.Signal.MALFUNCTION.ordinal()]);
   }
+
+  @Test
+  void onlyTheNarrowMalfunctionsHoldBackAnAutomaticAnswer() {
+    // Verifies the auto-respond gate: bug reports of our product in both languages close it; symptoms an article
+    // answers (an expired connection, a general outage, a reset time) and how-to questions leave it open.
+    assertTrue(EscalationRules.reportsMalfunction("The revenue tool counted every invoice twice."));
+    assertTrue(EscalationRules.reportsMalfunction("De omzet in het rapport is dubbel geteld."));
+    assertTrue(EscalationRules.reportsMalfunction("The date filter is off by one day, a timezone problem?"));
+    assertTrue(EscalationRules.reportsMalfunction("Alle boekingen staan een dag te vroeg in het overzicht."));
+    assertTrue(EscalationRules.reportsMalfunction("Our usage counter is too high: 900 calls, we made 40."));
+    assertTrue(EscalationRules.reportsMalfunction("Only the invoices tool fails, all other tools work."));
+    assertTrue(EscalationRules.reportsMalfunction("Alleen de tool voor facturen faalt, andere tools werken wel."));
+    assertFalse(EscalationRules.reportsMalfunction("It stopped working this morning, any idea?"));
+    assertFalse(EscalationRules.reportsMalfunction("Every tool gives 500 Internal Server Error right now."));
+    assertFalse(EscalationRules.reportsMalfunction("When does my daily limit reset?"));
+    assertFalse(EscalationRules.reportsMalfunction("Hoe stel ik een datumfilter in voor vorige maand?"));
+    assertFalse(EscalationRules.reportsMalfunction("Why are amounts shown without VAT?"));
+  }
 }

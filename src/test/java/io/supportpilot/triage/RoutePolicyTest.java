@@ -21,7 +21,7 @@ class RoutePolicyTest {
   }
 
   private static RoutePolicy.Route route(double[] p, double top, List<EscalationRules.Match> rules, RouteEvidence e) {
-    return RoutePolicy.route(p, top, rules, e, null, 0.85, 0.6, 0.1, 0.75);
+    return RoutePolicy.route(p, top, rules, false, e, null, 0.85, 0.6, 0.1, 0.75);
   }
 
   @Test
@@ -41,6 +41,16 @@ class RoutePolicyTest {
     assertEquals("auto_respond", r.action());
     assertEquals("none", r.escalation());
     assertNull(r.pattern());
+  }
+
+  @Test
+  void aReportedMalfunctionIsNeverAnsweredAutomatically() {
+    // Verifies the malfunction gate: the same sure router and right article only suggest when the question reports our
+    // product misbehaving, and the reason says why.
+    RoutePolicy.Route r = RoutePolicy.route(SURE_AUTO, 0.95, List.of(), true,
+        evidence(true, false, "X", true, null), null, 0.85, 0.6, 0.1, 0.75);
+    assertEquals("suggest_articles", r.action());
+    assertTrue(r.reason().contains("malfunction"), r.reason());
   }
 
   @Test

@@ -44,6 +44,9 @@ public final class RouterTrainer {
       int label, String goldArticle) {
   }
 
+  /** The position of the malfunction signal among the dense features (it also gates auto-respond). */
+  private static final int MALFUNCTION = RouterFeatures.DENSE_NAMES.indexOf("signal_malfunction");
+
   private RouterTrainer() {
   }
 
@@ -351,7 +354,7 @@ public final class RouterTrainer {
     int[] escOk = new int[4];
     for (int i = 0; i < all.size(); i++) {
       Example x = all.get(i);
-      RoutePolicy.Route r = RoutePolicy.route(p[i], top[i], x.rules(), x.e(), null, RoutePolicy.AUTO_ANCHOR,
+      RoutePolicy.Route r = RoutePolicy.route(p[i], top[i], x.rules(), x.v().dense()[MALFUNCTION] > 0, x.e(), null, RoutePolicy.AUTO_ANCHOR,
           RoutePolicy.SUGGEST_ANCHOR, atSuggest, atAuto);
       String gold = RouterModel.CLASSES.get(x.label());
       String got = r.action().equals("escalate") ? "escalate_" + r.escalation() : r.action();
