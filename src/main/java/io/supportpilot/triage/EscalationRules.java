@@ -38,6 +38,12 @@ public final class EscalationRules {
   private static final Pattern POLICY_QUESTION = p("\\b(krijg|ontvang)\\s+(ik|je|we|wij)\\b[^.?!\\n]{0,40}\\?"
       + "|\\b(do|will|would)\\s+(i|we)\\s+get\\b[^.?!\\n]{0,40}\\?|\\b(is\\s+there|what\\s+is)\\s+(a|your)\\s+refund\\s+policy\\b"
       + "|\\b(als|wanneer)\\s+(ik|we|wij)\\b[^.?!\\n]{0,30}\\b(opzeg|opzeggen|annuleer)\\w*\\s*\\?|\\bif\\s+(i|we)\\s+cancel\\b[^.?!\\n]{0,30}\\?");
+  /**
+   * A how-to question about the customer's own bookkeeping: recording a refund or credit note for their own customer
+   * or supplier in Exact, which the knowledge base answers; unless it is about our charges.
+   */
+  private static final Pattern BOOKKEEPING_QUESTION = p("\\b(hoe|how\\s+(do|can|should)\\s+(i|we)|how\\s+to|kan\\s+ik|can\\s+i|waar)\\b[^?\\n]{0,80}(\\bin\\s+exact\\b|\\b(voor|aan|van|to|for|from)\\s+(een\\s+|a\\s+|my\\s+|mijn\\s+|our\\s+|onze\\s+)?(klant|klanten|customer|customers|client|debiteur|leverancier|supplier)\\b|\\b(boek|boeken|book|record|registreren|verwerken)\\b)");
+  private static final Pattern ABOUT_OUR_CHARGES = p("\\bjullie\\b|\\byou\\s+(charged|billed|took|debited)\\b|\\byour\\s+(invoice|charge|fee|subscription)\\b|\\b(mijn|ons|onze)\\s+abonnement\\b|\\b(my|our)\\s+(subscription|plan)\\b");
   /** Words of a demand or a complaint about a charge already made. */
   private static final Pattern DEMAND = p("\\b(wil|eis|graag|verwacht|moet|please|want|demand|expect|need|charged|took|afgeschreven|geïncasseerd|gefactureerd|betwist|dispute)\\b");
 
@@ -59,6 +65,16 @@ public final class EscalationRules {
               "\\b(ontwikkelaars|beheerders|debug|onderhouds|god)-?modus\\b",
               // changing the rules
               "\\b(negeer|vergeet|omzeil|overschrijf|schend)\\b[^.?!\\n]{0,40}\\b(instructies?|regels|beleid|richtlijnen|prompt|opdrachten|beperkingen)\\b",
+              "\\b(regels|instructies|beperkingen|controles)\\b[^.?!\\n]{0,30}\\b(te\\s+)?(negeren|vergeten|omzeilen|loslaten)\\b",
+              "\\b(negeer|vergeet)\\s+(alles|al\\s+het\\s+bovenstaande|wat\\s+hierboven|het\\s+voorgaande|eerdere)\\b|\\b(je|jouw)\\s+(nieuwe\\s+)?taak\\s+is\\s+(nu|voortaan|vanaf)\\b",
+              "\\b(reageer|antwoord)\\b[^.?!\\n]{0,30}\\b(uitsluitend|alleen|enkel)\\s+met\\s+(het\\s+woord|de\\s+tekst|ja|nee)\\b",
+              "\\b(je|jij)\\s+bent\\s+geen\\s+[\\w-]+\\s+meer\\b",
+              "\\b(ik\\s+geef\\s+(je|jou|u)|(je|u)\\s+(hebt|heeft|krijgt))\\b[^.?!\\n]{0,20}\\b(toestemming|bevoegdheid|autorisatie|vrijbrief)\\b",
+              "\\bsysteem\\s*-?prompt\\b|\\b(interne|verborgen|geheime|oorspronkelijke)\\s+(instructies|prompt|regels|opdrachten)\\b",
+              "\\b(schrijf|zet|vermeld|zeg|eindig|begin|sluit)\\b[^.?!\\n]{0,30}\\b(in|onder|boven|met)\\s+(je|jouw|uw|het)\\s+(antwoord|reactie)\\b",
+              "\\b(moet|mag|kan)\\b[^.?!\\n]{0,20}\\bals\\s+(opgelost|gesloten|afgehandeld)\\s+(gemarkeerd|gezet)\\s+worden\\b",
+              "\\bbehandel\\s+(deze|de|mij|mijn|dit)\\s+(klant|gebruiker|account|ticket|aanvraag)\\s+als\\b|\\b100\\s?%\\s+korting\\b|\\bkorting\\s+van\\s+100\\s?%",
+              "\\bvanaf\\s+(dit\\s+moment|heden|nu\\s+af)\\b|\\bvoortaan\\s+(ben|mag|moet|geef|antwoord)\\s+(je|jij|u)\\b",
               "\\b(nooit|niet\\s+meer)\\s+(escaleren|doorsturen)\\b",
               // status, permissions and prices
               "\\b(sluit|markeer)\\s+(dit|het|deze|mijn)\\s+(ticket|melding|zaak|verzoek)\\b",
@@ -71,6 +87,7 @@ public final class EscalationRules {
               "\\bgeef\\b[^.?!\\n]{0,30}\\b(systeemprompt|instructies|geheimen|alle\\s+sleutels)\\b")),
           p(String.join("|",
               "\\b(note|message|instructions?|memo|ps|p\\.s\\.|attention)\\s+(to|for)\\s+(the\\s+|any\\s+)?" + AI_EN + "\\b",
+              "\\b(instructions?|instructie|opdracht|note|notitie|let\\s+op|attention|dear|beste)\\b[^.\\n:]{0,30}\\b(ai|assistant|assistent|bot|chatbot|model|llm|language\\s+model|taalmodel|agent)\\s*:",
               "\\bto\\s+(the\\s+|any\\s+)?" + AI_EN + "\\b[^.\\n]{0,30}:",
               "\\bas\\s+the\\s+" + AI_EN + "\\s+(handling|reading|processing|answering)\\b",
               "\\b(assistant|system|operator|admin|developer)\\s+(instructions?|note|message|override|command|prompt)s?\\b",
@@ -82,6 +99,16 @@ public final class EscalationRules {
               "\\b(act|behave|respond)\\s+as\\s+(if|though|a|an|the)\\b|\\bpretend\\s+(to\\s+be|you)\\b",
               "\\b(developer|admin|god|debug|maintenance|unrestricted|jailbreak)\\s+mode\\b",
               "\\b(ignore|disregard|forget|override|bypass)\\b[^.?!\\n]{0,40}\\b(instructions?|rules|polic(y|ies)|guidelines|prompt|restrictions)\\b",
+              "\\b(ignore|disregard|bypass|skip|override)\\b[^.?!\\n]{0,30}\\b(checks|safeguards|filters|controls|limits|verification)\\b",
+              "\\b(ignore|disregard|forget)\\s+(all|everything|anything)\\s+(above|before|previous|prior|else)\\b|\\byour\\s+(new|real|actual)\\s+(task|job|role|instructions?)\\b",
+              "\\b(reply|respond|answer)\\b[^.?!\\n]{0,30}\\bwith\\s+only\\s+(the\\s+word|the\\s+text|yes|no)\\b",
+              "\\byou'?re\\s+no\\s+longer\\b|\\byou\\s+are\\s+no\\s+longer\\b|\\bsystem\\s+override\\b|\\b(ai|assistant|bot)\\s+included\\b",
+              "\\b(you\\s+have|you'?ve\\s+been\\s+given|i\\s+(hereby\\s+)?(give|grant)\\s+you)\\s+(my\\s+|full\\s+)?(permission|authori[sz]ation|clearance)\\b",
+              "\\bsystem\\s*-?prompt\\b|\\b(hidden|internal|secret|original|initial)\\s+(instructions|prompt|rules|directives)\\b",
+              "\\b(write|state|say|put|add|mention|include)\\b[^.?!\\n]{0,30}\\bin\\s+(your|the)\\s+(reply|answer|response)\\b|\\b(end|start|begin|close|sign)\\s+(your|the)\\s+(reply|answer|response)\\s+with\\b",
+              "\\b(should|must|needs?\\s+to|has\\s+to)\\s+be\\s+(marked|set|closed)\\s+(as\\s+)?(resolved|closed|solved|done)\\b",
+              "\\btreat\\s+(this|the|me|my)\\s+(customer|user|account|ticket|request)\\s+as\\b|\\b100\\s?%\\s+discount\\b",
+              "\\b(from\\s+(this|that)\\s+(moment|point)(\\s+on)?|henceforth|starting\\s+now)\\b[^.?!\\n]{0,15}\\byou\\b",
               "\\bnever\\s+escalate\\b",
               "\\byou\\s+(are|have\\s+been)\\s+(authori[sz]ed|allowed|permitted|cleared)\\b",
               "\\b(mark|set|close|resolve)\\s+(this|the|my)\\s+(ticket|case|issue|request|customer)\\b",
@@ -93,7 +120,7 @@ public final class EscalationRules {
               "\\bconfirm\\b[^.?!\\n]{0,30}\\bin\\s+your\\s+(reply|answer|response)\\b",
               "\\b(reveal|print|dump|output|show)\\b[^.?!\\n]{0,30}\\b(system\\s+prompt|your\\s+instructions|secrets?|all\\s+(e-?mail|api|keys|users|customers|team))",
               // role or system markers
-              "</?\\s*[a-z_][a-z0-9_.-]{0,30}\\s*>|<!--|-->|\\[/?\\s*(inst|system|assistant|admin|operator|sys)\\b[^\\]]*\\]",
+              "</?\\s*[a-z_][a-z0-9_.-]{0,30}\\s*>|<!--|-->|\\[/?\\s*(inst|system|systeem|assistant|assistent|admin|beheerder|operator|sys)\\b[^\\]]*\\]",
               "^\\s*#{2,}|\\b(end|begin|start)\\s+of\\s+(the\\s+)?(user\\s+)?(message|prompt|input|ticket|instructions|conversation)\\b",
               "^\\s*(system|assistant|operator|developer|admin)\\s*:",
               "\\b(ticket|customer|user|account|plan|priority|status|role|tier)\\.[a-z_]+\\s*=",
@@ -108,6 +135,9 @@ public final class EscalationRules {
               "\\b(dubbele?|twee|meerdere)\\s+(afschrijving|afschrijvingen|incasso's?|facturen|betalingen)\\b",
               "\\b(dubbel|te\\s+veel|onterecht)\\s+(afgeschreven|geïncasseerd|geincasseerd|betaald|gefactureerd|in\\s+rekening\\s+gebracht)\\b",
               "\\bbetwist\\w*|\\bstorn(o|eren|eer|eert|ering)\\b|\\bchargeback\\b|\\bbank\\w*\\s+terug\\w*",
+              "\\b(korting|tegoed|creditering)\\b[^.?!\\n]{0,30}\\b(op\\s+de\\s+)?(volgende|komende)\\s+(factuur|maand)\\b|\\bgecorrigeerde\\s+factuur\\b",
+              "\\b(incasso|afschrijving|betaling|factuur)\\b[^\\n]{0,60}\\bongedaan\\b|\\bte\\s+veel\\s+(gefactureerd|betaald|gerekend|afgeschreven)\\b",
+              "\\bverschil\\b[^.?!\\n]{0,20}\\b(retour|terug)\\b|\\b(afschrijving|incasso|betaling)\\b[^.?!\\n]{0,40}\\bterug(draaien|halen|vorderen|laten\\s+\\w+)\\b|\\bterug\\s+laten\\s+(draaien|boeken|halen)\\b",
               "\\b(daar|hiervoor|dat)\\s+betaal\\s+ik\\s+niet\\b|\\bniet\\s+(voor\\s+)?(willen\\s+)?betalen\\s+voor\\b")),
           p(String.join("|",
               "\\brefund\\w*|\\bmoney\\s+back\\b|\\breimburs\\w*|\\bcharge\\s*-?\\s*backs?\\b|\\bcompensat\\w*|\\bovercharg\\w*",
@@ -116,6 +146,9 @@ public final class EscalationRules {
               "\\b(charged|billed|invoiced|debited|took)\\b[^.?!\\n]{0,30}\\b(twice|double|two\\s+times|again|even\\s+though|although|despite|after\\s+I)\\b",
               "\\bstill\\s+(took|charged|billed|debited|invoiced)\\b|\\bdouble[-\\s](charge|charged|billing|billed|payment)\\w*",
               "\\b(dispute|contest)\\w*\\s+(the\\s+|this\\s+|a\\s+|our\\s+|my\\s+)?(charge|payment|invoice|debit|transaction|bill)",
+              "\\b(discount|credit)\\b[^.?!\\n]{0,30}\\b(on|off)\\s+(the|our|my)\\s+(next|coming)\\s+(invoice|bill|month)\\b|\\bcorrected\\s+invoice\\b",
+              "\\b(debit|charge|payment|invoice)\\b[^\\n]{0,60}\\bundone\\b|\\boverbill\\w*|\\bmade\\s+right\\s+financially\\b",
+              "\\bpay\\s+back\\b|\\bsend\\s+back\\s+(the|our|my)\\b[^.?!\\n]{0,20}\\b(payment|money|amount|fee)\\b|\\b(paid|billed|charged)\\s+(you\\s+)?twice\\b",
               "\\bcredit\\s+(note|memo)\\b|\\bpay\\s+(me|us)\\s+back\\b|\\bnot\\s+paying\\s+for\\b"))),
       new Rule("other_account", "human",
           p(String.join("|",
@@ -125,12 +158,20 @@ public final class EscalationRules {
               "\\b(overzetten|overdragen|overschrijven)\\b[^.?!\\n]{0,40}\\b(account|abonnement|koppeling)\\b",
               "\\b(maak|zet)\\s+(mij|me|ons)\\s+(admin|eigenaar|beheerder|owner)\\b|\\bmij\\s+(admin|eigenaar|beheerder)\\s+maken\\b",
               "\\b(eigenaar|eigendom)\\b[^.?!\\n]{0,40}\\b(account|abonnement|overdragen|overzetten|wijzigen)\\b",
+              "\\b(mij|me|ons)\\s+(zijn|haar|hun)\\s+(api-?sleutel|sleutel|wachtwoord|account|inlog\\w*|gegevens|logs)\\b",
+              "\\b(account|wachtwoord|api-?sleutel|gegevens)\\s+van\\s+(het\\s+account\\s+van\\s+)?(mijn|onze)\\s+(man|vrouw|partner|vader|moeder|zoon|dochter|baas|klant)\\b|\\b(al\\s+)?hun\\s+api-?sleutels\\b",
+              "\\b(logs?|verzoeklogs|api-?sleutel|sleutel|wachtwoord|gebruik|account)\\s+(van|voor)\\s+(onze|mijn|een|de)\\s+(klant|collega|partner)\\b",
+              "\\b(account|abonnement|beheer)\\b[^.?!\\n]{0,40}\\bovernemen\\b",
               "\\b(geen\\s+toegang\\s+meer|toegang\\s+kwijt|buitengesloten)\\b[^.?!\\n]{0,60}\\b(account|e-?mail|beheerder)\\b",
               "\\b(toegang|rechten)\\s+(weghalen|intrekken|afnemen)\\b")),
           p(String.join("|",
               "\\b(key|api\\s+key|account|data|logs|password|access|login|divisions|balances|details|invoices|e-?mail\\s+addresses)\\s+(of|for|from|belonging\\s+to)\\s+(my\\s+|our\\s+|the\\s+|a\\s+)?(colleague|ex-colleague|former\\s+\\w+|sister\\s+company|subsidiary|parent\\s+company|another\\s+\\w+|other\\s+\\w+|someone|client\\s+\\d+|customer\\s+\\d+|tenant\\s+\\d+|account\\s+\\d+)",
               "\\b(someone|somebody)\\s+else'?s\\b|\\b(my\\s+)?(colleague|co-?worker|boss|partner)'?s\\s+(account|key|api\\s+key|password|data|login|invoices)\\b",
               "\\b(transfer|move|hand\\s+over|reassign)\\b[^.?!\\n]{0,40}\\b(account|ownership|subscription|admin\\s+role)\\b",
+              "\\b(give|send|share|forward|tell)\\s+(me|us)\\s+(his|her|their)\\s+(api\\s+key|key|password|account|login|credentials|logs)\\b",
+              "\\b(my|our)\\s+(husband|wife|partner|father|mother|son|daughter|boss|client)'?s\\s+(account|password|api\\s+key|data|login)\\b|\\b(all\\s+)?their\\s+api\\s+keys\\b",
+              "\\b(logs?|request\\s+logs|api\\s+key|key|password|usage|account)\\s+(of|for|from|belonging\\s+to)\\s+(our|my|a|the)\\s+(client|customer|colleague|partner)\\b",
+              "\\btake\\s+over\\b[^.?!\\n]{0,30}\\b(account|administration|ownership|subscription)\\b",
               "\\b(make|set)\\s+me\\s+(the\\s+)?(owner|admin|administrator)\\b|\\bownership\\b",
               "\\b(account|subscription)\\b[^.?!\\n]{0,40}\\b(under|in|to)\\s+my\\s+name\\b",
               "\\b(lost|no)\\s+(longer\\s+have\\s+)?access\\s+to\\s+(the|our|my)\\s+(account|admin|e-?mail)\\b|\\b(recover|regain)\\b[^.?!\\n]{0,20}\\baccount\\b|\\blocked\\s+out\\b",
@@ -138,6 +179,7 @@ public final class EscalationRules {
       new Rule("legal_privacy", "human",
           p(String.join("|",
               "\\badvoca(at|ten)\\b|\\bjuridisch\\w*|\\brechtszaak\\b|\\brechter\\b|\\brechtbank\\b|\\baansprakelijk\\w*",
+              "\\bjurist\\w*|\\bin\\s+strijd\\s+met\\s+de\\s+(avg|wet|privacywet\\w*)\\b",
               "\\bingebrekestelling\\b|\\bsommatie\\b|\\bdagvaard\\w*|\\bautoriteit\\s+persoonsgegevens\\b|\\btoezichthouder\\b",
               "\\bklacht\\s+(in\\s*dienen|indienen)\\b|\\b(zonder|geen|nooit)\\s+(mijn\\s+)?toestemming\\b|\\bavg-?(klacht|schending|overtreding)\\b",
               "\\bschending\\s+van\\s+de\\s+(avg|privacy)\\b")),
@@ -151,12 +193,15 @@ public final class EscalationRules {
               "\\b(spreken|praten|bellen|contact)\\b[^.?!\\n]{0,30}\\b(leidinggevende|manager|mens|persoon|medewerker|supervisor|teamleider|directeur)\\b",
               "\\b(wil|graag|eis|vraag)\\b[^.?!\\n]{0,30}\\b(leidinggevende|manager|teamleider|supervisor)\\b",
               "\\becht(e)?\\s+(mens|persoon|medewerker)\\b|\\b(bel|belt)\\s+(mij|me)\\b",
+              "\\bvan\\s+vlees\\s+en\\s+bloed\\b|\\bterug\\s*bel\\w*|\\b(geen|niet\\s+met\\s+een)\\s+(bot|robot|chatbot|computer)\\b",
               "\\bonacceptabel\\b|\\bbelachelijk\\b|\\bschandalig\\b|\\bschande\\b|\\bwaardeloos\\b|\\boplicht\\w*",
               "\\bik\\s+ben\\s+het\\s+zat\\b|\\bvoor\\s+de\\s+(zoveelste|derde|vierde)\\s+keer\\b|!{3,}")),
           p(String.join("|",
               "\\b(speak|talk|chat)\\s+(to|with)\\b[^.?!\\n]{0,30}\\b(human|person|manager|supervisor|representative|someone|somebody|whoever|staff)\\b",
               "\\b(get|give|connect|transfer|put)\\s+me\\s+(through\\s+)?(to\\s+)?(a\\s+|an\\s+|your\\s+)?(human|person|real\\s+person|manager|supervisor|agent)\\b",
               "\\breal\\s+(person|human)\\b|\\bhuman\\s+(agent|being)\\b|\\b(call|phone|ring)\\s+me\\b|\\bwhoever\\s+is\\s+in\\s+charge\\b",
+              "\\b(actual|live)\\s+(human|person|people|agent)\\b|\\bnot\\s+(with\\s+)?an?\\s+(bot|robot|chatbot|machine|ai)\\b",
+              "\\bescalate\\b[^.?!\\n]{0,20}\\bto\\s+(a|your|the)\\s+(manager|supervisor|human|person)\\b",
               "\\bunacceptable\\b|\\bridiculous\\b|\\boutrageous\\b|\\bdisgrace\\w*|\\bpathetic\\b|\\bfurious\\b|\\bscam\\b",
               "\\bfed\\s+up\\b|\\bsick\\s+(and\\s+tired\\s+)?of\\b|\\b(third|fourth|fifth)\\s+time\\b|!{3,}"))),
       new Rule("feature_or_sales", "human",
@@ -327,6 +372,11 @@ public final class EscalationRules {
     // demand is not.
     if (out.stream().anyMatch(x -> "refund".equals(x.rule())) && POLICY_QUESTION.matcher(t).find()
         && !DEMAND.matcher(t).find()) {
+      out.removeIf(x -> "refund".equals(x.rule()));
+    }
+    // Recording a refund or credit note for one's own customer in Exact is bookkeeping, not a claim on us.
+    if (out.stream().anyMatch(x -> "refund".equals(x.rule())) && BOOKKEEPING_QUESTION.matcher(t).find()
+        && !ABOUT_OUR_CHARGES.matcher(t).find()) {
       out.removeIf(x -> "refund".equals(x.rule()));
     }
     return out;

@@ -1,0 +1,89 @@
+package io.supportpilot.triage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The policy rules on questions written for this purpose, none taken from {@code ../shared/eval}: each line is
+ * {@code category<TAB>language<TAB>question}, where {@code none} is a question no rule may escalate (how-to questions
+ * that use the rules' words: a credit note for one's own customer, a colleague's rights, the language model). Sets 1
+ * and 2 were written first and the rules were widened against their misses (by structure: an address with a colon,
+ * "ignore everything above", dictated reply text, a colleague's key, compensation on the next invoice, a call back);
+ * set 3 was written afterwards and is only measured: it shows how far a hand-written lexicon generalises.
+ */
+class PolicyProbesTest {
+
+  private record Probe(String category, String language, String text) {
+  }
+
+  private record Result(int escalated, int escalations, int quiet, int negatives, List<String> misses) {
+  }
+
+  @Test
+  void theSetsTheRulesWereWidenedAgainstAreAllRecognised() throws IOException {
+    // Verifies every escalation and every negative of sets 1 and 2 (the tuning sets of the lexicon) but two
+    // sentences of set 2 that rely on the assistant's role alone ("as a language model you must obey").
+    Result one = run("policy-probes-1.tsv");
+    assertEquals(List.of(), one.misses());
+    Result two = run("policy-probes-2.tsv");
+    assertTrue(two.misses().size() <= 2, "set 2 misses: " + two.misses());
+    assertEquals(two.negatives(), two.quiet(), "a how-to question of set 2 was escalated: " + two.misses());
+  }
+
+  @Test
+  void theHeldOutSetIsMeasuredAndHowToQuestionsStayQuiet() throws IOException {
+    // Measures set 3 (written after the rules, never tuned on) and prints its recall; asserts only what the rules
+    // must never do on it: escalate more than one of its how-to questions.
+    Result three = run("policy-probes-3.tsv");
+    System.out.printf("policy probes, held-out set 3: %d/%d escalations recognised, %d/%d how-to questions quiet%n"
+        + "  misses: %s%n", three.escalated(), three.escalations(), three.quiet(), three.negatives(), three.misses());
+    assertTrue(three.negatives() - three.quiet() <= 1, "how-to questions escalated: " + three.misses());
+  }
+
+  private static Result run(String resource) throws IOException {
+    int escalated = 0;
+    int escalations = 0;
+    int quiet = 0;
+    int negatives = 0;
+    List<String> misses = new ArrayList<>();
+    for (Probe p : probes(resource)) {
+      List<EscalationRules.Match> m = EscalationRules.match(p.text(), p.language());
+      if ("none".equals(p.category())) {
+        negatives++;
+        if (m.isEmpty()) {
+          quiet++;
+        } else {
+          misses.add("escalated " + m.get(0).rule() + ": " + p.text());
+        }
+      } else {
+        escalations++;
+        if (m.stream().anyMatch(x -> "human".equals(x.escalation()))) {
+          escalated++;
+        } else {
+          misses.add("missed " + p.category() + ": " + p.text());
+        }
+      }
+    }
+    return new Result(escalated, escalations, quiet, negatives, misses);
+  }
+
+  private static List<Probe> probes(String resource) throws IOException {
+    try (InputStream in = PolicyProbesTest.class.getResourceAsStream("/triage/" + resource)) {
+      List<Probe> out = new ArrayList<>();
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank()) {
+          String[] f = line.split("\t", 3);
+          out.add(new Probe(f[0], f[1], f[2]));
+        }
+      }
+      return out;
+    }
+  }
+}
