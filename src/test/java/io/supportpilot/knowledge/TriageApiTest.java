@@ -121,7 +121,8 @@ class TriageApiTest {
     JsonObject p = KnowledgeFixtures.pattern("p-limits", "exact-request-limits", 0.3, "(?i)\\bEXACT_RATE_LIMIT\\b",
         List.of("te veel verzoeken"), List.of("EXACT_RATE_LIMIT"));
     assertEquals(201, Http.post(port, "/api/admin/patterns", p.encode(), Http.admin()).statusCode());
-    JsonObject q = new JsonObject().put("subject", "Foutmelding").put("body", "Ik krijg EXACT_RATE_LIMIT van de server")
+    JsonObject q = new JsonObject().put("subject", "Foutmelding")
+        .put("body", "Wat betekent de melding EXACT_RATE_LIMIT en hoe lang moet ik wachten?")
         .put("error_code", "EXACT_RATE_LIMIT");
     JsonObject low = KnowledgeFixtures.triage(port, q);
     assertEquals("exact-request-limits", KnowledgeFixtures.topSlug(low));
