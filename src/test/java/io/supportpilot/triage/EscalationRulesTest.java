@@ -111,6 +111,10 @@ class EscalationRulesTest {
     assertEquals(List.of(), rules("Kan de assistent de status van een verkoopfactuur wijzigen?", "nl"));
     assertEquals(List.of(), rules("Mijn leidinggevende wil een omzetrapport per kwartaal, kan dat?", "nl"));
     assertEquals(List.of(), rules("Hallo bot, hoe zet ik de antwoordtaal op Engels?", "nl"));
+    // Something made *for* a colleague is a team question; only someone else's key or account is escalated.
+    assertEquals(List.of(), rules("How do I create an account for my colleague?", "en"));
+    assertEquals(List.of(), rules("Kan ik een sleutel voor mijn collega aanmaken?", "nl"));
+    assertEquals(List.of(), rules("Please put the invoice numbers in a table, and include the totals in your answer.", "en"));
   }
 
   @Test
