@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * that use the rules' words: a credit note for one's own customer, a colleague's rights, the language model). Sets 1
  * and 2 were written first and the rules were widened against their misses (by structure: an address with a colon,
  * "ignore everything above", dictated reply text, a colleague's key, compensation on the next invoice, a call back);
- * set 3 was written afterwards and is only measured: it shows how far a hand-written lexicon generalises.
+ * sets 3 and 4 were written afterwards and are only measured (and never trained on): they show how far a hand-written
+ * lexicon generalises. Sets 1 and 2 also train the router (scripts/train-router.sh); sets 3 and 4 never do.
  */
 class PolicyProbesTest {
 
@@ -38,13 +39,16 @@ class PolicyProbesTest {
   }
 
   @Test
-  void theHeldOutSetIsMeasuredAndHowToQuestionsStayQuiet() throws IOException {
-    // Measures set 3 (written after the rules, never tuned on) and prints its recall; asserts only what the rules
-    // must never do on it: escalate more than one of its how-to questions.
-    Result three = run("policy-probes-3.tsv");
-    System.out.printf("policy probes, held-out set 3: %d/%d escalations recognised, %d/%d how-to questions quiet%n"
-        + "  misses: %s%n", three.escalated(), three.escalations(), three.quiet(), three.negatives(), three.misses());
-    assertTrue(three.negatives() - three.quiet() <= 1, "how-to questions escalated: " + three.misses());
+  void theHeldOutSetsAreMeasuredAndHowToQuestionsStayQuiet() throws IOException {
+    // Measures sets 3 and 4 (written after the rules, never tuned or trained on) and prints their recall; asserts
+    // only what the rules must never do on them: escalate more than one how-to question of a set.
+    for (String set : List.of("policy-probes-3.tsv", "policy-probes-4.tsv")) {
+      Result r = run(set);
+      System.out.printf("policy probes, held-out %s: %d/%d escalations recognised by the rules alone, %d/%d how-to"
+          + " questions quiet%n  misses: %s%n", set, r.escalated(), r.escalations(), r.quiet(), r.negatives(),
+          r.misses());
+      assertTrue(r.negatives() - r.quiet() <= 1, "how-to questions escalated: " + r.misses());
+    }
   }
 
   private static Result run(String resource) throws IOException {
