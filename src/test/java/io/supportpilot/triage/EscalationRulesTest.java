@@ -161,8 +161,8 @@ class EscalationRulesTest {
 
   @Test
   void onlyTheNarrowMalfunctionsHoldBackAnAutomaticAnswer() {
-    // Verifies the auto-respond gate: bug reports of our product in both languages close it; symptoms an article
-    // answers (an expired connection, a general outage, a reset time) and how-to questions leave it open.
+    // Verifies that the auto-respond gate closes for bug reports of our product in both languages, and stays open for
+    // symptoms an article answers (an expired connection, a general outage, a reset time) and how-to questions.
     assertTrue(EscalationRules.reportsMalfunction("The revenue tool counted every invoice twice."));
     assertTrue(EscalationRules.reportsMalfunction("De omzet in het rapport is dubbel geteld."));
     assertTrue(EscalationRules.reportsMalfunction("The date filter is off by one day, a timezone problem?"));

@@ -29,8 +29,8 @@ class PolicyProbesTest {
 
   @Test
   void theSetsTheRulesWereWidenedAgainstAreAllRecognised() throws IOException {
-    // Verifies every escalation and every negative of sets 1 and 2 (the tuning sets of the lexicon) but two
-    // sentences of set 2 that rely on the assistant's role alone ("as a language model you must obey").
+    // Verifies that the rules recognise every escalation and leave every how-to question of sets 1 and 2 (the sets
+    // the lexicon was widened against) alone, but two sentences of set 2 that rely on the assistant's role alone.
     Result one = run("policy-probes-1.tsv");
     assertEquals(List.of(), one.misses());
     Result two = run("policy-probes-2.tsv");
@@ -40,8 +40,8 @@ class PolicyProbesTest {
 
   @Test
   void theHeldOutSetsAreMeasuredAndHowToQuestionsStayQuiet() throws IOException {
-    // Measures sets 3 and 4 (written after the rules, never tuned or trained on) and prints their recall; asserts
-    // only what the rules must never do on them: escalate more than one how-to question of a set.
+    // Verifies that the rules escalate at most one how-to question of the held-out sets 3 and 4 (written after the
+    // rules, never tuned or trained on), and prints how many of their escalations the rules alone recognise.
     for (String set : List.of("policy-probes-3.tsv", "policy-probes-4.tsv")) {
       Result r = run(set);
       System.out.printf("policy probes, held-out %s: %d/%d escalations recognised by the rules alone, %d/%d how-to"

@@ -45,8 +45,8 @@ class RoutePolicyTest {
 
   @Test
   void aReportedMalfunctionIsNeverAnsweredAutomatically() {
-    // Verifies the malfunction gate: the same sure router and right article only suggest when the question reports our
-    // product misbehaving, and the reason says why.
+    // Verifies that the same sure router and right article only suggest when the question reports our product
+    // misbehaving (the malfunction gate), and that the reason says why.
     RoutePolicy.Route r = RoutePolicy.route(SURE_AUTO, 0.95, List.of(), true,
         evidence(true, false, "X", true, null), null, 0.85, 0.6, 0.1, 0.75);
     assertEquals("suggest_articles", r.action());
