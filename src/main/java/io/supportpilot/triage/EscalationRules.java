@@ -366,15 +366,11 @@ public final class EscalationRules {
         && out.stream().allMatch(x -> "devops".equals(x.escalation()) || "other_account".equals(x.rule()))) {
       out.removeIf(x -> "other_account".equals(x.rule()));
     }
-    // Asking what the refund policy is (before cancelling, say) is a question the knowledge base answers; a refund
-    // demand is not.
-    if (out.stream().anyMatch(x -> "refund".equals(x.rule())) && POLICY_QUESTION.matcher(t).find()
-        && !DEMAND.matcher(t).find()) {
-      out.removeIf(x -> "refund".equals(x.rule()));
-    }
-    // Recording a refund or credit note for one's own customer in Exact is bookkeeping, not a claim on us.
-    if (out.stream().anyMatch(x -> "refund".equals(x.rule())) && BOOKKEEPING_QUESTION.matcher(t).find()
-        && !ABOUT_OUR_CHARGES.matcher(t).find()) {
+    // Two questions that use refund words but claim nothing from us, which the knowledge base answers: what the refund
+    // policy is (before cancelling, say), and how to record a refund or credit note for one's own customer in Exact.
+    if (out.stream().anyMatch(x -> "refund".equals(x.rule()))
+        && (POLICY_QUESTION.matcher(t).find() && !DEMAND.matcher(t).find()
+            || BOOKKEEPING_QUESTION.matcher(t).find() && !ABOUT_OUR_CHARGES.matcher(t).find())) {
       out.removeIf(x -> "refund".equals(x.rule()));
     }
     return out;

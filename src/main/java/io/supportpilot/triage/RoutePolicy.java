@@ -85,14 +85,13 @@ public final class RoutePolicy {
       action = "escalate";
       escalation = "human";
       reason = String.format("confidence %.2f is below the suggest bar %.2f", s.renormalised(), suggest);
-    } else if (s.renormalised() >= bar && semantic >= bar && malfunction) {
-      action = "suggest_articles";
-      reason = String.format("confidence %.2f reaches the auto-respond bar %.2f, but the question reports a malfunction"
-          + " of the product: a person checks the answer", s.renormalised(), bar);
     } else if (s.renormalised() >= bar && semantic >= bar) {
-      action = "auto_respond";
-      reason = String.format("confidence %.2f and answerability %.2f reach the auto-respond bar %.2f",
-          s.renormalised(), semantic, bar);
+      action = malfunction ? "suggest_articles" : "auto_respond";
+      reason = malfunction
+          ? String.format("confidence %.2f reaches the auto-respond bar %.2f, but the question reports a malfunction"
+              + " of the product: a person checks the answer", s.renormalised(), bar)
+          : String.format("confidence %.2f and answerability %.2f reach the auto-respond bar %.2f",
+              s.renormalised(), semantic, bar);
     } else {
       action = "suggest_articles";
       reason = String.format("confidence %.2f or answerability %.2f is below the auto-respond bar %.2f",
