@@ -73,6 +73,9 @@ final class CustomerStore {
         Map.entry("UPDATE desk_reply_mail SET user_id = $2 WHERE user_id = $1", Tuple.of(id, pseudonym)),
         Map.entry("UPDATE api_usage SET user_id = $2, connection_id = NULL WHERE user_id = $1",
             Tuple.of(id, pseudonym)),
+        // Calls acknowledged but not yet rolled up: they are rolled up under the pseudonym.
+        Map.entry("UPDATE usage_pending SET user_ids = array_replace(user_ids, $1, $2) WHERE $1 = ANY(user_ids)",
+            Tuple.of(id, pseudonym)),
         Map.entry("DELETE FROM users WHERE id = $1", Tuple.of(id)));
     return pool.withTransaction(tx -> {
       Future<Integer> chain = Future.succeededFuture(0);

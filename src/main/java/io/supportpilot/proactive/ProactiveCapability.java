@@ -53,7 +53,12 @@ public final class ProactiveCapability implements Capability {
         ctx.clock());
     String instance = System.getenv().getOrDefault("HOSTNAME", "instance") + "-" + UUID.randomUUID().toString()
         .substring(0, 8);
-    return vertx.deployVerticle(new ProactiveScheduler(ctx.pool(), ctx.clock(), cfg, mailer, instance))
+    UsageRollup rollup = new UsageRollup(ctx.pool(), cfg);
+    return vertx.deployVerticle(rollup)
+        .compose(id -> {
+          deployments.add(id);
+          return vertx.deployVerticle(new ProactiveScheduler(ctx.pool(), ctx.clock(), cfg, mailer, rollup, instance));
+        })
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(new UsageRetention(ctx.pool(), ctx.clock(), cfg.usageRetention(),
@@ -76,10 +81,17 @@ public final class ProactiveCapability implements Capability {
     new ProactiveRoutes(ctx.vertx(), ctx.pool(), ctx.clock()).mount(router);
   }
 
+  private static List<String> reversed(List<String> ids) {
+    List<String> out = new ArrayList<>(ids);
+    java.util.Collections.reverse(out);
+    return out;
+  }
+
   @Override
   public Future<Void> stop() {
     Future<Void> chain = Future.succeededFuture();
-    for (String id : deployments) {
+    // The scans drain the rollup: undeploy in the reverse order of deployment.
+    for (String id : reversed(deployments)) {
       chain = chain.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
     }
     return chain.andThen(ar -> {

@@ -35,6 +35,8 @@ record ProactiveConfig(
     Duration usageRetention,
     Duration usageHourlyRetention,
     Duration usageRetentionInterval,
+    Duration usageRollupInterval,
+    int usageRollupBatch,
     Duration maxSkew,
     String publicBaseUrl,
     String mailFrom) {
@@ -73,6 +75,8 @@ record ProactiveConfig(
         c.duration("usage.retention", Duration.ofHours(2)),
         c.duration("usage.hourly-retention", Duration.ofDays(1)),
         c.duration("usage.retention-interval", Duration.ofMillis(100)),
+        c.duration("usage.rollup-interval", Duration.ofMillis(10)),
+        c.intIn("usage.rollup-batch", 1, 10_000),
         c.duration("ingest.max-skew", Duration.ofSeconds(1)),
         c.string("public.base-url").replaceAll("/+$", ""),
         c.string("mail.from"));

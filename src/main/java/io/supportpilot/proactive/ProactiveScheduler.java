@@ -32,17 +32,20 @@ final class ProactiveScheduler extends VerticleBase {
   private final TokenExpiryScan tokens;
   private final ActivityDropScan drops;
   private final ProactiveMailer mailer;
+  private final UsageRollup rollup;
   private final String instance;
   private long timer = -1;
   private Future<JsonObject> running;
 
-  ProactiveScheduler(Pool pool, Clock clock, ProactiveConfig cfg, ProactiveMailer mailer, String instance) {
+  ProactiveScheduler(Pool pool, Clock clock, ProactiveConfig cfg, ProactiveMailer mailer, UsageRollup rollup,
+      String instance) {
     this.pool = pool;
     this.clock = clock;
     this.cfg = cfg;
     this.tokens = new TokenExpiryScan(cfg);
     this.drops = new ActivityDropScan(cfg);
     this.mailer = mailer;
+    this.rollup = rollup;
     this.instance = instance;
   }
 
@@ -96,6 +99,11 @@ final class ProactiveScheduler extends VerticleBase {
           .compose(v -> tokens.run(conn, now, maxBatches))
           .compose(t -> {
             result.put("token_expiry", t);
+            // The activity-drop rule reads the rollups: first add every call acknowledged so far.
+            return rollup.drain();
+          })
+          .compose(rolled -> {
+            result.put("usage_calls_rolled_up", rolled);
             return drops.run(conn, now, maxBatches);
           })
           .compose(d -> {

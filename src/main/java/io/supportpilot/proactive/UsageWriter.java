@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit of usage calls, one instance per HTTP event loop: calls queue up and go to Postgres in one statement
- * per batch that inserts the raw calls ({@code ON CONFLICT (call_id) DO NOTHING}) and adds exactly the inserted ones to
- * the hourly and daily rollups and the per-user activity, so a retried batch never counts twice. A request is answered
- * once every one of its calls is committed.
+ * per batch that inserts the raw calls ({@code ON CONFLICT (call_id) DO NOTHING}) and appends exactly the inserted ones,
+ * as one row of arrays, to {@code usage_pending}, from which {@link UsageRollup} adds them to the rollups; so a retried
+ * batch never counts twice. A request is answered once every one of its calls is committed.
  */
 final class UsageWriter {
 
@@ -32,20 +32,9 @@ final class UsageWriter {
       + "created_at, ok) SELECT call_id, user_id, connection_id, tool, status, status_code, duration_ms, "
       + "to_timestamp(at_ms / 1000.0), ok FROM v ON CONFLICT (call_id) DO NOTHING "
       + "RETURNING call_id, user_id, tool, created_at, duration_ms, ok), "
-      + "h AS (INSERT INTO api_usage_hourly AS t (user_id, tool, hour, calls, errors, duration_ms) "
-      + "SELECT user_id, tool, date_trunc('hour', created_at, 'UTC'), count(*), count(*) FILTER (WHERE NOT ok), "
-      + "COALESCE(sum(duration_ms), 0) FROM ins GROUP BY 1, 3, 2 ORDER BY 1, 3, 2 "
-      + "ON CONFLICT (user_id, hour, tool) DO UPDATE SET calls = t.calls + EXCLUDED.calls, "
-      + "errors = t.errors + EXCLUDED.errors, duration_ms = t.duration_ms + EXCLUDED.duration_ms), "
-      + "d AS (INSERT INTO api_usage_daily AS t (user_id, tool, day, calls, errors, duration_ms) "
-      + "SELECT user_id, tool, (created_at AT TIME ZONE $10)::date, count(*), count(*) FILTER (WHERE NOT ok), "
-      + "COALESCE(sum(duration_ms), 0) FROM ins GROUP BY 1, 3, 2 ORDER BY 1, 3, 2 "
-      + "ON CONFLICT (user_id, day, tool) DO UPDATE SET calls = t.calls + EXCLUDED.calls, "
-      + "errors = t.errors + EXCLUDED.errors, duration_ms = t.duration_ms + EXCLUDED.duration_ms), "
-      + "a AS (INSERT INTO usage_activity AS t (user_id, first_at, last_at) SELECT user_id, min(created_at), "
-      + "max(created_at) FROM ins GROUP BY 1 ORDER BY 1 ON CONFLICT (user_id) DO UPDATE SET "
-      + "first_at = LEAST(t.first_at, EXCLUDED.first_at), last_at = GREATEST(t.last_at, EXCLUDED.last_at) "
-      + "WHERE EXCLUDED.first_at < t.first_at OR EXCLUDED.last_at > t.last_at) "
+      + "p AS (INSERT INTO usage_pending (user_ids, tools, at, ok, duration_ms) SELECT array_agg(user_id), "
+      + "array_agg(tool), array_agg(created_at), array_agg(ok), array_agg(COALESCE(duration_ms, 0)) FROM ins "
+      + "HAVING count(*) > 0) "
       + "SELECT call_id FROM ins";
 
   /** Accepted (newly counted) and duplicate calls of one request. */
@@ -54,7 +43,6 @@ final class UsageWriter {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final String zone;
   private final int batchSize;
   private final long delayMs;
   private final int concurrency;
@@ -68,7 +56,6 @@ final class UsageWriter {
   UsageWriter(Vertx vertx, Pool pool, ProactiveConfig cfg) {
     this.vertx = vertx;
     this.pool = pool;
-    this.zone = cfg.zone().getId();
     this.batchSize = cfg.usageWriteBatchSize();
     this.delayMs = Math.max(1, cfg.usageWriteBatchDelay().toMillis());
     this.concurrency = cfg.usageWriterConcurrency();
@@ -132,7 +119,7 @@ final class UsageWriter {
       ok[i] = c.ok();
     }
     statements++;
-    Tuple args = Tuple.from(new Object[] {ids, users, conns, tools, statuses, codes, durations, at, ok, zone});
+    Tuple args = Tuple.from(new Object[] {ids, users, conns, tools, statuses, codes, durations, at, ok});
     execute(args, 0).onComplete(ar -> {
       statements--;
       inFlight -= n;
@@ -164,7 +151,7 @@ final class UsageWriter {
           return ids;
         })
         .recover(e -> {
-          // Concurrent batches lock rollup rows in key order, but a deadlock stays possible: the batch is retried.
+          // Two batches sharing call_ids in a different order can deadlock on their keys: the batch is retried.
           boolean retriable = e instanceof PgException
               && ("40P01".equals(((PgException) e).getSqlState()) || "40001".equals(((PgException) e).getSqlState()));
           return retriable && attempt < 5 ? execute(args, attempt + 1) : Future.failedFuture(e);

@@ -93,9 +93,14 @@ class ActivityDropTest {
     error("u-free", "2026-11-26T13:30:00Z");
     error("u-new", "2026-11-26T13:30:00Z");
     error("u-weekday", "2026-11-27T07:40:00Z");
-    assertEquals(180, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_daily WHERE user_id = 'u-daily'"));
+    assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage_daily WHERE user_id = 'u-daily'"));
 
-    JsonObject monday = ProactiveFixture.scan(port).getJsonObject("activity_drop");
+
+    JsonObject mondayScan = ProactiveFixture.scan(port);
+    // The scan first rolled up every acknowledged call (until then the rollups did not have them).
+    assertTrue(mondayScan.getLong("usage_calls_rolled_up") > 0, mondayScan.encode());
+    assertEquals(180, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_daily WHERE user_id = 'u-daily'"));
+    JsonObject monday = mondayScan.getJsonObject("activity_drop");
     assertEquals(1L, monday.getLong("tickets"), monday.encode());
     // Daily and weekday users pass the plan's own gate (paying, silent 3+ days, enough history): the baseline decides.
     assertEquals(2L, monday.getLong("silent_candidates"), monday.encode());

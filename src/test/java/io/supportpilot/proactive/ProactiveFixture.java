@@ -33,6 +33,8 @@ final class ProactiveFixture {
     env.put("MAIL_FROM", "support@supportpilot.test");
     env.put("PUBLIC_BASE_URL", "https://portal.example.test");
     env.put("DESK_ROLLUP_INTERVAL", "1h");
+    // Usage rollups run when a test asks (rolledUp) or a scan drains them, never behind a test's back.
+    env.put("USAGE_ROLLUP_INTERVAL", "1h");
     return env;
   }
 
@@ -87,6 +89,11 @@ final class ProactiveFixture {
       throw new AssertionError("detail failed: " + r.statusCode() + " " + r.body());
     }
     return new JsonObject(r.body());
+  }
+
+  /** Rolls up every acknowledged usage call now; returns how many calls that added to the rollups. */
+  static long rolledUp(Engine engine) throws Exception {
+    return ((Number) engine.vertx().eventBus().request(UsageRollup.DRAIN, null).await(60, TimeUnit.SECONDS).body()).longValue();
   }
 
   /** POSTs a signed usage body, signed at the given clock's time. */

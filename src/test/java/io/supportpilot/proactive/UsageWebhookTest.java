@@ -46,7 +46,7 @@ class UsageWebhookTest {
   // Verifies that a batch is counted once: 202 with every call accepted, the same batch again 200 with every call a
   // duplicate, and the rollups (hourly, daily, activity) hold each call exactly once; failed calls count as errors.
   @Test
-  void retriedBatchNeverCountsTwice() {
+  void retriedBatchNeverCountsTwice() throws Exception {
     Instant at = Instant.now().minus(Duration.ofMinutes(5));
     String body = "[" + ProactiveFixture.call("r-1", "u-r", "get_invoices", "ok", at) + ","
         + ProactiveFixture.call("r-2", "u-r", "get_invoices", "error", at) + ","
@@ -58,6 +58,7 @@ class UsageWebhookTest {
     assertEquals(200, again.statusCode(), again.body());
     assertEquals(3, new JsonObject(again.body()).getInteger("duplicates"));
     assertEquals(3, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage WHERE user_id = 'u-r'"));
+    ProactiveFixture.rolledUp(engine);
     assertEquals(3, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id = 'u-r'"));
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT sum(errors) FROM api_usage_hourly WHERE user_id = 'u-r'"));
     assertEquals(3, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_daily WHERE user_id = 'u-r'"));
@@ -147,6 +148,7 @@ class UsageWebhookTest {
       long distinct = 15 * 200 + 400;
       assertEquals(distinct, accepted);
       assertEquals(distinct, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage WHERE call_id LIKE 'c-%'"));
+      ProactiveFixture.rolledUp(engine);
       assertEquals(distinct, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id "
           + "LIKE 'u-c%'"));
       assertEquals(distinct, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_daily WHERE user_id "
@@ -154,5 +156,98 @@ class UsageWebhookTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // Verifies that the rollups trail the acknowledgement and then hold every call once: after the 202 the raw calls are
+  // stored and pending, the rollups do not have them yet; rolled up, the hourly and daily rollups and the activity
+  // have them (errors and durations summed), nothing is pending, and rolling up again adds nothing.
+  @Test
+  void rollupsTrailTheAcknowledgementAndCountEachCallOnce() throws Exception {
+    // Half an hour before yesterday's midnight in Amsterdam (the rollup's time zone), so the calls span two hours and
+    // two local days.
+    java.time.ZoneId ams = java.time.ZoneId.of("Europe/Amsterdam");
+    Instant midnight = java.time.LocalDate.now(ams).minusDays(1).atStartOfDay(ams).toInstant();
+    Instant at = midnight.minus(Duration.ofMinutes(30));
+    String body = ProactiveFixture.call("t-1", "u-t", "get_invoices", "ok", at) + "\n"
+        + ProactiveFixture.call("t-2", "u-t", "get_invoices", "error", at.plusSeconds(60)) + "\n"
+        + ProactiveFixture.call("t-3", "u-t", "get_balance", "ok", at.plus(Duration.ofHours(1))) + "\n";
+    HttpResponse<String> r = ProactiveFixture.usage(port, CLOCK, body, "application/x-ndjson");
+    assertEquals(202, r.statusCode(), r.body());
+    assertEquals(3, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage WHERE user_id = 'u-t'"));
+    assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage_hourly WHERE user_id = 'u-t'"));
+    assertEquals(3, TestDatabase.queryLong(pg, "SELECT coalesce(sum(cardinality(user_ids)), 0) FROM usage_pending "
+        + "WHERE 'u-t' = ANY(user_ids)"));
+    assertTrue(ProactiveFixture.rolledUp(engine) >= 3);
+    assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM usage_pending"));
+    // (get_invoices, the hour before midnight) with two calls, one an error; (get_balance, the hour after) with one.
+    assertEquals(2, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage_hourly WHERE user_id = 'u-t'"));
+    assertEquals(2, TestDatabase.queryLong(pg, "SELECT calls FROM api_usage_hourly WHERE user_id = 'u-t' "
+        + "AND tool = 'get_invoices' AND hour = '" + at.truncatedTo(java.time.temporal.ChronoUnit.HOURS) + "'"));
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT sum(errors) FROM api_usage_hourly WHERE user_id = 'u-t'"));
+    assertEquals(126, TestDatabase.queryLong(pg, "SELECT sum(duration_ms) FROM api_usage_hourly WHERE user_id = 'u-t'"));
+    assertEquals(2, TestDatabase.queryLong(pg, "SELECT count(DISTINCT day) FROM api_usage_daily WHERE user_id = 'u-t'"));
+    assertEquals(3, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_daily WHERE user_id = 'u-t'"));
+    assertEquals(3600, TestDatabase.queryLong(pg, "SELECT extract(epoch FROM last_at - first_at)::bigint "
+        + "FROM usage_activity WHERE user_id = 'u-t'"));
+    assertEquals(0, ProactiveFixture.rolledUp(engine));
+    assertEquals(3, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id = 'u-t'"));
+  }
+
+  // Verifies exactly-once across instances: two engines on one database take batches, then both roll up at the same
+  // moment, four times each; every call is in the rollups once (the pending rows one instance holds, the other skips).
+  @Test
+  void twoInstancesRollUpEachCallOnce() throws Exception {
+    Engine second = ProactiveFixture.start(ProactiveFixture.env(pg, 2525), CLOCK);
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    try {
+      Instant at = Instant.now().minus(Duration.ofMinutes(2));
+      for (int b = 0; b < 40; b++) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = b * 50; i < b * 50 + 50; i++) {
+          sb.append(ProactiveFixture.call("pair-" + i, "u-pair" + (i % 11), "tool-" + (i % 3), "ok", at)).append('\n');
+        }
+        int target = b % 2 == 0 ? port : second.port();
+        assertEquals(202, ProactiveFixture.usage(target, CLOCK, sb.toString(), "application/x-ndjson").statusCode());
+      }
+      List<CompletableFuture<Long>> drains = new ArrayList<>();
+      for (int k = 0; k < 8; k++) {
+        Engine e = k % 2 == 0 ? engine : second;
+        drains.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return ProactiveFixture.rolledUp(e);
+          } catch (Exception x) {
+            throw new IllegalStateException(x);
+          }
+        }, threads));
+      }
+      for (CompletableFuture<Long> f : drains) {
+        f.get();
+      }
+      ProactiveFixture.rolledUp(engine);
+      assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM usage_pending"));
+      assertEquals(2000, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id LIKE 'u-pair%'"));
+      assertEquals(2000, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_daily WHERE user_id LIKE 'u-pair%'"));
+      assertEquals(11, TestDatabase.queryLong(pg, "SELECT count(*) FROM usage_activity WHERE user_id LIKE 'u-pair%'"));
+    } finally {
+      threads.shutdownNow();
+      second.stop();
+    }
+  }
+
+  // Verifies that erasing a customer also covers calls not yet rolled up: they are rolled up under the pseudonym,
+  // so no rollup row carries the erased id.
+  @Test
+  void erasureCoversCallsNotYetRolledUp() throws Exception {
+    ProactiveFixture.user(port, "u-gone", "gone@example.com", "pro", "en");
+    Instant at = Instant.now().minus(Duration.ofMinutes(3));
+    String body = ProactiveFixture.call("g-1", "u-gone", "get_invoices", "ok", at) + "\n"
+        + ProactiveFixture.call("g-2", "u-stays", "get_invoices", "ok", at) + "\n";
+    assertEquals(202, ProactiveFixture.usage(port, CLOCK, body, "application/x-ndjson").statusCode());
+    assertEquals(204, Http.method(port, "DELETE", "/api/support/users/u-gone", "", Http.portal()).statusCode());
+    ProactiveFixture.rolledUp(engine);
+    assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage_hourly WHERE user_id = 'u-gone'"));
+    assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM usage_activity WHERE user_id = 'u-gone'"));
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id LIKE 'erased-%'"));
+    assertEquals(1, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id = 'u-stays'"));
   }
 }
