@@ -30,6 +30,7 @@ public final class ProactiveCapability implements Capability {
   private Signatures signatures;
   private ProactiveMailer mailer;
   private Vertx vertx;
+  private UsageRollup rollup;
 
   /** Reads and validates the proactive and usage config; a bad value stops start-up here. */
   public ProactiveCapability(Config config) {
@@ -53,7 +54,7 @@ public final class ProactiveCapability implements Capability {
         ctx.clock());
     String instance = System.getenv().getOrDefault("HOSTNAME", "instance") + "-" + UUID.randomUUID().toString()
         .substring(0, 8);
-    UsageRollup rollup = new UsageRollup(ctx.pool(), cfg);
+    rollup = new UsageRollup(ctx.pool(), cfg);
     return vertx.deployVerticle(rollup)
         .compose(id -> {
           deployments.add(id);
@@ -75,8 +76,11 @@ public final class ProactiveCapability implements Capability {
   @Override
   public void routes(Router router, EngineContext ctx) {
     // One writer per HTTP event loop: its queue and timers belong to that loop.
-    UsageWriter writer = new UsageWriter(ctx.vertx(), ctx.pool(), cfg);
+    UsageWriter writer = new UsageWriter(ctx.vertx(), ctx.pool(), cfg, rollup);
     new UsageRoutes(cfg, signatures, writer, ctx.clock(), ctx.registry()).mount(router);
+    io.micrometer.core.instrument.Gauge.builder("supportpilot.usage.pending.calls", rollup, UsageRollup::backlog)
+        .description("Usage calls acknowledged and not yet in the rollups (as of this instance's last rollup)")
+        .register(ctx.registry());
     new ConnectionRoutes(connections).mount(router);
     new ProactiveRoutes(ctx.vertx(), ctx.pool(), ctx.clock()).mount(router);
   }

@@ -37,6 +37,7 @@ record ProactiveConfig(
     Duration usageRetentionInterval,
     Duration usageRollupInterval,
     int usageRollupBatch,
+    long usageMaxPendingCalls,
     Duration maxSkew,
     String publicBaseUrl,
     String mailFrom) {
@@ -77,6 +78,7 @@ record ProactiveConfig(
         c.duration("usage.retention-interval", Duration.ofMillis(100)),
         c.duration("usage.rollup-interval", Duration.ofMillis(10)),
         c.intIn("usage.rollup-batch", 1, 10_000),
+        c.longIn("usage.max-pending-calls", 1, Long.MAX_VALUE),
         c.duration("ingest.max-skew", Duration.ofSeconds(1)),
         c.string("public.base-url").replaceAll("/+$", ""),
         c.string("mail.from"));

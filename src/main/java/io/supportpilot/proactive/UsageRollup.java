@@ -8,6 +8,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,7 @@ final class UsageRollup extends VerticleBase {
   static final String DRAIN = "supportpilot.usage.rollup";
 
   static final String SQL = "WITH p AS (DELETE FROM usage_pending WHERE ctid = ANY(ARRAY(SELECT ctid FROM "
-      + "usage_pending LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING user_ids, tools, at, ok, duration_ms), "
+      + "usage_pending LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING n, user_ids, tools, at, ok, duration_ms), "
       + "c AS (SELECT u.* FROM p CROSS JOIN LATERAL unnest(p.user_ids, p.tools, p.at, p.ok, p.duration_ms) "
       + "AS u(user_id, tool, created_at, ok, duration_ms)), "
       + "h AS (INSERT INTO api_usage_hourly AS t (user_id, tool, hour, calls, errors, duration_ms) "
@@ -43,7 +44,9 @@ final class UsageRollup extends VerticleBase {
       + "max(created_at) FROM c GROUP BY 1 ORDER BY 1 ON CONFLICT (user_id) DO UPDATE SET "
       + "first_at = LEAST(t.first_at, EXCLUDED.first_at), last_at = GREATEST(t.last_at, EXCLUDED.last_at) "
       + "WHERE EXCLUDED.first_at < t.first_at OR EXCLUDED.last_at > t.last_at) "
-      + "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c)";
+      // The statement's snapshot still sees the rows it deletes: the backlog left is the sum less those.
+      + "SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM c), "
+      + "(SELECT coalesce(sum(n), 0) FROM usage_pending) - (SELECT coalesce(sum(n), 0) FROM p)";
 
   private final Pool pool;
   private final String zone;
@@ -52,6 +55,7 @@ final class UsageRollup extends VerticleBase {
   private long timer = -1;
   private Future<Long> running;
   private Future<Long> queued;
+  private final AtomicLong backlog = new AtomicLong();
 
   UsageRollup(Pool pool, ProactiveConfig cfg) {
     this.pool = pool;
@@ -80,6 +84,11 @@ final class UsageRollup extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(timer);
     return running == null ? Future.succeededFuture() : running.transform(ar -> Future.succeededFuture());
+  }
+
+  /** Calls acknowledged and not yet rolled up, as of the last rollup statement on this instance (any instance's calls). */
+  long backlog() {
+    return backlog.get();
   }
 
   /**
@@ -120,6 +129,7 @@ final class UsageRollup extends VerticleBase {
   private Future<Long> step(int attempt, long done) {
     return pool.preparedQuery(SQL).execute(Tuple.of(zone, batchRows)).compose(rows -> {
       Row r = rows.iterator().next();
+      backlog.set(r.getLong(2));
       long calls = done + r.getLong(1);
       return r.getLong(0) < batchRows ? Future.succeededFuture(calls) : step(0, calls);
     }, e -> {

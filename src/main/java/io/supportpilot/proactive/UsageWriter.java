@@ -32,7 +32,7 @@ final class UsageWriter {
       + "created_at, ok) SELECT call_id, user_id, connection_id, tool, status, status_code, duration_ms, "
       + "to_timestamp(at_ms / 1000.0), ok FROM v ON CONFLICT (call_id) DO NOTHING "
       + "RETURNING call_id, user_id, tool, created_at, duration_ms, ok), "
-      + "p AS (INSERT INTO usage_pending (user_ids, tools, at, ok, duration_ms) SELECT array_agg(user_id), "
+      + "p AS (INSERT INTO usage_pending (n, user_ids, tools, at, ok, duration_ms) SELECT count(*), array_agg(user_id), "
       + "array_agg(tool), array_agg(created_at), array_agg(ok), array_agg(COALESCE(duration_ms, 0)) FROM ins "
       + "HAVING count(*) > 0) "
       + "SELECT call_id FROM ins";
@@ -43,6 +43,8 @@ final class UsageWriter {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final UsageRollup rollup;
+  private final long maxPending;
   private final int batchSize;
   private final long delayMs;
   private final int concurrency;
@@ -53,9 +55,11 @@ final class UsageWriter {
   private int statements;
   private long timer = -1;
 
-  UsageWriter(Vertx vertx, Pool pool, ProactiveConfig cfg) {
+  UsageWriter(Vertx vertx, Pool pool, ProactiveConfig cfg, UsageRollup rollup) {
     this.vertx = vertx;
     this.pool = pool;
+    this.rollup = rollup;
+    this.maxPending = cfg.usageMaxPendingCalls();
     this.batchSize = cfg.usageWriteBatchSize();
     this.delayMs = Math.max(1, cfg.usageWriteBatchDelay().toMillis());
     this.concurrency = cfg.usageWriterConcurrency();
@@ -63,8 +67,15 @@ final class UsageWriter {
     this.retryAfter = 1;
   }
 
-  /** Writes the calls; completes once all are committed, or fails (429 when too much is in flight, 503 store down). */
+  /**
+   * Writes the calls; completes once all are committed, or fails (429 when too much is in flight or the rollups are
+   * too far behind, 503 store down).
+   */
   Future<Counts> submit(List<UsageCall> calls) {
+    if (rollup.backlog() > maxPending) {
+      return Future.failedFuture(HttpFailure.overloaded("usage rollups are behind (" + rollup.backlog()
+          + " calls pending); retry shortly", retryAfter));
+    }
     if (inFlight + calls.size() > maxInFlight && inFlight > 0) {
       return Future.failedFuture(HttpFailure.overloaded("too many usage calls are being written; retry shortly",
           retryAfter));

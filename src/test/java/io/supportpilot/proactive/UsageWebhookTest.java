@@ -250,4 +250,41 @@ class UsageWebhookTest {
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id LIKE 'erased-%'"));
     assertEquals(1, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id = 'u-stays'"));
   }
+
+  // Verifies the backpressure on the rollup backlog: with usage.max-pending-calls at 5, while the pending calls cannot
+  // be rolled up (another session holds their rows) the webhook answers 429 with Retry-After and stores nothing; once
+  // they are rolled up it accepts again. Nothing acknowledged is lost: every call is in the rollups at the end.
+  @Test
+  void aRollupBacklogBeyondTheLimitAnswers429() throws Exception {
+    java.util.Map<String, String> env = ProactiveFixture.env(pg, 2525);
+    env.put("USAGE_MAX_PENDING_CALLS", "5");
+    Engine small = ProactiveFixture.start(env, CLOCK);
+    try (java.sql.Connection holder = TestDatabase.connect(pg)) {
+      Instant at = Instant.now().minus(Duration.ofMinutes(1));
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < 10; i++) {
+        sb.append(ProactiveFixture.call("bp-" + i, "u-bp", "get_invoices", "ok", at)).append('\n');
+      }
+      assertEquals(202, ProactiveFixture.usage(small.port(), CLOCK, sb.toString(), "application/x-ndjson")
+          .statusCode());
+      holder.setAutoCommit(false);
+      try (java.sql.Statement st = holder.createStatement()) {
+        st.execute("SELECT 1 FROM usage_pending FOR UPDATE");
+      }
+      ProactiveFixture.rolledUp(small);
+      String more = ProactiveFixture.call("bp-late", "u-bp", "get_invoices", "ok", at) + "\n";
+      HttpResponse<String> refused = ProactiveFixture.usage(small.port(), CLOCK, more, "application/x-ndjson");
+      assertEquals(429, refused.statusCode(), refused.body());
+      assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+      assertTrue(refused.body().contains("rollups are behind"), refused.body());
+      assertEquals(0, TestDatabase.queryLong(pg, "SELECT count(*) FROM api_usage WHERE call_id = 'bp-late'"));
+      holder.rollback();
+      ProactiveFixture.rolledUp(small);
+      assertEquals(202, ProactiveFixture.usage(small.port(), CLOCK, more, "application/x-ndjson").statusCode());
+      ProactiveFixture.rolledUp(small);
+      assertEquals(11, TestDatabase.queryLong(pg, "SELECT sum(calls) FROM api_usage_hourly WHERE user_id = 'u-bp'"));
+    } finally {
+      small.stop();
+    }
+  }
 }
