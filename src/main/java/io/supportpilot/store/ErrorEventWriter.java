@@ -121,7 +121,6 @@ public final class ErrorEventWriter extends VerticleBase {
   private long probeTimer = -1;
   private MessageConsumer<WriteRequest> consumer;
   private Promise<Void> drained;
-  private final Set<Pending> noTickets = Collections.newSetFromMap(new IdentityHashMap<>());
 
   /** One request: its events and the promise answered after its batch commits (or fails). */
   private record Pending(List<ErrorEvent> events, Promise<boolean[]> done) {
@@ -339,7 +338,7 @@ public final class ErrorEventWriter extends VerticleBase {
     String[] context = new String[n];
     String[] fingerprint = new String[n];
     OffsetDateTime[] occurred = new OffsetDateTime[n];
-    boolean tickets = settings.ticketOf() != null && !noTickets.contains(batch.get(0));
+    boolean tickets = settings.ticketOf() != null;
     int i = 0;
     for (Pending p : batch) {
       for (ErrorEvent e : p.events()) {
@@ -456,7 +455,6 @@ public final class ErrorEventWriter extends VerticleBase {
       writingEvents -= w.n;
       inFlight.addAndGet(-w.n);
       for (Pending p : w.batch) {
-        noTickets.remove(p);
         p.fail(STORE_DOWN, "the error store did not answer in time; retry later");
       }
     }
@@ -474,7 +472,6 @@ public final class ErrorEventWriter extends VerticleBase {
     List<String> linked = new ArrayList<>(inserted.size());
     int at = 0;
     for (Pending p : batch) {
-      noTickets.remove(p);
       boolean[] flags = new boolean[p.events().size()];
       for (int k = 0; k < flags.length; k++) {
         ErrorEvent e = p.events().get(k);
@@ -500,7 +497,6 @@ public final class ErrorEventWriter extends VerticleBase {
 
   private void failed(List<Pending> batch, Throwable cause) {
     if (isStoreDown(cause)) {
-      batch.forEach(noTickets::remove);
       if (!storeDown) {
         LOG.warn("error store unreachable ({}); answering 503 until it is back", cause.toString());
       }
@@ -512,19 +508,6 @@ public final class ErrorEventWriter extends VerticleBase {
     }
     if (!(cause instanceof PgException)) {
       engineFault(batch, cause);
-      return;
-    }
-    if (cause instanceof PgException && "23503".equals(((PgException) cause).getSqlState())
-        && !noTickets.contains(batch.get(0))) {
-      // A cached ticket was deleted meanwhile (foreign key): write these requests again without ticket ids.
-      LOG.info("a cached ticket no longer exists; storing {} requests without ticket ids", batch.size());
-      for (Pending p : batch) {
-        noTickets.add(p);
-        queuedEvents += p.events().size();
-        inFlight.addAndGet(p.events().size());
-        queue.addLast(p);
-      }
-      flushSingles();
       return;
     }
     if (isConflictRetry(cause)) {
@@ -551,7 +534,6 @@ public final class ErrorEventWriter extends VerticleBase {
       flushSingles();
       return;
     }
-    noTickets.remove(batch.get(0));
     LOG.error("could not store {} error events", batch.get(0).events().size(), cause);
     batch.get(0).fail(isRejected(cause) ? REJECTED : FAILED, "the error could not be stored");
   }
@@ -569,7 +551,6 @@ public final class ErrorEventWriter extends VerticleBase {
       LOG.warn("could not store a batch of {} requests because of an engine fault: {}", batch.size(), cause.toString());
     }
     for (Pending p : batch) {
-      noTickets.remove(p);
       p.fail(FAILED, "the error could not be stored because of a fault in the engine; it was not stored");
     }
   }

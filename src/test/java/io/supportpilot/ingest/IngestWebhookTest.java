@@ -593,8 +593,9 @@ class IngestWebhookTest {
 
   @Test
   void aDeletedTicketStillCachedDoesNotBlockStoring() throws Exception {
-    // Verifies that when a cached open ticket is deleted, the next error of that pair is still stored (the insert
-    // retries without the stale ticket id) and opens a new ticket.
+    // Verifies that when a cached open ticket is deleted, the next error of that pair is still stored (with the stale
+    // ticket id: ticket_id is a plain reference), opens a new ticket (the ticket update finds no open ticket, so the
+    // error goes round again) and ends up linked to the new ticket.
     String user = "user-del-" + id();
     assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(id(), user, "Ledger 1 closed").encode()).statusCode());
     Await.until("ticket", WAIT, () -> count("SELECT count(*) FROM support_error_log WHERE user_id = " + q(user)
@@ -606,6 +607,8 @@ class IngestWebhookTest {
     assertEquals(1, count("SELECT count(*) FROM support_error_log WHERE event_id = " + q(again)));
     Await.until("new ticket", WAIT, () -> count("SELECT count(*) FROM support_conversations WHERE user_id = " + q(user)
         + " AND status = 'open'") == 1);
+    Await.until("the error linked to the new ticket", WAIT, () -> count("SELECT count(*) FROM support_error_log l "
+        + "JOIN support_conversations c ON c.id = l.ticket_id WHERE l.event_id = " + q(again)) == 1);
   }
 
   @Test
