@@ -55,6 +55,9 @@ public final class ProactiveCapability implements Capability {
     String instance = System.getenv().getOrDefault("HOSTNAME", "instance") + "-" + UUID.randomUUID().toString()
         .substring(0, 8);
     rollup = new UsageRollup(ctx.pool(), cfg);
+    io.micrometer.core.instrument.Gauge.builder("supportpilot.usage.pending.calls", rollup, UsageRollup::backlog)
+        .description("Usage calls acknowledged and not yet in the rollups (as of this instance's last rollup)")
+        .register(ctx.registry());
     return vertx.deployVerticle(rollup)
         .compose(id -> {
           deployments.add(id);
@@ -78,9 +81,6 @@ public final class ProactiveCapability implements Capability {
     // One writer per HTTP event loop: its queue and timers belong to that loop.
     UsageWriter writer = new UsageWriter(ctx.vertx(), ctx.pool(), cfg, rollup);
     new UsageRoutes(cfg, signatures, writer, ctx.clock(), ctx.registry()).mount(router);
-    io.micrometer.core.instrument.Gauge.builder("supportpilot.usage.pending.calls", rollup, UsageRollup::backlog)
-        .description("Usage calls acknowledged and not yet in the rollups (as of this instance's last rollup)")
-        .register(ctx.registry());
     new ConnectionRoutes(connections).mount(router);
     new ProactiveRoutes(ctx.vertx(), ctx.pool(), ctx.clock()).mount(router);
   }

@@ -1,9 +1,9 @@
 package io.supportpilot.proactive;
 
+import io.supportpilot.store.ErrorEventWriter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -134,9 +134,7 @@ final class UsageRollup extends VerticleBase {
       return r.getLong(0) < batchRows ? Future.succeededFuture(calls) : step(0, calls);
     }, e -> {
       // Statements on two instances lock rollup rows in key order, but a deadlock stays possible: run it again.
-      boolean retriable = e instanceof PgException
-          && ("40P01".equals(((PgException) e).getSqlState()) || "40001".equals(((PgException) e).getSqlState()));
-      return retriable && attempt < 5 ? step(attempt + 1, done) : Future.failedFuture(e);
+      return ErrorEventWriter.isConflictRetry(e) && attempt < 5 ? step(attempt + 1, done) : Future.failedFuture(e);
     });
   }
 }

@@ -1,10 +1,10 @@
 package io.supportpilot.proactive;
 
+import io.supportpilot.store.ErrorEventWriter;
 import io.supportpilot.web.HttpFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -163,9 +163,7 @@ final class UsageWriter {
         })
         .recover(e -> {
           // Two batches sharing call_ids in a different order can deadlock on their keys: the batch is retried.
-          boolean retriable = e instanceof PgException
-              && ("40P01".equals(((PgException) e).getSqlState()) || "40001".equals(((PgException) e).getSqlState()));
-          return retriable && attempt < 5 ? execute(args, attempt + 1) : Future.failedFuture(e);
+          return ErrorEventWriter.isConflictRetry(e) && attempt < 5 ? execute(args, attempt + 1) : Future.failedFuture(e);
         });
   }
 

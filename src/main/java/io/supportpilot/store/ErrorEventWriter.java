@@ -611,7 +611,7 @@ public final class ErrorEventWriter extends VerticleBase {
   }
 
   /** Deadlock or serialization failure: the statement lost a race with another writer and can simply run again. */
-  static boolean isConflictRetry(Throwable t) {
+  public static boolean isConflictRetry(Throwable t) {
     if (!(t instanceof PgException)) {
       return false;
     }
