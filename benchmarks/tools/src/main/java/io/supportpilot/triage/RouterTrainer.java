@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -35,7 +37,14 @@ public final class RouterTrainer {
   static final double[] TOP_LAMBDAS = {0.001, 0.003, 0.01, 0.03};
   static final int FOLDS = 5;
   static final int ITERATIONS = 400;
-  static final double MAX_WRONG_AUTO = 0.015;
+  /**
+   * Cap on cross-validated wrong auto-responses, as a share of the real questions (history and dev), in each language:
+   * the written examples are easier than real questions, and the target is per language.
+   */
+  static final double MAX_WRONG_AUTO = System.getenv("TRAIN_MAX_WRONG_AUTO") == null ? 0.015
+      : Double.parseDouble(System.getenv("TRAIN_MAX_WRONG_AUTO"));
+  /** Escalation recall each team must reach, cross-validated, for a grid point to be preferred. */
+  static final double MIN_RECALL = 0.85;
   /** Log-odds added to both escalation classes, so an escalation is not drowned by the more frequent suggest. */
   static final double[] ESCALATION_SHIFTS = {0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75};
 
@@ -145,8 +154,9 @@ public final class RouterTrainer {
           Report r = report(all, shifted, oofTop, anchors[0], anchors[1]);
           System.out.printf(Locale.ROOT, "lambda %.3f, top-article lambda %.3f, escalation shift %.2f: cross-validated %s"
               + " (anchors %.2f / %.2f)%n", lambda, topLambda, shift, r, anchors[0], anchors[1]);
-          if (r.score() > bestScore + 1e-9) {
-            bestScore = r.score();
+          double score = r.score() + (r.meetsRecall() ? 10 : 0);
+          if (score > bestScore + 1e-9) {
+            bestScore = score;
             bestLambda = lambda;
             bestTopLambda = topLambda;
             bestShift = shift;
@@ -338,18 +348,29 @@ public final class RouterTrainer {
       return routeAccuracy + (humanRecall + devopsRecall) / 4;
     }
 
+    /** The floor: each team gets at least {@link #MIN_RECALL} of its escalations; a grid point below it loses. */
+    boolean meetsRecall() {
+      return humanRecall >= MIN_RECALL - 1e-9 && devopsRecall >= MIN_RECALL - 1e-9;
+    }
+
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "route accuracy %.1f%%, wrong auto %.1f%%, auto share %.1f%%, "
+      return String.format(Locale.ROOT, "route accuracy %.1f%%, wrong auto (worse language) %.1f%%, auto share %.1f%%, "
           + "escalation recall human %.0f%% devops %.0f%%", 100 * routeAccuracy, 100 * wrongAutoShare, 100 * autoShare,
           100 * humanRecall, 100 * devopsRecall);
     }
   }
 
+  /**
+   * Route accuracy and wrong auto-responses (the worse language) over the real questions only, because the written
+   * examples are easier than what customers write; escalation recall over all, the written escalations included,
+   * because they are the many phrasings of a demand, an override or a bug report the real data has few of.
+   */
   static Report report(List<Example> all, double[][] p, double[] top, double atSuggest, double atAuto) {
     int ok = 0;
-    int wrongAuto = 0;
+    int n = 0;
     int auto = 0;
+    Map<String, int[]> perLang = new HashMap<>();
     int[] esc = new int[4];
     int[] escOk = new int[4];
     for (int i = 0; i < all.size(); i++) {
@@ -358,6 +379,18 @@ public final class RouterTrainer {
           RoutePolicy.SUGGEST_ANCHOR, atSuggest, atAuto);
       String gold = RouterModel.CLASSES.get(x.label());
       String got = r.action().equals("escalate") ? "escalate_" + r.escalation() : r.action();
+      if (x.label() >= 2) {
+        esc[x.label()]++;
+        if (gold.equals(got)) {
+          escOk[x.label()]++;
+        }
+      }
+      if (x.id().startsWith("written-")) {
+        continue;
+      }
+      n++;
+      int[] lang = perLang.computeIfAbsent(x.lang(), k -> new int[2]);
+      lang[0]++;
       boolean routeOk = gold.startsWith("escalate") ? r.action().equals("escalate") : gold.equals(got);
       if (routeOk) {
         ok++;
@@ -365,18 +398,12 @@ public final class RouterTrainer {
       if (r.action().equals("auto_respond")) {
         auto++;
         if (x.label() != 0 || x.goldArticle() == null || !x.goldArticle().equals(x.e().topSlug())) {
-          wrongAuto++;
-        }
-      }
-      if (x.label() >= 2) {
-        esc[x.label()]++;
-        if (gold.equals(got)) {
-          escOk[x.label()]++;
+          lang[1]++;
         }
       }
     }
-    double n = all.size();
-    return new Report(ok / n, wrongAuto / n, auto / n, esc[2] == 0 ? 1 : escOk[2] / (double) esc[2],
+    double wrongShare = perLang.values().stream().mapToDouble(l -> l[1] / (double) l[0]).max().orElse(0);
+    return new Report(ok / (double) n, wrongShare, auto / (double) n, esc[2] == 0 ? 1 : escOk[2] / (double) esc[2],
         esc[3] == 0 ? 1 : escOk[3] / (double) esc[3]);
   }
 
