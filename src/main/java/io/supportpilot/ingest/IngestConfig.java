@@ -33,7 +33,8 @@ public record IngestConfig(
     int ticketCacheSize,
     Duration contextMessageInterval,
     int ticketMaxQueuedEvents,
-    Duration ticketUpdateInterval) {
+    Duration ticketUpdateInterval,
+    int ticketMaxDeferredEvents) {
 
   /** Reads and validates the ingestion keys. */
   public static IngestConfig from(Config c) {
@@ -61,7 +62,8 @@ public record IngestConfig(
         c.intIn("tickets.cache-size", 1, 100_000_000),
         c.duration("tickets.context-message-interval", Duration.ZERO),
         c.intIn("tickets.max-queued-events", 1, 100_000_000),
-        c.duration("tickets.update-interval", Duration.ZERO));
+        c.duration("tickets.update-interval", Duration.ZERO),
+        c.intIn("tickets.max-deferred-events", 1, 10_000_000));
   }
 
   /** The MCP webhook secret; empty means the MCP endpoints refuse every request. */

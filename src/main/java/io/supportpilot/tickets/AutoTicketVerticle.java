@@ -55,13 +55,13 @@ public final class AutoTicketVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AutoTicketVerticle.class);
   private static final int MAX_BATCH = 2000;
   /** Errors held for coalesced ticket updates before a flush is forced (bounds memory between flushes). */
-  static final int MAX_DEFERRED_EVENTS = 10_000;
 
   private final AutoTicketStore store;
   private final Clock clock;
   private final Duration messageInterval;
   private final Duration updateInterval;
   private final int maxQueued;
+  private final int maxDeferredEvents;
   private final OpenTickets cache;
   private final Counter created;
   private final Counter updated;
@@ -102,12 +102,13 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   /** Auto-tickets in this store, with ticket updates coalesced per {@code updateInterval} (zero: per batch). */
   public AutoTicketVerticle(AutoTicketStore store, Clock clock, OpenTickets openTickets, Duration messageInterval,
-      Duration updateInterval, int maxQueued, MeterRegistry registry) {
+      Duration updateInterval, int maxQueued, int maxDeferredEvents, MeterRegistry registry) {
     this.store = store;
     this.clock = clock;
     this.messageInterval = messageInterval;
     this.updateInterval = updateInterval;
     this.maxQueued = maxQueued;
+    this.maxDeferredEvents = maxDeferredEvents;
     this.cache = openTickets;
     this.created = Counter.builder(METER_TICKETS).tag("kind", TicketEvent.CREATED)
         .description("auto-tickets created or updated").register(registry);
@@ -228,7 +229,7 @@ public final class AutoTicketVerticle extends VerticleBase {
     if (working) {
       return;
     }
-    if (!deferred.isEmpty() && (flushDue || deferredEvents >= MAX_DEFERRED_EVENTS || updateInterval.isZero()
+    if (!deferred.isEmpty() && (flushDue || deferredEvents >= maxDeferredEvents || updateInterval.isZero()
         || queue.isEmpty() && drained != null)) {
       flushDeferred();
       return;
@@ -291,7 +292,7 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   /**
    * Errors of tickets that already exist are not counted right away: they join the ticket's pending update, and one
-   * UPDATE row per ticket is written per {@code updateInterval} (or once {@link #MAX_DEFERRED_EVENTS} wait), with
+   * UPDATE row per ticket is written per {@code updateInterval} (or once {@code maxDeferredEvents} wait), with
    * the "occurred again" message and the {@code updated} ticket event. A storm that hits a ticket many times in an
    * interval costs one row update instead of one per batch. The rows in {@code support_error_log} carry the ticket
    * id from their insert (or the link below), so they, not {@code occurrence_count}, are the exact record: a crash
