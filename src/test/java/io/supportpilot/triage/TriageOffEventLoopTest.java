@@ -12,9 +12,11 @@ import io.supportpilot.knowledge.SearchTuning;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,8 +30,18 @@ class TriageOffEventLoopTest {
     // Verifies that a triage started on an event loop has no decision yet when the call returns (the search and
     // scoring were not done inline on that loop; the loop is still busy with the caller, so a decision can only
     // come from a worker), and that the decision is delivered back on the calling event loop's context.
-    Vertx vertx = Vertx.vertx();
+    // One worker thread, held busy until the caller's handler has returned: a decision computed on a worker can
+    // only arrive after that, so an answer before the return can only have been computed inline on the loop (a
+    // fast free worker could otherwise finish before the listener was registered, which runs it inline).
+    Vertx vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(1));
+    CountDownLatch workerHeld = new CountDownLatch(1);
+    CountDownLatch releaseWorker = new CountDownLatch(1);
     try {
+      vertx.executeBlocking(() -> {
+        workerHeld.countDown();
+        return releaseWorker.await(30, TimeUnit.SECONDS);
+      }, false);
+      assertTrue(workerHeld.await(10, TimeUnit.SECONDS), "the only worker is held");
       float[] unit = new float[384];
       unit[0] = 1f;
       KnowledgeIndex index = new KnowledgeIndex(SearchTuning.defaults("lexical"));
@@ -78,6 +90,7 @@ class TriageOffEventLoopTest {
           }
         });
         returned.set(true);
+        releaseWorker.countDown();
       });
       assertTrue(onLoop.get(10, TimeUnit.SECONDS), "the caller runs on an event loop");
       assertFalse(completeOnReturn.get(10, TimeUnit.SECONDS), "no decision was computed inline on the event loop");
@@ -85,6 +98,7 @@ class TriageOffEventLoopTest {
       assertEquals("claude-desktop-install", d.articles().get(0).slug());
       assertSame(caller.get(), answeredOn.get(10, TimeUnit.SECONDS), "answered on the caller's event loop");
     } finally {
+      releaseWorker.countDown();
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
