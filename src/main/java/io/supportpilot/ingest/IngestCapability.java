@@ -96,7 +96,8 @@ public final class IngestCapability implements Capability {
       if (config.ticketsEnabled()) {
         chain = chain.compose(v -> deploy(() -> new AutoTicketVerticle(new AutoTicketStore(ctx.pool()), ctx.clock(),
             openTickets, config.contextMessageInterval(), config.ticketUpdateInterval(),
-            config.ticketMaxQueuedEvents(), config.ticketMaxDeferredEvents(), ctx.registry()), 1));
+            config.ticketMaxQueuedEvents(), config.ticketMaxDeferredEvents(),
+            config.ticketMaxUpdatesPerSecond(), ctx.registry()), 1));
       }
       chain = chain.compose(v -> deploy(() -> new ErrorLogRetention(ctx.pool(), config.retentionDays(),
           config.retentionBatchSize(), config.retentionInterval(), ctx.registry()), 1));

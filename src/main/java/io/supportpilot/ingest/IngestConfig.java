@@ -34,7 +34,8 @@ public record IngestConfig(
     Duration contextMessageInterval,
     int ticketMaxQueuedEvents,
     Duration ticketUpdateInterval,
-    int ticketMaxDeferredEvents) {
+    int ticketMaxDeferredEvents,
+    int ticketMaxUpdatesPerSecond) {
 
   /** Reads and validates the ingestion keys. */
   public static IngestConfig from(Config c) {
@@ -63,7 +64,8 @@ public record IngestConfig(
         c.duration("tickets.context-message-interval", Duration.ZERO),
         c.intIn("tickets.max-queued-events", 1, 100_000_000),
         c.duration("tickets.update-interval", Duration.ZERO),
-        c.intIn("tickets.max-deferred-events", 1, 10_000_000));
+        c.intIn("tickets.max-deferred-events", 1, 10_000_000),
+        c.intIn("tickets.max-updates-per-second", 0, 10_000_000));
   }
 
   /** The MCP webhook secret; empty means the MCP endpoints refuse every request. */
