@@ -1,26 +1,44 @@
 #!/usr/bin/env python3
-"""Splits the samples under event-bus deliveries by the first engine frame below them (which consumer did the work).
-Usage: flame-bus-consumers.py <flame.html>; reuses the parser of flame-summary.py beside it."""
-import sys, re, bisect, importlib.util
-spec = importlib.util.spec_from_file_location("fs", __import__("os").path.join(__import__("os").path.dirname(__file__), "flame-summary.py")); fs = importlib.util.module_from_spec(spec); spec.loader.exec_module(fs)
-html=open(sys.argv[1]).read(); levels=fs.frames(html); total=levels[0][0][1]
-# for each frame under an eventbus frame, find the first io/supportpilot frame below the deepest... simpler: first io/supportpilot frame that is a descendant of an eventbus frame
-starts={lv:[f[0] for f in fsx] for lv,fsx in levels.items()}
-parent={}
-for lv,fsx in levels.items():
-    if lv==0: continue
-    for idx,f in enumerate(fsx):
-        parent[(lv,idx)]=(lv-1,bisect.bisect_right(starts[lv-1],f[0])-1)
-counts={}
-for lv,fsx in levels.items():
-    for idx,f in enumerate(fsx):
-        if not f[2].startswith('io/supportpilot'): continue
-        # walk up: is there an eventbus frame above, and no io/supportpilot frame between?
-        node=parent.get((lv,idx)); bus=False
-        while node:
-            n=levels[node[0]][node[1]][2]
-            if n.startswith('io/supportpilot'): break
-            if 'io/vertx/core/eventbus' in n: bus=True; break
-            node=parent.get(node)
-        if bus: counts[f[2]]=counts.get(f[2],0)+f[1]
-for k,v in sorted(counts.items(), key=lambda kv:-kv[1])[:12]: print(f"{100*v/total:5.1f}% {k[:120]}")
+"""Splits the samples under event-bus deliveries by the consumer that did the work: for every engine frame whose
+nearest engine-or-bus ancestor is an event-bus frame, its inclusive samples count for that frame.
+Usage: flame-bus-consumers.py <flame.html> [top-n]; reuses the parser of flame-summary.py beside it."""
+import importlib.util
+import os
+import sys
+
+_spec = importlib.util.spec_from_file_location(
+    "flame_summary", os.path.join(os.path.dirname(os.path.abspath(__file__)), "flame-summary.py"))
+flame_summary = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(flame_summary)
+
+
+def delivered_by_bus(levels, parent, node):
+    """Whether the frame's nearest ancestor that is an engine or event-bus frame is an event-bus frame."""
+    up = parent.get(node)
+    while up:
+        name = levels[up[0]][up[1]][2]
+        if name.startswith("io/supportpilot"):
+            return False
+        if "io/vertx/core/eventbus" in name:
+            return True
+        up = parent.get(up)
+    return False
+
+
+def main():
+    html = open(sys.argv[1], encoding="utf-8").read()
+    top = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+    levels = flame_summary.frames(html)
+    parent = flame_summary.parents(levels)
+    total = levels[0][0][1]
+    counts = {}
+    for lv, frames in levels.items():
+        for idx, f in enumerate(frames):
+            if f[2].startswith("io/supportpilot") and delivered_by_bus(levels, parent, (lv, idx)):
+                counts[f[2]] = counts.get(f[2], 0) + f[1]
+    for name, samples in sorted(counts.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"{100.0 * samples / total:5.1f}% {name[:120]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -54,11 +54,8 @@ def frames(html):
     return levels
 
 
-def main():
-    html = open(sys.argv[1], encoding="utf-8").read()
-    top = int(sys.argv[2]) if len(sys.argv) > 2 else 15
-    levels = frames(html)
-    total = levels[0][0][1]
+def parents(levels):
+    """(level, index) of each frame -> (level, index) of the frame it was called from."""
     parent = {}
     starts = {lv: [f[0] for f in fs] for lv, fs in levels.items()}
     for lv, fs in levels.items():
@@ -67,6 +64,15 @@ def main():
         for idx, f in enumerate(fs):
             p = bisect.bisect_right(starts[lv - 1], f[0]) - 1
             parent[(lv, idx)] = (lv - 1, p)
+    return parent
+
+
+def main():
+    html = open(sys.argv[1], encoding="utf-8").read()
+    top = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    levels = frames(html)
+    total = levels[0][0][1]
+    parent = parents(levels)
     self_samples = {}
     child_sum = {}
     for (lv, idx), p in parent.items():

@@ -54,17 +54,16 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AutoTicketVerticle.class);
   private static final int MAX_BATCH = 2000;
-  /** Errors held for coalesced ticket updates before a flush is forced (bounds memory between flushes). */
 
   private final AutoTicketStore store;
   private final Clock clock;
   private final Duration messageInterval;
   private final Duration updateInterval;
   private final int maxQueued;
+  /** Errors held for coalesced ticket updates before a flush is forced (bounds memory between flushes). */
   private final int maxDeferredEvents;
+  /** Ticket rows a flush may write per second of spacing (0: the interval is never stretched). */
   private final int maxUpdatesPerSecond;
-  /** When the last flush of pending ticket updates started (System.nanoTime). */
-  private long lastFlushNanos = System.nanoTime();
   private final OpenTickets cache;
   private final Counter created;
   private final Counter updated;
@@ -80,6 +79,8 @@ public final class AutoTicketVerticle extends VerticleBase {
   private final Map<String, Group> deferred = new LinkedHashMap<>();
   private int deferredEvents;
   private boolean flushDue;
+  /** When the last flush of pending ticket updates started (System.nanoTime). */
+  private long lastFlushNanos = System.nanoTime();
   private long flushTimer = -1;
 
   /** A stored error and the ticket id its row got in the insert (null if none). */

@@ -116,6 +116,7 @@ public final class RouterTrainer {
     double[][] bestOof = null;
     double[] bestOofTop = null;
     double bestShift = 0;
+    boolean bestMeetsRecall = false;
     for (double lambda : LAMBDAS) {
       double[][] oof = new double[n][];
       for (int f = 0; f < FOLDS; f++) {
@@ -154,9 +155,12 @@ public final class RouterTrainer {
           Report r = report(all, shifted, oofTop, anchors[0], anchors[1]);
           System.out.printf(Locale.ROOT, "lambda %.3f, top-article lambda %.3f, escalation shift %.2f: cross-validated %s"
               + " (anchors %.2f / %.2f)%n", lambda, topLambda, shift, r, anchors[0], anchors[1]);
-          double score = r.score() + (r.meetsRecall() ? 10 : 0);
-          if (score > bestScore + 1e-9) {
-            bestScore = score;
+          // A grid point that meets the recall floor beats every one that does not; then the higher score wins.
+          boolean better = bestAnchors == null
+              || (r.meetsRecall() != bestMeetsRecall ? r.meetsRecall() : r.score() > bestScore + 1e-9);
+          if (better) {
+            bestScore = r.score();
+            bestMeetsRecall = r.meetsRecall();
             bestLambda = lambda;
             bestTopLambda = topLambda;
             bestShift = shift;
