@@ -27,6 +27,7 @@ class EscalationRulesTest {
     assertTrue(rules("You billed us twice for June. Reverse it.", "en").contains("refund"));
     assertTrue(rules("I want my money back for the outage week.", "en").contains("refund"));
     assertTrue(rules("I expect compensation for the downtime.", "en").contains("refund"));
+    assertTrue(rules("Wie vergoedt de uren die we kwijt waren?", "nl").contains("refund"));
   }
 
   @Test
@@ -92,6 +93,12 @@ class EscalationRulesTest {
     // Seeing another company's data is a security bug, not a request for someone else's account.
     assertEquals(List.of("product_malfunction"),
         rules("The assistant showed me balances of a company that isn't ours.", "en"));
+    assertTrue(rules("Via de chat zie ik opeens de boekingen van een ander bedrijf.", "nl")
+        .contains("product_malfunction"));
+    // Another administratie is one of the customer's own divisions: switching to it is a how-to question.
+    assertEquals(List.of(), rules("Hoe zie ik de boekingen van een andere administratie?", "nl"));
+    assertTrue(rules("Er verschijnen opeens facturen van een ander bedrijf in ons overzicht.", "nl")
+        .contains("product_malfunction"));
   }
 
   @Test
