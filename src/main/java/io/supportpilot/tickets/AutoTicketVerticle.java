@@ -51,6 +51,8 @@ public final class AutoTicketVerticle extends VerticleBase {
   public static final String METER_TICKETS = "supportpilot.tickets.auto";
   /** Stored errors waiting for ticket work (a Gauge). */
   public static final String METER_QUEUED = "supportpilot.tickets.queued";
+  /** Stored errors linked to their ticket whose count update waits for the next flush (a Gauge). */
+  public static final String METER_DEFERRED = "supportpilot.tickets.deferred";
 
   private static final Logger LOG = LoggerFactory.getLogger(AutoTicketVerticle.class);
   private static final int MAX_BATCH = 2000;
@@ -68,6 +70,7 @@ public final class AutoTicketVerticle extends VerticleBase {
   private final Counter created;
   private final Counter updated;
   private final AtomicInteger queuedGauge = new AtomicInteger();
+  private final AtomicInteger deferredGauge = new AtomicInteger();
   private final ArrayDeque<Work> queue = new ArrayDeque<>();
   private boolean working;
   private boolean overflowed;
@@ -121,6 +124,8 @@ public final class AutoTicketVerticle extends VerticleBase {
         .description("auto-tickets created or updated").register(registry);
     Gauge.builder(METER_QUEUED, queuedGauge, AtomicInteger::get).description("stored errors waiting for ticket work")
         .register(registry);
+    Gauge.builder(METER_DEFERRED, deferredGauge, AtomicInteger::get)
+        .description("stored errors whose ticket's count update waits for the next flush").register(registry);
   }
 
   @Override
@@ -324,6 +329,7 @@ public final class AutoTicketVerticle extends VerticleBase {
         }
       }
     }
+    deferredGauge.set(deferredEvents);
   }
 
   /**
@@ -351,6 +357,7 @@ public final class AutoTicketVerticle extends VerticleBase {
     }
     deferred.clear();
     deferredEvents = 0;
+    deferredGauge.set(0);
     update(groups)
         .compose(v -> messages(groups))
         .map(v -> {

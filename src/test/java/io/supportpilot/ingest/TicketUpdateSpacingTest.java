@@ -7,6 +7,7 @@ import io.supportpilot.Engine;
 import io.supportpilot.bus.Addresses;
 import io.supportpilot.bus.TicketEvent;
 import io.supportpilot.testing.Await;
+import io.supportpilot.tickets.AutoTicketVerticle;
 import io.supportpilot.testing.TestDatabase;
 import io.supportpilot.testing.TestEngine;
 import java.time.Duration;
@@ -54,6 +55,7 @@ class TicketUpdateSpacingTest {
           () -> events.stream().filter(e -> TicketEvent.CREATED.equals(e.kind())).count() == 6);
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
       int rounds = 0;
+      double deferredSeen = 0;
       while (System.nanoTime() < end) {
         for (String user : users) {
           assertEquals(202, Webhooks.mcp(port, Webhooks.mcpError(UUID.randomUUID().toString(), user,
@@ -61,6 +63,7 @@ class TicketUpdateSpacingTest {
         }
         rounds++;
         Thread.sleep(100);
+        deferredSeen = Math.max(deferredSeen, deferredGauge(engine));
       }
       long expected = rounds + 1;
       Await.until("every occurrence counted", Duration.ofSeconds(30), () -> TestDatabase.queryLong(db,
@@ -72,8 +75,15 @@ class TicketUpdateSpacingTest {
         assertTrue(updates >= 1 && updates <= 4, user + ": " + rounds + " rounds of errors written in " + updates
             + " ticket updates (a 200 ms interval unstretched: ~20)");
       }
+      // The gauge shows the errors waiting for their ticket's write while the flush is stretched, and none after.
+      assertTrue(deferredSeen >= 6, "tickets.deferred never showed the waiting errors: " + deferredSeen);
+      Await.until("no errors deferred", Duration.ofSeconds(10), () -> deferredGauge(engine) == 0);
     } finally {
       engine.stop();
     }
+  }
+
+  private static double deferredGauge(Engine engine) {
+    return engine.context().registry().get(AutoTicketVerticle.METER_DEFERRED).gauge().value();
   }
 }
