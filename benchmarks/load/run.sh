@@ -5,7 +5,9 @@
 #  3. drives pre-signed, realistic MCP errors with wrk (2,000 users, ~300 fingerprints, 500-1500 byte bodies):
 #     single endpoint at full speed, single endpoint paced near LATENCY_RATE/s, batch endpoint (NDJSON),
 #     then an overload phase (both endpoints, far more concurrency than the engine can serve) while sampling
-#     the engine's memory,
+#     the engine's memory; after the warm-up (which opens the storm's auto-tickets) and after each measured phase it
+#     waits until the work behind the 202s is done (ticket updates, rule actions, agent answers), so no phase
+#     carries another's work: the warm-up's is printed on its own, each phase's is in its CPU figure,
 #  4. checks that rows in Postgres == events answered 202 (and that every 200 was a duplicate),
 #  5. measures a bare Vert.x server answering 202 with no work under the same wrk run and prints the ratio,
 #  6. runs pg-ceiling.sh (Postgres alone, the writer's statement, 2 clients) unless PG_CEILING=0,
@@ -15,7 +17,8 @@
 #     CPU per event)),
 #  8. stops everything and deletes the temp folder (also on Ctrl-C or failure).
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
-# Knobs (env): DURATION (s per phase, 20), WARMUP (s, 20), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
+# Knobs (env): DURATION (s per phase, 20), WARMUP (s of the single endpoint, 30), WARMUP_BATCH (s of the batch
+#   endpoint after it, 10: the batch path is compiled before it is measured too), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (10000),
 #   USERS (2000) and FINGERPRINTS (40): the mix (each user hits ~5 of the bugs, so each bug has many users, as in
 #   a real storm), PG_CEILING (1), FLAMES (0; 1 = a CPU flame graph of the server in each measured phase, by
@@ -23,13 +26,16 @@
 #   FLAME_DIR, default benchmarks/results/flames),
 #   ENGINE_HEAP (1g), SKIP_BUILD (0), KEEP_WORK (0 = delete the temp folder),
 #   ENGINE_ENV (extra VAR=value settings for the engine, e.g. "TICKETS_ENABLED=false INGEST_WRITE_BATCH_DELAY=5ms"),
+#   SETTLE_TIMEOUT (300: seconds to wait, after the warm-up and after each measured phase, for the work behind the
+#   202s to be done; a measured phase's CPU figure includes that wait),
 #   ENGINE_JAVA_OPTS (extra JVM options for the engine, e.g. "-XX:StartFlightRecording=filename=/tmp/e.jfr").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 DURATION=${DURATION:-20}
-WARMUP=${WARMUP:-20}
+WARMUP=${WARMUP:-30}
+WARMUP_BATCH=${WARMUP_BATCH:-10}
 OVERLOAD_DURATION=${OVERLOAD_DURATION:-60}
 LATENCY_RATE=${LATENCY_RATE:-10000}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -122,16 +128,49 @@ profile() { # start | stop <name>: async-profiler in the server JVM (loaded thro
   fi
 }
 
+# With the agent off, auto-tickets stay unanswered: settling then waits for the queues only.
+case " ${ENGINE_ENV:-} " in *" AGENT_ENABLED=false "*) AGENT_ON=0;; *) AGENT_ON=1;; esac
+# The engine's own count of a metric (sum over its series; 0 when absent, e.g. a part switched off).
+metric() { # name-regex
+  { curl -fs "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } \
+    | awk -v re="^($1)[{ },]" '$0 ~ re {s += $2} END {printf "%d", s}'
+}
+# Waits until the work the last events caused behind the 202 is done: nothing queued for the writer, the auto-ticket
+# verticle (new errors and coalesced count updates), the rule engine or the agent, every auto-ticket answered, and
+# the counters still for two polls a second apart. Prints the seconds it took (gives up after SETTLE_TIMEOUT).
+settle() {
+  local start=$SECONDS last="" now gauges created replies
+  while [ $((SECONDS - start)) -lt "${SETTLE_TIMEOUT:-300}" ]; do
+    gauges=$(metric 'supportpilot_ingest_in_flight|supportpilot_tickets_queued|supportpilot_tickets_deferred|supportpilot_rules_queued|supportpilot_agent_queued')
+    created=$(metric 'supportpilot_tickets_auto_total[{]kind="created"')
+    replies=$(metric 'supportpilot_agent_replies_total')
+    now="$created/$replies/$(metric 'supportpilot_tickets_auto_total|supportpilot_rules_fired_total')"
+    if [ "$gauges" = 0 ] && { [ "$AGENT_ON" = 0 ] || [ "$replies" -ge "$created" ]; } && [ "$now" = "$last" ]; then
+      break
+    fi
+    last=$now; sleep 1
+  done
+  echo $((SECONDS - start))
+}
+
+# Seconds the JIT compilers spent so far in the server JVM (jstat's compile time; 0 without jstat).
+jit_secs() { { jstat -compiler "${SERVER_PID:-0}" 2>/dev/null || true; } | awk 'NR == 2 {printf "%.1f", $4} END {if (NR < 2) printf "0"}'; }
+
 run_wrk() { # name script url pool ctype conns duration delay
   local name=$1 script=$2 url=$3 poolf=$4 ctype=$5 conns=$6 dur=$7 delay=$8
-  local e0 p0 w0
+  local e0 p0 w0 j0 settled=""
   case "$name" in single|paced|batch|bare) profile start;; esac
-  e0=$(proc_ticks "${SERVER_PID:-}"); p0=$(pg_ticks); w0=$(reaped_ticks)
+  e0=$(proc_ticks "${SERVER_PID:-}"); p0=$(pg_ticks); w0=$(reaped_ticks); j0=$(jit_secs)
   (cd "$HERE" && wrk -t"$WRK_THREADS" -c"$conns" -d"${dur}s" --timeout 30s -s "$script" "$url" \
     -- "$poolf" "$ctype" "$delay" "$name" "$WRK_THREADS") > "$WORK/$name.txt" 2>&1 || true
   if ! grep -q '^RESULT' "$WORK/$name.txt"; then echo "wrk failed for $name:"; cat "$WORK/$name.txt"; exit 1; fi
+  # A measured phase owns the work its events leave behind (ticket count updates, rule actions, agent answers):
+  # its CPU window closes when that work is done, so it neither spills into the next phase nor escapes the figure.
+  case "$name" in single|paced|batch) settled=$(settle);; esac
   echo "CPU engine=$(( $(proc_ticks "${SERVER_PID:-}") - e0 )) pg=$(( $(pg_ticks) - p0 )) wrk=$(( $(reaped_ticks) - w0 ))" \
     >> "$WORK/$name.txt"
+  [ -n "$settled" ] && echo "SETTLED $settled" >> "$WORK/$name.txt"
+  echo "JIT $(awk -v a="$j0" -v b="$(jit_secs)" 'BEGIN{printf "%.1f", b - a}')" >> "$WORK/$name.txt"
   case "$name" in single|paced|batch|bare) profile stop "$name";; esac
 }
 
@@ -146,6 +185,10 @@ cpu_line() { # name events-key: CPU per durable event of engine, Postgres and wr
   ev=$(result "$f" "$2")
   printf "   CPU per durable event (from /proc): engine %s us, Postgres %s us, wrk %s us\n" \
     "$(cpu_us "$f" engine "$ev")" "$(cpu_us "$f" pg "$ev")" "$(cpu_us "$f" wrk "$ev")"
+  if grep -q '^SETTLED' "$f"; then
+    echo "   (includes the work behind the 202s until it was done, $(grep '^SETTLED' "$f" | cut -d' ' -f2) s after wrk stopped;"
+    echo "   the JIT compilers worked $(grep '^JIT' "$f" | cut -d' ' -f2) s in this phase)"
+  fi
 }
 
 summary() { # name events-key
@@ -188,10 +231,21 @@ pool single "$POOL_SIZE" 1 "$WORK/single.pool" "s$RANDOM"
 pool batch "$BATCH_POOL_SIZE" "$BATCH_EVENTS" "$WORK/batch.pool" "b$RANDOM"
 pool single "$POOL_SIZE" 1 "$WORK/over.pool" "o$RANDOM"
 pool single "$POOL_SIZE" 1 "$WORK/warm.pool" "w$RANDOM"
+pool batch "${WARMUP_BATCH_POOL_SIZE:-2000}" "$BATCH_EVENTS" "$WORK/warm_batch.pool" "v$RANDOM"
 
 URL="http://127.0.0.1:$PORT/api/webhooks/mcp-error"
-echo "== warm-up (${WARMUP}s: the JIT compiles the engine's paths; on 2 cores it takes a good part of the CPU for ~20 s)"
+echo "== warm-up (${WARMUP}s single, then ${WARMUP_BATCH}s batch: the JIT compiles both paths; the storm opens its auto-tickets)"
 run_wrk warmup pool.lua "$URL" "$WORK/warm.pool" application/json "$CONNECTIONS" "$WARMUP" 0
+run_wrk warmup_batch pool.lua "$URL/batch" "$WORK/warm_batch.pool" application/x-ndjson 16 "$WARMUP_BATCH" 0
+# The warm-up is the storm: it sees (nearly) every user and fingerprint of the mix first, so it opens the auto-tickets
+# and the agent answers each. That one-off work is measured here, on its own, and kept out of the measured phases.
+E0=$(proc_ticks "$ENGINE_PID"); P0=$(pg_ticks)
+STORM_SECS=$(settle)
+STORM_ENGINE=$(( $(proc_ticks "$ENGINE_PID") - E0 )); STORM_PG=$(( $(pg_ticks) - P0 ))
+STORM_TICKETS=$(metric 'supportpilot_tickets_auto_total[{]kind="created"')
+STORM_REPLIES=$(metric 'supportpilot_agent_replies_total')
+echo "   after the warm-up: $STORM_TICKETS auto-tickets opened, $STORM_REPLIES answered by the agent; its work behind the"
+echo "   202s took $STORM_SECS s more, engine $(awk -v t="$STORM_ENGINE" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", t/hz}') s CPU, Postgres $(awk -v t="$STORM_PG" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", t/hz}') s CPU (not in the phases below)"
 
 echo "== phase 1: single endpoint, full speed, $CONNECTIONS connections, ${DURATION}s"
 run_wrk single pool.lua "$URL" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
@@ -233,7 +287,7 @@ echo "   engine RSS: at start ${RSS_FIRST} kB, max ${RSS_MAX} kB, at end ${RSS_L
 echo "== durability check"
 sleep 2
 CLIENT_202=0
-for n in warmup single paced batch over_single over_batch; do
+for n in warmup warmup_batch single paced batch over_single over_batch; do
   CLIENT_202=$((CLIENT_202 + $(result "$WORK/$n.txt" accepted)))
 done
 read -r ROWS DISTINCT < <(java -cp "$BENCH_JAR" io.supportpilot.bench.load.CountRows \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Per-statement Postgres profile of the full pipeline under the load benchmark mix (see README.md here).
 # Needs: the engine built with pg-stat-statements.patch applied, wrk, psql (postgresql-client).
-# usage: run.sh outfile [ENGINE_ENV...]
+# usage: [WARMUP=20] [SETTLE=0] pg-statements.sh outfile [ENGINE_ENV...]
 set -u
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd); OUT=$(realpath "$1"); shift
 W=$(mktemp -d /tmp/pgstat.XXXX); SECRET=profsecret123456
@@ -13,7 +13,9 @@ EP=$!
 for i in $(seq 1 240); do curl -fs http://127.0.0.1:$PORT/health >/dev/null 2>&1 && break; sleep 0.5; done
 for n in warm single; do java -cp $BENCH_JAR io.supportpilot.bench.load.SignedPool single 400000 1 $SECRET $W/$n.pool $n$RANDOM 2000 40 >/dev/null; done
 cd $ROOT/benchmarks/load
-wrk -t1 -c64 -d20s --timeout 30s -s pool.lua http://127.0.0.1:$PORT/api/webhooks/mcp-error -- $W/warm.pool application/json 0 warmup 1 > $W/warm.txt 2>&1
+wrk -t1 -c64 -d"${WARMUP:-20}s" --timeout 30s -s pool.lua http://127.0.0.1:$PORT/api/webhooks/mcp-error -- $W/warm.pool application/json 0 warmup 1 > $W/warm.txt 2>&1
+# SETTLE: seconds for the warm-up storm's tickets and agent answers to finish before the statistics are reset.
+sleep "${SETTLE:-0}"
 P="psql -h 127.0.0.1 -p $PGPORT -U postgres -d postgres -qAt"
 $P -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset(); SELECT pg_stat_reset();" >/dev/null
 pgt() { local t=0; for p in $(pgrep -f -- "-D $W/pgdata"); do t=$((t+$(awk '{print $14+$15+$16+$17}' /proc/$p/stat))); for c in $(ps -o pid= --ppid $p); do t=$((t+$(awk '{print $14+$15}' /proc/$c/stat 2>/dev/null||echo 0))); done; done; echo $t; }
