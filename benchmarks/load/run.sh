@@ -18,7 +18,8 @@
 #  8. stops everything and deletes the temp folder (also on Ctrl-C or failure).
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
 # Knobs (env): DURATION (s per phase, 20), WARMUP (s of the single endpoint, 30), WARMUP_BATCH (s of the batch
-#   endpoint after it, 10: the batch path is compiled before it is measured too), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
+#   endpoint after it, 10: the batch path is compiled before it is measured too) and WARMUP_BATCH_POOL_SIZE (2000
+#   requests), OVERLOAD_DURATION (60), LATENCY_RATE (10000), CONNECTIONS (64),
 #   WRK_THREADS (1), POOL_SIZE (single requests in the pool, 400000), BATCH_EVENTS (100), BATCH_POOL_SIZE (10000),
 #   USERS (2000) and FINGERPRINTS (40): the mix (each user hits ~5 of the bugs, so each bug has many users, as in
 #   a real storm), PG_CEILING (1), FLAMES (0; 1 = a CPU flame graph of the server in each measured phase, by
@@ -130,21 +131,23 @@ profile() { # start | stop <name>: async-profiler in the server JVM (loaded thro
 
 # With the agent off, auto-tickets stay unanswered: settling then waits for the queues only.
 case " ${ENGINE_ENV:-} " in *" AGENT_ENABLED=false "*) AGENT_ON=0;; *) AGENT_ON=1;; esac
-# The engine's own count of a metric (sum over its series; 0 when absent, e.g. a part switched off).
-metric() { # name-regex
-  { curl -fs "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } \
-    | awk -v re="^($1)[{ },]" '$0 ~ re {s += $2} END {printf "%d", s}'
+scrape() { curl -fs "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; }
+# The engine's own count of a metric (sum over its series; 0 when absent, e.g. a part switched off), from a scrape
+# given as the second argument or a new one.
+metric() { # name-regex [scrape]
+  printf '%s\n' "${2-$(scrape)}" | awk -v re="^($1)[{ },]" '$0 ~ re {s += $2} END {printf "%d", s}'
 }
 # Waits until the work the last events caused behind the 202 is done: nothing queued for the writer, the auto-ticket
 # verticle (new errors and coalesced count updates), the rule engine or the agent, every auto-ticket answered, and
 # the counters still for two polls a second apart. Prints the seconds it took (gives up after SETTLE_TIMEOUT).
 settle() {
-  local start=$SECONDS last="" now gauges created replies
+  local start=$SECONDS last="" now gauges created replies m
   while [ $((SECONDS - start)) -lt "${SETTLE_TIMEOUT:-300}" ]; do
-    gauges=$(metric 'supportpilot_ingest_in_flight|supportpilot_tickets_queued|supportpilot_tickets_deferred|supportpilot_rules_queued|supportpilot_agent_queued')
-    created=$(metric 'supportpilot_tickets_auto_total[{]kind="created"')
-    replies=$(metric 'supportpilot_agent_replies_total')
-    now="$created/$replies/$(metric 'supportpilot_tickets_auto_total|supportpilot_rules_fired_total')"
+    m=$(scrape)
+    gauges=$(metric 'supportpilot_ingest_in_flight|supportpilot_tickets_queued|supportpilot_tickets_deferred|supportpilot_rules_queued|supportpilot_agent_queued' "$m")
+    created=$(metric 'supportpilot_tickets_auto_total[{]kind="created"' "$m")
+    replies=$(metric 'supportpilot_agent_replies_total' "$m")
+    now="$created/$replies/$(metric 'supportpilot_tickets_auto_total|supportpilot_rules_fired_total' "$m")"
     if [ "$gauges" = 0 ] && { [ "$AGENT_ON" = 0 ] || [ "$replies" -ge "$created" ]; } && [ "$now" = "$last" ]; then
       break
     fi

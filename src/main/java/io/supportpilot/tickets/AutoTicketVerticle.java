@@ -70,7 +70,6 @@ public final class AutoTicketVerticle extends VerticleBase {
   private final Counter created;
   private final Counter updated;
   private final AtomicInteger queuedGauge = new AtomicInteger();
-  private final AtomicInteger deferredGauge = new AtomicInteger();
   private final ArrayDeque<Work> queue = new ArrayDeque<>();
   private boolean working;
   private boolean overflowed;
@@ -80,7 +79,8 @@ public final class AutoTicketVerticle extends VerticleBase {
   private Promise<Void> drained;
   /** Open tickets with errors not yet counted in Postgres, by ticket id: one UPDATE row each per flush. */
   private final Map<String, Group> deferred = new LinkedHashMap<>();
-  private int deferredEvents;
+  /** Errors held in {@code deferred} (also the {@link #METER_DEFERRED} gauge, read from the scraper's thread). */
+  private final AtomicInteger deferredEvents = new AtomicInteger();
   private boolean flushDue;
   /** When the last flush of pending ticket updates started (System.nanoTime). */
   private long lastFlushNanos = System.nanoTime();
@@ -124,7 +124,7 @@ public final class AutoTicketVerticle extends VerticleBase {
         .description("auto-tickets created or updated").register(registry);
     Gauge.builder(METER_QUEUED, queuedGauge, AtomicInteger::get).description("stored errors waiting for ticket work")
         .register(registry);
-    Gauge.builder(METER_DEFERRED, deferredGauge, AtomicInteger::get)
+    Gauge.builder(METER_DEFERRED, deferredEvents, AtomicInteger::get)
         .description("stored errors whose ticket's count update waits for the next flush").register(registry);
   }
 
@@ -241,7 +241,7 @@ public final class AutoTicketVerticle extends VerticleBase {
     if (working) {
       return;
     }
-    if (!deferred.isEmpty() && (flushDue || deferredEvents >= maxDeferredEvents || updateInterval.isZero()
+    if (!deferred.isEmpty() && (flushDue || deferredEvents.get() >= maxDeferredEvents || updateInterval.isZero()
         || queue.isEmpty() && drained != null)) {
       flushDeferred();
       return;
@@ -317,7 +317,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       // Its rows are still linked with this batch (link below); messages and events wait for the flush.
       g.deferred = true;
-      deferredEvents += g.events.size();
+      deferredEvents.addAndGet(g.events.size());
       Group held = deferred.get(g.ticket.id);
       if (held == null) {
         deferred.put(g.ticket.id, g);
@@ -329,7 +329,6 @@ public final class AutoTicketVerticle extends VerticleBase {
         }
       }
     }
-    deferredGauge.set(deferredEvents);
   }
 
   /**
@@ -356,8 +355,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       groups.put(g.key, g);
     }
     deferred.clear();
-    deferredEvents = 0;
-    deferredGauge.set(0);
+    deferredEvents.set(0);
     update(groups)
         .compose(v -> messages(groups))
         .map(v -> {
