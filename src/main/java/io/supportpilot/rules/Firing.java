@@ -10,9 +10,16 @@ import java.time.Instant;
  */
 final class Firing {
 
+  /**
+   * What an error window is kept under: the rule and the error's (user, fingerprint). A record rather than a joined
+   * String, since it is looked up for every matching stored error and then only combines the Strings' cached hashes.
+   */
+  record Slot(String ruleId, String userId, String fingerprint) {
+  }
+
   /** The errors one error-rule firing stands for after its first: counted here, added to its run in batches. */
   static final class Window {
-    final String slot;
+    final Slot slot;
     final String ruleId;
     final String triggerKey;
     final long bucket;
@@ -21,7 +28,7 @@ final class Firing {
     /** True once the claim answered: the run exists (here or on another instance), so counts can be added. */
     boolean settled;
 
-    Window(String slot, String ruleId, String triggerKey, long bucket) {
+    Window(Slot slot, String ruleId, String triggerKey, long bucket) {
       this.slot = slot;
       this.ruleId = ruleId;
       this.triggerKey = triggerKey;

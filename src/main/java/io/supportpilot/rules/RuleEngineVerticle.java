@@ -77,7 +77,7 @@ final class RuleEngineVerticle extends VerticleBase {
   private final List<Long> timers = new ArrayList<>();
   private final List<Firing> pendingClaims = new ArrayList<>();
   private final long windowMillis;
-  private final Map<String, Firing.Window> windows = new HashMap<>();
+  private final Map<Firing.Slot, Firing.Window> windows = new HashMap<>();
   private final Set<Firing.Window> windowsToFlush = new LinkedHashSet<>();
   private long lastBucket = Long.MIN_VALUE;
   private boolean flushingWindows;
@@ -182,7 +182,7 @@ final class RuleEngineVerticle extends VerticleBase {
           Firing.Window w = null;
           if (windowMillis > 0) {
             counters.add(r.id(), now);
-            String slot = r.id() + '\u0000' + nonNull(e.userId()) + '\u0000' + nonNull(e.fingerprint());
+            Firing.Slot slot = new Firing.Slot(r.id(), e.userId(), e.fingerprint());
             w = windows.get(slot);
             if (w != null && w.bucket == bucket) {
               coalesce(w, 1);

@@ -29,7 +29,6 @@ import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -355,7 +354,7 @@ public final class ErrorEventWriter extends VerticleBase {
         stack[i] = e.stack();
         context[i] = e.contextJson();
         fingerprint[i] = e.fingerprint();
-        occurred[i] = OffsetDateTime.ofInstant(e.occurredAt(), ZoneOffset.UTC);
+        occurred[i] = Timestamps.utc(e.occurredAt());
         ticket[i] = tickets ? settings.ticketOf().apply(e) : null;
         i++;
       }

@@ -1,6 +1,7 @@
 package io.supportpilot.tickets;
 
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.store.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -139,7 +140,7 @@ public final class AutoTicketStore {
       category[i] = t.category();
       priority[i] = t.priority();
       count[i] = t.count();
-      seen[i] = OffsetDateTime.ofInstant(t.seen(), ZoneOffset.UTC);
+      seen[i] = Timestamps.utc(t.seen());
       sample[i] = t.sample();
       type[i] = t.errorType();
     }
@@ -172,7 +173,7 @@ public final class AutoTicketStore {
       Occurrences u = updates.get(i);
       id[i] = u.ticketId();
       count[i] = u.count();
-      seen[i] = OffsetDateTime.ofInstant(u.seen(), ZoneOffset.UTC);
+      seen[i] = Timestamps.utc(u.seen());
       sample[i] = u.sample();
       msg[i] = u.message();
     }

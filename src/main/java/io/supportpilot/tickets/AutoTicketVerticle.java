@@ -284,7 +284,7 @@ public final class AutoTicketVerticle extends VerticleBase {
     }
     List<Group> misses = new ArrayList<>();
     for (Group g : groups.values()) {
-      g.ticket = cache.get(g.key.userId(), g.key.fingerprint());
+      g.ticket = cache.get(g.key);
       if (g.ticket == null) {
         misses.add(g);
       }
@@ -384,7 +384,7 @@ public final class AutoTicketVerticle extends VerticleBase {
         Group g = byKey.get(t.pair());
         if (g != null) {
           g.ticket = new OpenTickets.Ticket(t.id(), t.lastMessageAt());
-          cache.put(t.pair().userId(), t.pair().fingerprint(), g.ticket);
+          cache.put(t.pair(), g.ticket);
         }
       }
       return null;
@@ -412,7 +412,7 @@ public final class AutoTicketVerticle extends VerticleBase {
         g.createdNow = true;
         g.writeMessage = true;
         g.total = g.events.size();
-        cache.put(g.key.userId(), g.key.fingerprint(), g.ticket);
+        cache.put(g.key, g.ticket);
       }
       // Another instance created these tickets between our lookup and insert: add to theirs.
       lost.addAll(byId.values());
@@ -446,7 +446,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       // Tickets resolved or closed meanwhile: forget them; their errors go round again and open a new ticket.
       for (Group g : byId.values()) {
-        cache.invalidate(g.key.userId(), g.key.fingerprint());
+        cache.invalidate(g.key);
         g.ticket = null;
         g.writeMessage = false;
         for (ErrorEvent e : g.events) {

@@ -22,15 +22,13 @@ public final class OpenTickets {
     }
   }
 
-  private final Cache<String, Ticket> cache;
+  // Keyed by the pair itself: the error writer asks once per stored event, and a concatenated String key cost an
+  // allocation and a full hash per lookup where the pair's hash only combines the two Strings' cached hashes.
+  private final Cache<AutoTicketStore.UserFingerprint, Ticket> cache;
 
   /** A cache of at most {@code size} tickets. */
   public OpenTickets(int size) {
     this.cache = Caffeine.newBuilder().maximumSize(size).executor(Runnable::run).build();
-  }
-
-  static String key(String userId, String fingerprint) {
-    return userId + '\u0000' + fingerprint;
   }
 
   /** The open ticket id of this pair if known here, else null (a null user never has one). */
@@ -38,19 +36,19 @@ public final class OpenTickets {
     if (userId == null || userId.isEmpty()) {
       return null;
     }
-    Ticket t = cache.getIfPresent(key(userId, fingerprint));
+    Ticket t = cache.getIfPresent(new AutoTicketStore.UserFingerprint(userId, fingerprint));
     return t == null ? null : t.id;
   }
 
-  Ticket get(String userId, String fingerprint) {
-    return cache.getIfPresent(key(userId, fingerprint));
+  Ticket get(AutoTicketStore.UserFingerprint pair) {
+    return cache.getIfPresent(pair);
   }
 
-  void put(String userId, String fingerprint, Ticket t) {
-    cache.put(key(userId, fingerprint), t);
+  void put(AutoTicketStore.UserFingerprint pair, Ticket t) {
+    cache.put(pair, t);
   }
 
-  void invalidate(String userId, String fingerprint) {
-    cache.invalidate(key(userId, fingerprint));
+  void invalidate(AutoTicketStore.UserFingerprint pair) {
+    cache.invalidate(pair);
   }
 }
