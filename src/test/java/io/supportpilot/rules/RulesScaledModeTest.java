@@ -14,12 +14,16 @@ import io.supportpilot.testing.TestKafka;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,7 +71,11 @@ class RulesScaledModeTest {
     env.put("RULES_RUN_EVENTS_FLUSH_INTERVAL", "100ms");
     env.put("TICKETS_ENABLED", "false");
     env.put("AGENT_ENABLED", "false");
-    Engine a = RulesFixture.start(env, Clock.systemUTC());
+    // An error rule fires once per (user, fingerprint) per 10-minute window (rules.error-window) aligned to the clock:
+    // a test that straddles a window's end fires each bug again. Both engines' clock starts one second into a window.
+    long window = Duration.ofMinutes(10).toMillis();
+    Clock clock = Clock.offset(Clock.systemUTC(), Duration.ofMillis(1_000 - System.currentTimeMillis() % window));
+    Engine a = RulesFixture.start(env, clock);
     List<PartitionsAssigned> assignedA = new CopyOnWriteArrayList<>();
     a.vertx().eventBus().<PartitionsAssigned>consumer(Addresses.PARTITIONS_ASSIGNED, m -> assignedA.add(m.body()));
     Engine b = null;
@@ -78,17 +86,24 @@ class RulesScaledModeTest {
           .put("actions", new JsonArray().add(new JsonObject().put("type", "trigger_agent"))).encode());
       assertEquals(201, created.statusCode(), created.body());
       String id = new JsonObject(created.body()).getString("id");
-      b = RulesFixture.start(env, Clock.systemUTC());
+      b = RulesFixture.start(env, clock);
       Engine bb = b;
       // b joining the group makes a give up some partitions: a's new, smaller assignment marks the rebalance done.
       Await.until("the partitions are split between a and b",
           () -> assignedA.stream().anyMatch(p -> !p.partitions().isEmpty() && p.partitions().size() < 6));
+      // The errors are keyed by type; these nine hash (murmur2, as Kafka's partitioner) to all six partitions, so
+      // whichever partitions b takes over it has errors to fire on (the eight before left partition 5 empty).
       String[] types = {"ExactApiError", "TokenExpiredError", "ValidationError", "TimeoutError", "RateLimitError",
-          "DivisionNotFound", "NetworkError", "ParseError"};
+          "DivisionNotFound", "NetworkError", "ParseError", "QuotaError"};
+      Set<Integer> keyed = new HashSet<>();
+      for (String t : types) {
+        keyed.add(Utils.toPositive(Utils.murmur2(t.getBytes(StandardCharsets.UTF_8))) % 6);
+      }
+      assertEquals(6, keyed.size(), "the error types are keys of every partition");
       for (int i = 0; i < 160; i++) {
         JsonObject e = new JsonObject().put("event_id", "scaled-" + i).put("tool", "scaled_tool")
             .put("error_type", types[i % types.length]).put("status_code", 400).put("message", "m " + i)
-            .put("occurred_at", Instant.now().toString());
+            .put("occurred_at", clock.instant().toString());
         HttpResponse<String> r = RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", e.encode(), "application/json");
         assertEquals(202, r.statusCode(), r.body());
       }
@@ -113,7 +128,7 @@ class RulesScaledModeTest {
       // With auto-tickets off, the 5xx rule opens the ticket itself (priority high, category bug), once.
       JsonObject five = new JsonObject().put("event_id", "scaled-5xx").put("user_id", "u-scaled")
           .put("tool", "get_invoices").put("error_type", "ExactGatewayError").put("status_code", 503)
-          .put("message", "Exact Online unavailable").put("occurred_at", Instant.now().toString());
+          .put("message", "Exact Online unavailable").put("occurred_at", clock.instant().toString());
       assertEquals(202, RulesFixture.mcp(a.port(), "/api/webhooks/mcp-error", five.encode(), "application/json")
           .statusCode());
       Await.until("the rule's ticket",
