@@ -412,6 +412,7 @@ class RulesEndToEndTest {
     JsonObject rule = create(rule("Burst", "error", "{\"error_type\": \"BurstError\"}",
         actions("trigger_agent", new JsonObject())));
     String id = rule.getString("id");
+    RulesFixture.awayFromErrorWindowEnd(clock);
     StringBuilder ndjson = new StringBuilder();
     for (int i = 0; i < 500; i++) {
       ndjson.append(error("burst-" + i, "BurstError", 400, null).encode()).append('\n');
@@ -458,6 +459,7 @@ class RulesEndToEndTest {
     RulesFixture.flush(engine);
     long before = new JsonObject(admin(port, "GET", "/api/admin/rules/default-error-5xx", null).body())
         .getLong("trigger_count");
+    RulesFixture.awayFromErrorWindowEnd(clock);
     StringBuilder ndjson = new StringBuilder();
     for (int i = 0; i < 30; i++) {
       ndjson.append(error("storm-" + i, "ExactStormError", 503, "u-storm").encode()).append('\n');

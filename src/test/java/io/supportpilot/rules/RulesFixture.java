@@ -9,6 +9,7 @@ import io.supportpilot.testing.TestEngine;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,20 @@ final class RulesFixture {
 
   static Engine start(Map<String, String> env, Clock clock) {
     return Engine.start(ConfigLoader.load(env), Secrets.from(env), clock);
+  }
+
+  /**
+   * An error rule fires once per (user, fingerprint) per {@code rules.error-window} (10 minutes by default) aligned to
+   * the engine's clock: errors that straddle a window's end fire each bug again. A test that counts firings calls this
+   * first: within a minute of a window's end it waits into the next one. (The clock cannot simply be moved instead:
+   * webhook signatures carry the real time.)
+   */
+  static void awayFromErrorWindowEnd(Clock clock) throws InterruptedException {
+    long window = Duration.ofMinutes(10).toMillis();
+    long toEnd = window - clock.millis() % window;
+    if (toEnd < 60_000) {
+      Thread.sleep(toEnd + 1_000);
+    }
   }
 
   static HttpResponse<String> mcp(int port, String path, String body, String contentType) {

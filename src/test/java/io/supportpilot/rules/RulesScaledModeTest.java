@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -97,14 +96,7 @@ class RulesScaledModeTest {
         keyed.add(Utils.toPositive(Utils.murmur2(t.getBytes(StandardCharsets.UTF_8))) % 6);
       }
       assertEquals(6, keyed.size(), "the error types are keys of every partition");
-      // An error rule fires once per (user, fingerprint) per 10-minute window (rules.error-window) aligned to the
-      // clock: errors that straddle a window's end fire each bug again. (The clock itself cannot be moved: webhook
-      // signatures carry the real time.) Within a minute of a window's end, start in the next one.
-      long window = Duration.ofMinutes(10).toMillis();
-      long toEnd = window - System.currentTimeMillis() % window;
-      if (toEnd < 60_000) {
-        Thread.sleep(toEnd + 1_000);
-      }
+      RulesFixture.awayFromErrorWindowEnd(clock);
       for (int i = 0; i < 160; i++) {
         JsonObject e = new JsonObject().put("event_id", "scaled-" + i).put("tool", "scaled_tool")
             .put("error_type", types[i % types.length]).put("status_code", 400).put("message", "m " + i)
