@@ -1,0 +1,67 @@
+package io.supportpilot.bench;
+
+import io.supportpilot.bus.EventKey;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Does a record key's generated {@code hashCode}/{@code equals} (through {@code ObjectMethods} method handles) cost
+ * more than hand-written ones? A HashMap lookup per operation, keys built from fresh copies of the strings (as the
+ * engine builds them per event, so each String's hash is computed once), the same for both kinds of key.
+ */
+@State(Scope.Thread)
+public class KeyHashBenchmark extends BenchmarkBase {
+
+  /** The same two fields as {@link EventKey}, with hand-written methods. */
+  static final class HandKey {
+    final String source;
+    final String eventId;
+
+    HandKey(String source, String eventId) {
+      this.source = source;
+      this.eventId = eventId;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof HandKey k && source.equals(k.source) && eventId.equals(k.eventId);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * source.hashCode() + eventId.hashCode();
+    }
+  }
+
+  private final Map<EventKey, Integer> records = new HashMap<>();
+  private final Map<HandKey, Integer> hand = new HashMap<>();
+  private String[] ids;
+  private int i;
+
+  @Setup
+  public void setup() {
+    ids = new String[4096];
+    for (int k = 0; k < ids.length; k++) {
+      ids[k] = "evt-" + Objects.hash(k, 17) + "-0f3a9c2b7d1e4a6f";
+      records.put(new EventKey("mcp", ids[k]), k);
+      hand.put(new HandKey("mcp", ids[k]), k);
+    }
+  }
+
+  @Benchmark
+  public Integer recordKey() {
+    String id = new String(ids[i++ & 4095]);
+    return records.get(new EventKey("mcp", id));
+  }
+
+  @Benchmark
+  public Integer handWrittenKey() {
+    String id = new String(ids[i++ & 4095]);
+    return hand.get(new HandKey("mcp", id));
+  }
+}
