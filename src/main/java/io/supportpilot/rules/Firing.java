@@ -12,7 +12,8 @@ final class Firing {
 
   /**
    * What an error window is kept under: the rule and the error's (user, fingerprint). A record rather than a joined
-   * String, since it is looked up for every matching stored error and then only combines the Strings' cached hashes.
+   * String, since it is looked up for every matching stored error: no String is built, and each field's hash is
+   * computed once and cached on its String.
    */
   record Slot(String ruleId, String userId, String fingerprint) {
   }
@@ -20,7 +21,6 @@ final class Firing {
   /** The errors one error-rule firing stands for after its first: counted here, added to its run in batches. */
   static final class Window {
     final Slot slot;
-    final String ruleId;
     final String triggerKey;
     final long bucket;
     /** Errors matched since the last time they were added to the run. */
@@ -28,9 +28,8 @@ final class Firing {
     /** True once the claim answered: the run exists (here or on another instance), so counts can be added. */
     boolean settled;
 
-    Window(Slot slot, String ruleId, String triggerKey, long bucket) {
+    Window(Slot slot, String triggerKey, long bucket) {
       this.slot = slot;
-      this.ruleId = ruleId;
       this.triggerKey = triggerKey;
       this.bucket = bucket;
     }

@@ -188,7 +188,7 @@ final class RuleEngineVerticle extends VerticleBase {
               coalesce(w, 1);
               continue;
             }
-            w = windows.size() < MAX_WINDOWS || windows.containsKey(slot) ? new Firing.Window(slot, r.id(),
+            w = windows.size() < MAX_WINDOWS || windows.containsKey(slot) ? new Firing.Window(slot,
                 "errors:" + nonNull(e.userId()) + ":" + nonNull(e.fingerprint()) + "@"
                     + Instant.ofEpochMilli(bucket * windowMillis), bucket) : null;
             if (w != null) {
@@ -246,7 +246,7 @@ final class RuleEngineVerticle extends VerticleBase {
     String[] rules = new String[taken.size()];
     String[] keys = new String[taken.size()];
     for (int i = 0; i < rules.length; i++) {
-      rules[i] = taken.get(i).ruleId;
+      rules[i] = taken.get(i).slot.ruleId();
       keys[i] = taken.get(i).triggerKey;
     }
     flushingWindows = true;

@@ -8,7 +8,6 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -229,7 +228,7 @@ public final class AutoTicketStore {
    * the order they were stored.
    */
   Future<List<ErrorEvent>> unlinkedErrors(int limit, Instant from) {
-    return pool.preparedQuery(SWEEP).execute(Tuple.of(limit, OffsetDateTime.ofInstant(from, ZoneOffset.UTC)))
+    return pool.preparedQuery(SWEEP).execute(Tuple.of(limit, Timestamps.utc(from)))
         .map(rows -> {
           List<ErrorEvent> events = new ArrayList<>(rows.size());
           for (Row r : rows) {

@@ -22,8 +22,8 @@ public final class OpenTickets {
     }
   }
 
-  // Keyed by the pair itself: the error writer asks once per stored event, and a concatenated String key cost an
-  // allocation and a full hash per lookup where the pair's hash only combines the two Strings' cached hashes.
+  // Keyed by the pair itself: the error writer asks once per stored event, and a concatenated String key cost a new
+  // String and a hash over all of it per lookup; the pair hashes its two Strings, each hash cached on its String.
   private final Cache<AutoTicketStore.UserFingerprint, Ticket> cache;
 
   /** A cache of at most {@code size} tickets. */
