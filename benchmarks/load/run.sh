@@ -14,7 +14,9 @@
 #  7. prints, for each phase, the CPU time per durable event of the engine, of Postgres (postmaster and backends)
 #     and of wrk, read from /proc (utime + stime): robust on a busy machine, unlike the rates; and the ratio of
 #     the engine's rate to the ceiling the bare server and Postgres alone imply (cores / (bare + wrk + Postgres
-#     CPU per event)),
+#     CPU per event)); Postgres's CPU also split by role (backends, autovacuum, writers), and with psql on the path
+#     (Debian postgresql-client) the rows each table got inserted, updated (in place or not), deleted and read per
+#     1,000 durable events (pg_stat_user_tables): what the full pipeline adds to ingestion alone shows there,
 #  8. stops everything and deletes the temp folder (also on Ctrl-C or failure).
 # Needs: java 17+, maven, wrk (Debian package wrk), python3 (free ports), curl.
 # Knobs (env): DURATION (s per phase, 20), WARMUP (s of the single endpoint, 30), WARMUP_BATCH (s of the batch
@@ -94,16 +96,26 @@ pool() { # kind count per-batch out prefix
 # (postmaster, its live children, and the children it already reaped); of the children this script reaped (wrk).
 CLK_TCK=$(getconf CLK_TCK)
 proc_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-pg_ticks() {
-  local total=0 p c
+pg_ticks() { pg_ticks_split | cut -d' ' -f1; }
+# The same, split by role: "total backends autovacuum writers" (backends: the engine's connections; autovacuum: its
+# live workers and the children the postmaster already reaped, which are mostly finished autovacuum workers; writers:
+# the postmaster itself, checkpointer, background writer, WAL writer and the other helpers).
+pg_ticks_split() {
+  local b=0 a=0 w=0 p c t cmd
   for p in $(pgrep -f -- "-D $WORK/pgdata" 2>/dev/null || true); do
     # The postmaster (the only process started with -D): its backends and helpers are its children.
-    total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    w=$((w + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    a=$((a + $(awk '{print $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
     for c in $(ps -o pid= --ppid "$p" 2>/dev/null || true); do
-      total=$((total + $(proc_ticks "$c")))
+      t=$(proc_ticks "$c"); cmd=$(tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null || true)
+      case "$cmd" in
+        *"autovacuum worker"*) a=$((a + t));;
+        *checkpointer*|*"background writer"*|*walwriter*|*"autovacuum launcher"*|*"logical replication"*|*"io worker"*) w=$((w + t));;
+        *) b=$((b + t));;
+      esac
     done
   done
-  echo "$total"
+  echo "$((b + a + w)) $b $a $w"
 }
 reaped_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 
@@ -159,18 +171,47 @@ settle() {
 # Seconds the JIT compilers spent so far in the server JVM (jstat's compile time; 0 without jstat).
 jit_secs() { { jstat -compiler "${SERVER_PID:-0}" 2>/dev/null || true; } | awk 'NR == 2 {printf "%.1f", $4} END {if (NR < 2) printf "0"}'; }
 
+# Row writes and reads and transactions in Postgres so far (pg_stat_user_tables, pg_stat_database), one line per table
+# ("table ins upd hot del seq_scans seq_rows idx_scans idx_rows") and one "xact commits" line; nothing without psql
+# (Debian package postgresql-client).
+pg_snap() {
+  command -v psql >/dev/null || return 0
+  PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -At -F' ' -c \
+    "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, seq_scan, seq_tup_read,
+       coalesce(idx_scan, 0), coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables
+     UNION ALL SELECT 'xact', xact_commit, 0, 0, 0, 0, 0, 0, 0 FROM pg_stat_database WHERE datname = 'postgres'" \
+    > "$1" 2>/dev/null || true
+}
+
+pg_rows_line() { # name events-key: Postgres row writes and reads per 1,000 durable events of one phase, by table
+  local f="$WORK/$1.txt" ev
+  [ -s "$WORK/$1.pg0" ] && [ -s "$WORK/$1.pg1" ] || return 0
+  ev=$(result "$f" "$2")
+  echo "   Postgres per 1,000 durable events (pg_stat; table: rows inserted / updated (of them in place) / deleted;"
+  echo "   sequential scans and the rows they read; index scans and the rows they fetched):"
+  awk -v n="$ev" 'NR == FNR {for (k = 2; k <= 9; k++) a[$1, k] = $k; next}
+    n > 0 {for (k = 2; k <= 9; k++) v[k] = ($k - a[$1, k]) * 1000 / n
+      if ($1 == "xact") { if (v[2] > 0) printf "     transactions %.1f\n", v[2] }
+      else if (v[2] + v[3] + v[5] + v[6] + v[8] > 0)
+        printf "     %s: %.1f / %.1f (%.1f) / %.1f; seq %.2f (%.1f rows); idx %.1f (%.1f rows)\n", $1, v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]}' \
+    "$WORK/$1.pg0" "$WORK/$1.pg1"
+}
+
 run_wrk() { # name script url pool ctype conns duration delay
   local name=$1 script=$2 url=$3 poolf=$4 ctype=$5 conns=$6 dur=$7 delay=$8
-  local e0 p0 w0 j0 settled=""
+  local e0 p0 w0 j0 settled="" pgb pga pgw p1
   case "$name" in single|paced|batch|bare) profile start;; esac
-  e0=$(proc_ticks "${SERVER_PID:-}"); p0=$(pg_ticks); w0=$(reaped_ticks); j0=$(jit_secs)
+  case "$name" in single|paced|batch) pg_snap "$WORK/$name.pg0";; esac
+  e0=$(proc_ticks "${SERVER_PID:-}"); read -r p0 pgb pga pgw < <(pg_ticks_split); w0=$(reaped_ticks); j0=$(jit_secs)
   (cd "$HERE" && wrk -t"$WRK_THREADS" -c"$conns" -d"${dur}s" --timeout 30s -s "$script" "$url" \
     -- "$poolf" "$ctype" "$delay" "$name" "$WRK_THREADS") > "$WORK/$name.txt" 2>&1 || true
   if ! grep -q '^RESULT' "$WORK/$name.txt"; then echo "wrk failed for $name:"; cat "$WORK/$name.txt"; exit 1; fi
   # A measured phase owns the work its events leave behind (ticket count updates, rule actions, agent answers):
   # its CPU window closes when that work is done, so it neither spills into the next phase nor escapes the figure.
-  case "$name" in single|paced|batch) settled=$(settle);; esac
-  echo "CPU engine=$(( $(proc_ticks "${SERVER_PID:-}") - e0 )) pg=$(( $(pg_ticks) - p0 )) wrk=$(( $(reaped_ticks) - w0 ))" \
+  case "$name" in single|paced|batch) settled=$(settle); sleep 1; pg_snap "$WORK/$name.pg1";; esac
+  read -r -a p1 < <(pg_ticks_split)
+  echo "CPU engine=$(( $(proc_ticks "${SERVER_PID:-}") - e0 )) pg=$(( p1[0] - p0 )) wrk=$(( $(reaped_ticks) - w0 ))" \
+    "pgb=$(( p1[1] - pgb )) pga=$(( p1[2] - pga )) pgw=$(( p1[3] - pgw ))" \
     >> "$WORK/$name.txt"
   [ -n "$settled" ] && echo "SETTLED $settled" >> "$WORK/$name.txt"
   echo "JIT $(awk -v a="$j0" -v b="$(jit_secs)" 'BEGIN{printf "%.1f", b - a}')" >> "$WORK/$name.txt"
@@ -188,6 +229,10 @@ cpu_line() { # name events-key: CPU per durable event of engine, Postgres and wr
   ev=$(result "$f" "$2")
   printf "   CPU per durable event (from /proc): engine %s us, Postgres %s us, wrk %s us\n" \
     "$(cpu_us "$f" engine "$ev")" "$(cpu_us "$f" pg "$ev")" "$(cpu_us "$f" wrk "$ev")"
+  if grep -q 'pgb=' "$f"; then
+    printf "   Postgres by role: backends %s us, autovacuum %s us, postmaster and writers %s us\n" \
+      "$(cpu_us "$f" pgb "$ev")" "$(cpu_us "$f" pga "$ev")" "$(cpu_us "$f" pgw "$ev")"
+  fi
   if grep -q '^SETTLED' "$f"; then
     echo "   (includes the work behind the 202s until it was done, $(grep '^SETTLED' "$f" | cut -d' ' -f2) s after wrk stopped;"
     echo "   the JIT compilers worked $(grep '^JIT' "$f" | cut -d' ' -f2) s in this phase)"
@@ -254,6 +299,7 @@ echo "== phase 1: single endpoint, full speed, $CONNECTIONS connections, ${DURAT
 run_wrk single pool.lua "$URL" "$WORK/single.pool" application/json "$CONNECTIONS" "$DURATION" 0
 summary single
 cpu_line single accepted
+pg_rows_line single accepted
 
 CONNS_LAT=100
 # wrk has no constant-rate mode: each connection pauses between requests. The pause is the connection's share of the
@@ -265,11 +311,13 @@ echo "== phase 2: single endpoint paced near $LATENCY_RATE/s ($CONNS_LAT connect
 run_wrk paced paced.lua "$URL" "$WORK/over.pool" application/json "$CONNS_LAT" "$DURATION" "$DELAY"
 summary paced
 cpu_line paced accepted
+pg_rows_line paced accepted
 
 echo "== phase 3: batch endpoint (NDJSON, $BATCH_EVENTS events per request), 16 connections, ${DURATION}s"
 run_wrk batch pool.lua "$URL/batch" "$WORK/batch.pool" application/x-ndjson 16 "$DURATION" 0
 summary batch
 cpu_line batch accepted
+pg_rows_line batch accepted
 
 echo "== phase 4: overload for ${OVERLOAD_DURATION}s: 512 single + 160 batch connections at once (up to 16,512 events"
 echo "   in flight, over the engine's bound of 10,000: the excess must get 429); engine RSS sampled"
