@@ -92,8 +92,18 @@ public final class AutoTicketVerticle extends VerticleBase {
 
   private static final class Group {
     final UserFingerprint key;
+    /** This batch's errors of the pair and the ticket id each row got in its insert (empty in a held update). */
     final List<ErrorEvent> events = new ArrayList<>();
     final List<String> linked = new ArrayList<>();
+    /** The errors this group counts: its batch's, or in a held update all those waiting for the flush. */
+    int count;
+    /**
+     * A held update's errors by key, not the errors themselves: between two flushes only their number and the newest
+     * error are needed, and the keys find the rows again should the ticket be resolved meanwhile (held errors would
+     * live through young collections and be copied by each). One array per batch, {@code source} and
+     * {@code event_id} of each error in turn, so holding more errors copies nothing.
+     */
+    List<String[]> heldKeys;
     ErrorEvent newest;
     OpenTickets.Ticket ticket;
     boolean createdNow;
@@ -278,6 +288,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       Group g = groups.computeIfAbsent(new UserFingerprint(e.userId(), e.fingerprint()), Group::new);
       g.events.add(e);
       g.linked.add(w.linked());
+      g.count++;
       if (g.newest == null || !e.occurredAt().isBefore(g.newest.occurredAt())) {
         g.newest = e;
       }
@@ -317,17 +328,25 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       // Its rows are still linked with this batch (link below); messages and events wait for the flush.
       g.deferred = true;
-      deferredEvents.addAndGet(g.events.size());
+      deferredEvents.addAndGet(g.count);
       Group held = deferred.get(g.ticket.id);
       if (held == null) {
-        deferred.put(g.ticket.id, g);
-      } else {
-        held.events.addAll(g.events);
-        held.linked.addAll(g.linked);
-        if (!g.newest.occurredAt().isBefore(held.newest.occurredAt())) {
-          held.newest = g.newest;
-        }
+        held = new Group(g.key);
+        held.ticket = g.ticket;
+        held.newest = g.newest;
+        held.heldKeys = new ArrayList<>();
+        deferred.put(g.ticket.id, held);
+      } else if (!g.newest.occurredAt().isBefore(held.newest.occurredAt())) {
+        held.newest = g.newest;
       }
+      held.count += g.count;
+      String[] keys = new String[2 * g.events.size()];
+      for (int i = 0; i < g.events.size(); i++) {
+        ErrorEvent e = g.events.get(i);
+        keys[2 * i] = e.source();
+        keys[2 * i + 1] = e.eventId();
+      }
+      held.heldKeys.add(keys);
     }
   }
 
@@ -401,7 +420,7 @@ public final class AutoTicketVerticle extends VerticleBase {
       ErrorEvent e = g.newest;
       String id = UUID.randomUUID().toString();
       fresh.add(new NewTicket(id, g.key, TicketContent.subject(e), TicketContent.category(e),
-          TicketContent.priority(e), g.events.size(), e.occurredAt(), TicketContent.sample(e), e.errorType()));
+          TicketContent.priority(e), g.count, e.occurredAt(), TicketContent.sample(e), e.errorType()));
       byId.put(id, g);
     }
     return store.create(fresh).compose(ids -> {
@@ -411,7 +430,7 @@ public final class AutoTicketVerticle extends VerticleBase {
         g.ticket = new OpenTickets.Ticket(id, clock.instant());
         g.createdNow = true;
         g.writeMessage = true;
-        g.total = g.events.size();
+        g.total = g.count;
         cache.put(g.key, g.ticket);
       }
       // Another instance created these tickets between our lookup and insert: add to theirs.
@@ -430,11 +449,11 @@ public final class AutoTicketVerticle extends VerticleBase {
       }
       Instant last = g.ticket.lastMessageAt;
       g.writeMessage = last == null || Duration.between(last, now).compareTo(messageInterval) >= 0;
-      existing.add(new Occurrences(g.ticket.id, g.events.size(), g.newest.occurredAt(),
+      existing.add(new Occurrences(g.ticket.id, g.count, g.newest.occurredAt(),
           g.writeMessage ? TicketContent.sample(g.newest) : null, g.writeMessage));
       byId.put(g.ticket.id, g);
     }
-    return store.countOccurrences(existing).map(totals -> {
+    return store.countOccurrences(existing).compose(totals -> {
       for (Map.Entry<String, Integer> t : totals.entrySet()) {
         Group g = byId.remove(t.getKey());
         if (g != null) {
@@ -445,15 +464,28 @@ public final class AutoTicketVerticle extends VerticleBase {
         }
       }
       // Tickets resolved or closed meanwhile: forget them; their errors go round again and open a new ticket.
+      List<String> sources = new ArrayList<>();
+      List<String> ids = new ArrayList<>();
+      List<String> tickets = new ArrayList<>();
       for (Group g : byId.values()) {
         cache.invalidate(g.key);
+        for (String[] keys : g.heldKeys) {
+          for (int i = 0; i < keys.length; i += 2) {
+            sources.add(keys[i]);
+            ids.add(keys[i + 1]);
+            tickets.add(g.ticket.id);
+          }
+        }
         g.ticket = null;
         g.writeMessage = false;
-        for (ErrorEvent e : g.events) {
-          queue.addLast(new Work(e, null));
-        }
       }
-      return null;
+      return store.unlink(sources.toArray(new String[0]), ids.toArray(new String[0]), tickets.toArray(new String[0]))
+          .map(events -> {
+            for (ErrorEvent e : events) {
+              queue.addLast(new Work(e, null));
+            }
+            return null;
+          });
     });
   }
 
@@ -464,8 +496,8 @@ public final class AutoTicketVerticle extends VerticleBase {
         continue;
       }
       ErrorEvent e = g.newest;
-      String content = g.createdNow ? TicketContent.firstMessage(e, g.events.size())
-          : TicketContent.againMessage(e, g.events.size(), g.total);
+      String content = g.createdNow ? TicketContent.firstMessage(e, g.count)
+          : TicketContent.againMessage(e, g.count, g.total);
       String meta = new JsonObject().put("kind", g.createdNow ? "auto_ticket_created" : "error_recurred")
           .put("event_id", e.eventId()).put("source", e.source()).put("fingerprint", e.fingerprint())
           .put("occurrence_count", g.total).encode();
