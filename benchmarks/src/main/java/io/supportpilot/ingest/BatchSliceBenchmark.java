@@ -36,6 +36,7 @@ public class BatchSliceBenchmark extends BenchmarkBase {
   private String fullSig;
   private byte[] inlineBatch;
   private String inlineSig;
+  private byte[] hundred;
   private byte[] inlineSingle;
   private String inlineSingleSig;
   private List<McpBatch.Item> fullItems;
@@ -50,6 +51,7 @@ public class BatchSliceBenchmark extends BenchmarkBase {
     SignedPool gen = new SignedPool(7, 2000, 300);
     fullBatch = ndjson(gen, 5000, 8 * 1024 * 1024, "full-");
     inlineBatch = ndjson(gen, 5000, WebhookRoutes.INLINE_BODY_BYTES, "inline-");
+    hundred = ndjson(gen, 100, 8 * 1024 * 1024, "hundred-");
     fullSig = SignedPool.sign(SECRET, now, fullBatch);
     inlineSig = SignedPool.sign(SECRET, now, inlineBatch);
     String pad = "x".repeat(WebhookRoutes.INLINE_BODY_BYTES - 200);
@@ -78,6 +80,12 @@ public class BatchSliceBenchmark extends BenchmarkBase {
       out.writeBytes(line);
     }
     return out.toByteArray();
+  }
+
+  /** Splitting a 100-line NDJSON body (the load benchmark's batch) into its lines, nothing else. */
+  @Benchmark
+  public Object splitHundredLines() {
+    return BatchSplitter.ndjsonLines(hundred, hundred.length);
   }
 
   /** On the loop: the largest inline batch body, verified and parsed item by item. */
