@@ -1,8 +1,6 @@
 package io.supportpilot.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bus.ErrorEvent;
 import io.supportpilot.bus.EventKey;
 import io.supportpilot.ingest.IngestMetrics.Outcome;
@@ -48,7 +46,7 @@ final class WebhookRoutes {
   private final Signatures sentry;
   private final ErrorSink sink;
   private final IngestMetrics metrics;
-  private final Cache<EventKey, Boolean> recent;
+  private final RecentKeys<EventKey> recent;
   private final Clock clock;
 
   WebhookRoutes(IngestConfig config, PayloadReaders payloads, Signatures mcp, Signatures sentry, ErrorSink sink,
@@ -60,9 +58,7 @@ final class WebhookRoutes {
     this.sink = sink;
     this.metrics = metrics;
     this.clock = clock;
-    // Maintenance (eviction) runs on the calling event loop, amortised: no hand-off to the common pool per write.
-    this.recent = config.dedupeCacheSize() > 0
-        ? Caffeine.newBuilder().maximumSize(config.dedupeCacheSize()).executor(Runnable::run).build() : null;
+    this.recent = config.dedupeCacheSize() > 0 ? new RecentKeys<>(config.dedupeCacheSize()) : null;
   }
 
   /** Mounts the three endpoints with their own body limits on one router (one HTTP verticle instance). */
@@ -164,7 +160,7 @@ final class WebhookRoutes {
 
   private void submitOne(RoutingContext rc, Source source, ErrorEvent event, long t0) {
     EventKey key = EventKey.of(event);
-    if (recent != null && recent.getIfPresent(key) != null) {
+    if (recent != null && recent.contains(key)) {
       metrics.count(source, Outcome.DUPLICATE, 1);
       metrics.acked(source, t0);
       reply(rc, 200, "duplicate", event.eventId());
@@ -176,7 +172,7 @@ final class WebhookRoutes {
         return;
       }
       if (recent != null) {
-        recent.put(key, Boolean.TRUE);
+        recent.add(key);
       }
       boolean inserted = ar.result()[0];
       metrics.count(source, inserted ? Outcome.ACCEPTED : Outcome.DUPLICATE, 1);
@@ -225,7 +221,7 @@ final class WebhookRoutes {
       McpBatch.Item it = items.get(k);
       if (it.failure() != null) {
         invalid++;
-      } else if (recent == null || recent.getIfPresent(EventKey.of(it.event())) == null) {
+      } else if (recent == null || !recent.contains(EventKey.of(it.event()))) {
         writing[toWrite.size()] = k;
         toWrite.add(it.event());
       }
@@ -256,7 +252,7 @@ final class WebhookRoutes {
     if (recent != null) {
       for (McpBatch.Item it : items) {
         if (it.event() != null) {
-          recent.put(EventKey.of(it.event()), Boolean.TRUE);
+          recent.add(EventKey.of(it.event()));
         }
       }
     }

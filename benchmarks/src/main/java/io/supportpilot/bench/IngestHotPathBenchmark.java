@@ -1,12 +1,12 @@
 package io.supportpilot.bench;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bench.load.SignedPool;
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.bus.EventKey;
 import io.supportpilot.ingest.Fingerprints;
 import io.supportpilot.ingest.JsonBodyReader;
 import io.supportpilot.ingest.McpEventReader;
+import io.supportpilot.ingest.RecentKeys;
 import io.supportpilot.ingest.Signatures;
 import io.supportpilot.web.StorableText;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.State;
  * The ingestion hot path for one MCP error, as the webhook route runs it: HMAC check over the raw bytes,
  * the check for what Postgres cannot store (part of the parse; alone in {@code storableCheckOnly}), strict parse
  * and validation, normalisation with fingerprint, and the recent-event-id dedupe lookup
- * (Caffeine, 200k entries). Bodies are realistic (stack, context; 500-1500 bytes), 1024 of them in rotation.
+ * ({@link RecentKeys}, 200k entries, as the engine). Bodies are realistic (stack, context; 500-1500 bytes), 1024 of them in rotation.
  */
 @State(Scope.Thread)
 public class IngestHotPathBenchmark extends BenchmarkBase {
@@ -32,7 +32,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
   private final JsonBodyReader json = new JsonBodyReader(32, 262_144);
   private final McpEventReader mcpEvents = new McpEventReader(json);
   private final Signatures signatures = Signatures.withSecret("bench-secret", "MCP");
-  private final Cache<String, Boolean> recent = Caffeine.newBuilder().maximumSize(200_000).build();
+  private final RecentKeys<EventKey> recent = new RecentKeys<>(200_000);
   private byte[][] bodies;
   private String[] sigs;
   private String[] messages;
@@ -55,7 +55,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
       messages[k] = json.parse(bodies[k], 0, bodies[k].length).get("message").asText();
     }
     for (int k = 0; k < 200_000; k++) {
-      recent.put("mcp:warm-" + k, Boolean.TRUE);
+      recent.add(new EventKey("mcp", "warm-" + k));
     }
   }
 
@@ -65,8 +65,7 @@ public class IngestHotPathBenchmark extends BenchmarkBase {
     byte[] b = bodies[k];
     signatures.verifyMcp(ts, sigs[k], b, now, Duration.ofMinutes(5));
     ErrorEvent e = mcpEvents.read(b, 0, b.length, Instant.ofEpochSecond(now), "");
-    Boolean seen = recent.getIfPresent(e.source() + ':' + e.eventId());
-    return seen == null ? e : seen;
+    return recent.contains(EventKey.of(e)) ? null : e;
   }
 
   @Benchmark

@@ -1,9 +1,8 @@
 package io.supportpilot.ingest;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.supportpilot.bench.BenchmarkBase;
 import io.supportpilot.bench.load.SignedPool;
+import io.supportpilot.bus.EventKey;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,8 +29,7 @@ public class BatchSliceBenchmark extends BenchmarkBase {
   private static final String SECRET = "bench-secret";
   private final PayloadReaders payloads = PayloadReaders.withLimits(32, 262_144);
   private final Signatures signatures = Signatures.withSecret(SECRET, "MCP");
-  private final Cache<String, Boolean> recent = Caffeine.newBuilder().maximumSize(200_000)
-      .executor(Runnable::run).build();
+  private final RecentKeys<EventKey> recent = new RecentKeys<>(200_000);
   private byte[] fullBatch;
   private String fullSig;
   private byte[] inlineBatch;
@@ -65,7 +63,7 @@ public class BatchSliceBenchmark extends BenchmarkBase {
       isNew[k] = true;
     }
     for (int k = 0; k < 200_000; k++) {
-      recent.put("mcp:warm-" + k, Boolean.TRUE);
+      recent.add(new EventKey("mcp", "warm-" + k));
     }
   }
 
@@ -135,7 +133,7 @@ public class BatchSliceBenchmark extends BenchmarkBase {
   public int onLoopDedupeLookups() {
     int hits = 0;
     for (McpBatch.Item it : fullItems) {
-      if (recent.getIfPresent(it.event().source() + ':' + it.event().eventId()) != null) {
+      if (recent.contains(EventKey.of(it.event()))) {
         hits++;
       }
     }
@@ -146,7 +144,7 @@ public class BatchSliceBenchmark extends BenchmarkBase {
   @Benchmark
   public Object onLoopReply() {
     for (McpBatch.Item it : fullItems) {
-      recent.put(it.event().source() + ':' + it.event().eventId(), Boolean.TRUE);
+      recent.add(EventKey.of(it.event()));
     }
     return McpBatch.reply(fullItems, isNew);
   }
