@@ -463,7 +463,8 @@ public final class AutoTicketVerticle extends VerticleBase {
           }
         }
       }
-      // Tickets resolved or closed meanwhile: forget them; their errors go round again and open a new ticket.
+      // Tickets resolved or closed meanwhile: forget them; their errors go round again and open a new ticket. Their
+      // rows are taken off the old ticket by key; should that statement fail, they stay on it (the flush logs it).
       List<String> sources = new ArrayList<>();
       List<String> ids = new ArrayList<>();
       List<String> tickets = new ArrayList<>();
