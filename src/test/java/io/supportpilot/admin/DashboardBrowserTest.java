@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -125,11 +126,19 @@ class DashboardBrowserTest {
     long t0 = System.nanoTime();
     boolean metricsEndpoint = Http.get(port, "/api/admin/support/automation/metrics", Http.admin()).statusCode() != 404;
     if (metricsEndpoint) {
-      WebElement table = browser.find("#overview-success table");
+      browser.find("#overview-success table");
       long ms = (System.nanoTime() - t0) / 1_000_000;
       System.out.println("overview metrics rendered after " + ms + " ms");
-      assertFalse(table.findElements(By.cssSelector("tbody tr[data-metric]")).isEmpty(), "success metrics rows");
-      assertTrue(table.getText().contains("auto resolution rate"), table.getText());
+      // The table is drawn again on every live refresh: each check finds it afresh (a kept element can go stale).
+      browser.waitFor(Duration.ofSeconds(10), d -> {
+        try {
+          WebElement table = d.findElement(By.cssSelector("#overview-success table"));
+          return !table.findElements(By.cssSelector("tbody tr[data-metric]")).isEmpty()
+              && table.getText().contains("auto resolution rate");
+        } catch (StaleElementReferenceException e) {
+          return false;
+        }
+      });
       assertFalse(browser.driver().findElements(By.cssSelector("#overview-charts svg.chart")).isEmpty(), "charts");
       assertTrue(browser.find("#overview-metrics").getText().length() > 20);
     } else {
