@@ -1,6 +1,7 @@
 package io.supportpilot.rules;
 
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.store.StoredErrorRows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +25,6 @@ final class RuleStore {
   static final String CONVERSATION_COLUMNS = "id, user_id, subject, status, category, priority, handled_by, "
       + "language, auto_created, fingerprint, error_type, occurrence_count, assigned_to, created_at, updated_at, "
       + "waiting_since, first_response_at";
-  static final String ERROR_COLUMNS = "source, event_id, user_id, connection_id, tool, error_type, error_code, "
-      + "status_code, level, message, stack, context::text, fingerprint, occurred_at, created_at";
 
   /** A rule row. */
   record StoredRule(String id, String name, String triggerType, JsonObject condition, JsonArray actions,
@@ -211,17 +210,8 @@ final class RuleStore {
   }
 
   Future<List<ErrorEvent>> recentErrors(int limit) {
-    return pool.preparedQuery("SELECT " + ERROR_COLUMNS + " FROM support_error_log ORDER BY id DESC LIMIT $1")
-        .execute(Tuple.of(limit)).map(rows -> {
-          List<ErrorEvent> out = new ArrayList<>();
-          for (Row r : rows) {
-            out.add(new ErrorEvent(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                r.getString(5), r.getString(6), r.getInteger(7), r.getString(8), r.getString(9), r.getString(10),
-                r.getString(11), r.getString(12), r.getOffsetDateTime(13).toInstant(),
-                r.getOffsetDateTime(14).toInstant()));
-          }
-          return out;
-        });
+    return pool.preparedQuery("SELECT " + StoredErrorRows.COLUMNS + " FROM support_error_log ORDER BY id DESC LIMIT $1")
+        .execute(Tuple.of(limit)).map(StoredErrorRows::events);
   }
 
   Future<List<ValuesSubject>> recentConversations(int limit) {

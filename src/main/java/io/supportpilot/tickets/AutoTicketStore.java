@@ -1,11 +1,11 @@
 package io.supportpilot.tickets;
 
 import io.supportpilot.bus.ErrorEvent;
+import io.supportpilot.store.StoredErrorRows;
 import io.supportpilot.store.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -55,16 +55,13 @@ public final class AutoTicketStore {
   static final String LINK = "UPDATE support_error_log l SET ticket_id = x.t, auto_ticket_created = x.created"
       + " FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS x(s, e, t, created)"
       + " WHERE l.source = x.s AND l.event_id = x.e";
-  /** The columns of a stored error, in the order {@link #events} reads them. */
-  private static final String ERROR_COLUMNS = "source, event_id, user_id, connection_id, tool, error_type,"
-      + " error_code, status_code, level, message, stack, context::text, fingerprint, occurred_at, created_at";
-  static final String SWEEP = "SELECT " + ERROR_COLUMNS
+  static final String SWEEP = "SELECT " + StoredErrorRows.COLUMNS
       + " FROM support_error_log WHERE ticket_id IS NULL AND user_id IS NOT NULL"
       + " AND created_at >= $2 AND created_at < now() - interval '30 seconds'"
       + " ORDER BY created_at LIMIT $1";
   static final String UNLINK = "UPDATE support_error_log l SET ticket_id = NULL, auto_ticket_created = FALSE"
       + " FROM unnest($1::text[], $2::text[], $3::text[]) AS x(s, e, t)"
-      + " WHERE l.source = x.s AND l.event_id = x.e AND l.ticket_id = x.t RETURNING " + ERROR_COLUMNS;
+      + " WHERE l.source = x.s AND l.event_id = x.e AND l.ticket_id = x.t RETURNING " + StoredErrorRows.COLUMNS;
 
   /** A (user, fingerprint) pair: it has at most one open auto-ticket. */
   record UserFingerprint(String userId, String fingerprint) {
@@ -234,7 +231,7 @@ public final class AutoTicketStore {
    * the order they were stored.
    */
   Future<List<ErrorEvent>> unlinkedErrors(int limit, Instant from) {
-    return pool.preparedQuery(SWEEP).execute(Tuple.of(limit, Timestamps.utc(from))).map(AutoTicketStore::events);
+    return pool.preparedQuery(SWEEP).execute(Tuple.of(limit, Timestamps.utc(from))).map(StoredErrorRows::events);
   }
 
   /**
@@ -247,17 +244,6 @@ public final class AutoTicketStore {
     if (sources.length == 0) {
       return Future.succeededFuture(List.of());
     }
-    return pool.preparedQuery(UNLINK).execute(Tuple.of(sources, eventIds, ticketIds)).map(AutoTicketStore::events);
-  }
-
-  private static List<ErrorEvent> events(RowSet<Row> rows) {
-    List<ErrorEvent> events = new ArrayList<>(rows.size());
-    for (Row r : rows) {
-      events.add(new ErrorEvent(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
-          r.getString(4), r.getString(5), r.getString(6), r.getInteger(7), r.getString(8), r.getString(9),
-          r.getString(10), r.getString(11), r.getString(12), r.getOffsetDateTime(13).toInstant(),
-          r.getOffsetDateTime(14).toInstant()));
-    }
-    return events;
+    return pool.preparedQuery(UNLINK).execute(Tuple.of(sources, eventIds, ticketIds)).map(StoredErrorRows::events);
   }
 }

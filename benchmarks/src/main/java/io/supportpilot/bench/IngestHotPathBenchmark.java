@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.State;
  * The ingestion hot path for one MCP error, as the webhook route runs it: HMAC check over the raw bytes,
  * the check for what Postgres cannot store (part of the parse; alone in {@code storableCheckOnly}), strict parse
  * and validation, normalisation with fingerprint, and the recent-event-id dedupe lookup
- * ({@link RecentKeys}, 200k entries, as the engine). Bodies are realistic (stack, context; 500-1500 bytes), 1024 of them in rotation.
+ * ({@link RecentKeys}, 200k entries, as the engine). Bodies are realistic (stack, context; 500-1500 bytes), 1024
+ * of them in rotation.
  */
 @State(Scope.Thread)
 public class IngestHotPathBenchmark extends BenchmarkBase {
