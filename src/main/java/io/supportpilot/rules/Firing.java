@@ -2,6 +2,7 @@ package io.supportpilot.rules;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * A rule that matched a trigger object: the rule, the object's key (unique per rule in {@code rule_runs}) and the
@@ -16,6 +17,18 @@ final class Firing {
    * computed once and cached on its String.
    */
   record Slot(String ruleId, String userId, String fingerprint) {
+
+    // Written out, not generated, as in EventKey: these keys are looked up for every stored error.
+    @Override
+    public boolean equals(Object o) {
+      return o == this || o instanceof Slot s && Objects.equals(ruleId, s.ruleId) && Objects.equals(userId, s.userId)
+          && Objects.equals(fingerprint, s.fingerprint);
+    }
+
+    @Override
+    public int hashCode() {
+      return (31 * Objects.hashCode(ruleId) + Objects.hashCode(userId)) * 31 + Objects.hashCode(fingerprint);
+    }
   }
 
   /** The errors one error-rule firing stands for after its first: counted here, added to its run in batches. */

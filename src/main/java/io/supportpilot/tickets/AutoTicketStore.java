@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The Postgres statements of the auto-tickets, each over a whole batch: find the open tickets of (user, fingerprint)
@@ -65,6 +66,18 @@ public final class AutoTicketStore {
 
   /** A (user, fingerprint) pair: it has at most one open auto-ticket. */
   record UserFingerprint(String userId, String fingerprint) {
+
+    // Written out, not generated, as in EventKey: these keys are looked up for every stored error.
+    @Override
+    public boolean equals(Object o) {
+      return o == this || o instanceof UserFingerprint u && Objects.equals(userId, u.userId)
+          && Objects.equals(fingerprint, u.fingerprint);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Objects.hashCode(userId) + Objects.hashCode(fingerprint);
+    }
   }
 
   /** The open ticket of a pair and when its last context message was written (null if never). */
