@@ -90,9 +90,15 @@ class ClaudeGatewayTest {
     Future.all(calls).await(60, TimeUnit.SECONDS);
     assertEquals(30, fake.received().size());
     int maxPerSecond = fake.maxInWindow(1000);
+    // The gateway spaces its sends >= 207 ms apart (5/s plus margin), so six sends span >= 1,035 ms. The fake sees
+    // arrivals: on a starved machine (CI on 2 cores) one request can leave late and arrive just before the next, so
+    // the bar allows 150 ms of transit jitter. A gateway that does not pace (2 in flight, 300 ms replies: ~6.7/s,
+    // two at once) still fails it.
+    int maxInJitteredSecond = fake.maxInWindow(1000 - 150);
     System.out.println("[measure] gateway burst: 30 calls, limit 5/s: max " + maxPerSecond
-        + " requests in any sliding second at the fake; max in flight " + fake.maxConcurrent());
-    assertTrue(maxPerSecond <= 5, "max in a sliding second: " + maxPerSecond);
+        + " requests in any sliding second at the fake (" + maxInJitteredSecond + " in any 850 ms); max in flight "
+        + fake.maxConcurrent());
+    assertTrue(maxInJitteredSecond <= 5, "max in a sliding 850 ms: " + maxInJitteredSecond);
     assertTrue(fake.maxConcurrent() <= 2, "max in flight: " + fake.maxConcurrent());
     assertEquals(List.of(), fake.violations());
     g.close();
