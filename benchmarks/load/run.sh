@@ -240,9 +240,8 @@ cpu_line() { # name events-key: CPU per durable event of engine, Postgres and wr
     echo "   the JIT compilers worked $(grep '^JIT' "$f" | cut -d' ' -f2) s in this phase)"
     # The compilers' time is the JVM's, not the work's: a phase that still compiles (a path first taken after the
     # warm-up) looks dearer than its steady state. Printed beside the whole figure, never instead of it.
-    awk -v t="$(grep '^CPU' "$f" | tr ' ' '\n' | grep '^engine=' | cut -d= -f2)" -v hz="$CLK_TCK" -v n="$ev" \
-      -v j="$(grep '^JIT' "$f" | cut -d' ' -f2)" \
-      'BEGIN{ if (n > 0) printf "   engine less the JIT compilers'"'"' time: %.1f us per durable event\n", (t / hz - j) * 1e6 / n }'
+    awk -v e="$(cpu_us "$f" engine "$ev")" -v n="$ev" -v j="$(grep '^JIT' "$f" | cut -d' ' -f2)" \
+      'BEGIN{ if (n > 0) printf "   engine less the JIT compilers'"'"' time: %.1f us per durable event\n", e - j * 1e6 / n }'
   fi
 }
 
