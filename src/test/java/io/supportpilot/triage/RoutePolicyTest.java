@@ -54,6 +54,27 @@ class RoutePolicyTest {
   }
 
   @Test
+  void anArticleAheadOnlyByItsWordsIsNotSentUnreviewed() {
+    // Verifies the split-search gate: a sure router, but another article is closer in meaning (negative similarity
+    // gap) and nothing of the best article's own patterns backs it, so a person checks; keywords of its own
+    // pattern, a regex or its error code, or a best article that is also the closest, lets the answer go.
+    RouteEvidence split = new RouteEvidence("a", 0.37, 0.41, 0.27, 0.08, false, true, false, 0, false, 0, false,
+        false, 8, null, -0.015, -0.07, 0.05);
+    RoutePolicy.Route r = route(SURE_AUTO, 0.95, List.of(), split);
+    assertEquals("suggest_articles", r.action());
+    assertTrue(r.reason().contains("closer in meaning"), r.reason());
+    RouteEvidence keyword = new RouteEvidence("a", 0.37, 0.41, 0.27, 0.08, false, true, false, 4, false, 0, false,
+        false, 8, null, -0.015, -0.07, 0.05);
+    RouteEvidence code = new RouteEvidence("a", 0.37, 0.41, 0.27, 0.08, false, true, false, 0, false, 0, true,
+        true, 8, null, -0.015, -0.07, 0.05);
+    RouteEvidence closest = new RouteEvidence("a", 0.37, 0.41, 0.27, 0.08, false, true, false, 0, false, 0, false,
+        false, 8, null, 0.0, -0.07, 0.05);
+    assertEquals("auto_respond", route(SURE_AUTO, 0.95, List.of(), keyword).action());
+    assertEquals("auto_respond", route(SURE_AUTO, 0.95, List.of(), code).action());
+    assertEquals("auto_respond", route(SURE_AUTO, 0.95, List.of(), closest).action());
+  }
+
+  @Test
   void aDoubtfulArticleOnlySuggestsEvenWithAStrongPatternAndItsErrorCode() {
     // Verifies that a pattern and error-code match cannot push an answer through when the router doubts the article.
     RoutePolicy.Route r = route(SURE_AUTO, 0.5, List.of(), evidence(true, false, "X", true, null));
