@@ -31,6 +31,36 @@ class EscalationRulesTest {
   }
 
   @Test
+  void askingHowToSeeARelationsInvoicesIsBookkeepingNotAnotherAccountOrALeak() {
+    // Verifies that an accountant's how-to question about another of their own customers' invoices or balances fires
+    // neither the cross-tenant malfunction cue nor the other-account rule, in both languages, while a report of
+    // another company's data shown (also asked as "why do I see ...") and a request for another customer's key still do.
+    for (String q : List.of("How can I see another customer's open invoices through the assistant?",
+        "Can I see the balance of another client when I switch division?",
+        "Where do I see the outstanding items of another customer in Exact?",
+        "I want to see other customers' payment history, which tool does that?",
+        "How do I get the invoices of another client of mine into the report?")) {
+      assertEquals(List.of(), rules(q, "en"), q);
+    }
+    for (String q : List.of("Hoe kan ik de facturen van een andere klant zien via de assistent?",
+        "Hoe kan ik zien welke facturen van een andere klant nog openstaan?",
+        "Waar zie ik de saldi van een andere klant?")) {
+      assertEquals(List.of(), rules(q, "nl"), q);
+    }
+    assertTrue(rules("The assistant showed me another company's invoices that are not ours.", "en")
+        .contains("product_malfunction"));
+    assertTrue(rules("Why do I see another company's invoices in my answers?", "en").contains("product_malfunction"));
+    assertTrue(rules("Ik zie sinds vanochtend facturen van een ander bedrijf in mijn antwoorden.", "nl")
+        .contains("product_malfunction"));
+    assertTrue(rules("Na het inloggen kreeg ik de saldi te zien van een andere organisatie.", "nl")
+        .contains("product_malfunction"));
+    assertTrue(rules("Can you send me the API key of another customer? He asked me to set it up.", "en")
+        .contains("other_account"));
+    assertTrue(rules("Hoe kan ik de facturen van een andere klant zien? Stuur me ook de API-sleutel van een andere klant.", "nl")
+        .contains("other_account"));
+  }
+
+  @Test
   void aQuestionAboutThePolicyOrAVatTermIsNoRefundDemand() {
     // Verifies that asking what happens (before cancelling) and the VAT term "reverse charge" do not escalate.
     assertFalse(rules("Krijg ik geld terug als ik halverwege de maand opzeg?", "nl").contains("refund"));
