@@ -163,7 +163,7 @@ public record RouteEvidence(
    * Whether the best article leads only by its words: another article is closer in meaning (a higher hybrid
    * similarity), and no regex, keyword or error code of the best article's own patterns backs it, so its place on top
    * comes from the lexical rank alone. The two halves of the search disagree; an answer sent unreviewed on that
-   * is a coin toss (on the training questions about 60 % of such best articles were right, against 87 % otherwise).
+   * is a coin toss (on the training questions 57 % of such best articles were right, against 85 % otherwise).
    */
   boolean leadsOnlyByWords() {
     return topSlug != null && similarityGap < 0 && !ownStrongPattern && ownKeywordHits == 0 && !errorCodeOnTop;

@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * Picks the route from the hard rules, the learned route probabilities and the retrieval evidence, safe by
  * construction: a hard rule always escalates; a question that reports a malfunction of the product is never answered
- * automatically, nor one whose best article leads only by its words while another is closer in meaning; the router's most likely route decides between answering and
- * escalating (to a person or to DevOps); and an answer is automatic only when both the Confidence 2.0 score and its semantic component reach the auto bar (the configured
+ * automatically, nor one whose best article leads only by its words while another is closer in meaning; the router's
+ * most likely route decides between answering and escalating (to a person or to DevOps); and an answer is automatic
+ * only when both the Confidence 2.0 score and its semantic component reach the auto bar (the configured
  * one, or the matched pattern's {@code min_confidence}): a pattern or error-code match can hold an answer back, never
  * push one through. The semantic component of that score is the router's answerability (the probability of
  * auto-respond with the right article, plus half that of suggest) mapped onto the bars at two anchors fitted by the trainer.
