@@ -140,6 +140,27 @@ public final class RouterModel {
     return softmax(scores(x, v.buckets(), v.values(), weights, bias));
   }
 
+  /**
+   * How the parts of a question's features move the log-odds of class {@code k} over class {@code base}: index 0 the
+   * biases, 1 the sentence embedding, 2 the hashed words, then each dense feature in {@link RouterFeatures#DENSE_NAMES}
+   * order. They add up to the difference of the two classes' scores. For diagnosis ({@code RouterExplain}).
+   */
+  double[] logOddsParts(RouterFeatures.Vector v, int k, int base) {
+    double[] x = standardise(v, true, mean, scale, embeddingDims);
+    int nd = v.dense().length;
+    double[] out = new double[3 + nd];
+    out[0] = bias[k] - bias[base];
+    for (int i = 0; i < x.length; i++) {
+      double c = (weights[k][i] - weights[base][i]) * x[i];
+      out[i < nd ? 3 + i : 1] += c;
+    }
+    for (int j = 0; j < v.buckets().length; j++) {
+      int b = x.length + v.buckets()[j];
+      out[2] += (weights[k][b] - weights[base][b]) * v.values()[j];
+    }
+    return out;
+  }
+
   /** The probability that the best article is the one that answers the question. */
   public double topCorrect(RouterFeatures.Vector v) {
     return topCorrect(topInputs(v), topMean, topScale, topWeights, topBias);

@@ -36,6 +36,27 @@ class RouterModelTest {
   }
 
   @Test
+  void theLogOddsPartsAddUpToTheProbabilities() {
+    // Verifies the explain tool's arithmetic: biases, embedding, hashed words and dense parts add up to the log of
+    // the ratio of the two classes' probabilities, for every class against auto-respond, with a non-zero embedding.
+    RouterModel m = RouterModel.shipped();
+    float[] emb = new float[384];
+    for (int i = 0; i < emb.length; i++) {
+      emb[i] = (float) Math.sin(i);
+    }
+    RouterFeatures.Vector v = RouterFeatures.of("Export\nDoes the data export include my bookkeeping data?", "en",
+        strong(), List.of(), emb, m.hashDims());
+    double[] p = m.probabilities(v, true);
+    for (int k = 1; k < RouterModel.CLASSES.size(); k++) {
+      double sum = 0;
+      for (double part : m.logOddsParts(v, k, 0)) {
+        sum += part;
+      }
+      assertEquals(Math.log(p[k] / p[0]), sum, 1e-9, RouterModel.CLASSES.get(k));
+    }
+  }
+
+  @Test
   void embeddingsOfAnotherModelOrSizeAreNotUsed() {
     // Verifies that the embedding weights only apply to vectors of the model they were trained with.
     RouterModel m = RouterModel.shipped();

@@ -86,20 +86,7 @@ public final class RouterTrainer {
           if (line.isBlank()) {
             continue;
           }
-          JsonObject row = new JsonObject(line);
-          JsonObject q = row.getJsonObject("question");
-          JsonObject t = row.getJsonObject("triage");
-          String subject = q.getString("subject", "").trim();
-          String body = q.getString("body", "").trim();
-          String joined = TriageEngine.joined(subject, body);
-          String embedLang = TextAnalysis.detectLanguage(joined, "nl");
-          float[] vec = embedder.embedQueryBlocking(index.embeddingText(joined, embedLang));
-          String lang = t.getString("language");
-          String text = subject + "\n" + body;
-          List<EscalationRules.Match> rules = EscalationRules.match(text, lang);
-          RouteEvidence e = RouteEvidence.of(t, q.getString("error_code"));
-          RouterFeatures.Vector v = RouterFeatures.of(text, lang, e, rules, vec, HASH_DIMS);
-          all.add(new Example(q.getString("id"), q.getString("lang"), v, rules, e, label(q), q.getString("gold_article")));
+          all.add(example(new JsonObject(line), embedder, index, HASH_DIMS));
         }
       }
     } finally {
@@ -232,6 +219,26 @@ public final class RouterTrainer {
       sb.append(row.encode()).append('\n');
     }
     Files.writeString(file, sb.toString());
+  }
+
+  /**
+   * One dump row (a labelled question and its triage response) as the router's features, built as the engine builds
+   * them: the question embedded, the policy rules matched, the retrieval evidence read from the response.
+   */
+  static Example example(JsonObject row, LocalEmbedder embedder, KnowledgeIndex index, int hashDims) {
+    JsonObject q = row.getJsonObject("question");
+    JsonObject t = row.getJsonObject("triage");
+    String subject = q.getString("subject", "").trim();
+    String body = q.getString("body", "").trim();
+    String joined = TriageEngine.joined(subject, body);
+    String embedLang = TextAnalysis.detectLanguage(joined, "nl");
+    float[] vec = embedder.embedQueryBlocking(index.embeddingText(joined, embedLang));
+    String lang = t.getString("language");
+    String text = subject + "\n" + body;
+    List<EscalationRules.Match> rules = EscalationRules.match(text, lang);
+    RouteEvidence e = RouteEvidence.of(t, q.getString("error_code"));
+    RouterFeatures.Vector v = RouterFeatures.of(text, lang, e, rules, vec, hashDims);
+    return new Example(q.getString("id"), q.getString("lang"), v, rules, e, label(q), q.getString("gold_article"));
   }
 
   static int label(JsonObject q) {
