@@ -274,7 +274,7 @@ public final class RouterTrainer {
     return out;
   }
 
-  /** Written escalations escalated (a rule, or an escalation most likely after the shift) with their source left out. */
+  /** Written escalations escalated (a rule, or an escalation most likely after the shift), their source left out. */
   static String sourceRecall(List<Example> all, double[][] bySource, double shift) {
     int caught = 0;
     int total = 0;
